@@ -1,0 +1,85 @@
+// Command sesame is an S3-compatible object server with a Security Token Service.
+//
+//	sesame server [--address :9000] [--domain example.com] DIR
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/sesame-s3/sesame/internal/config"
+	"github.com/sesame-s3/sesame/internal/server"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+const usage = `Usage: sesame COMMAND [ARGS]
+
+Commands:
+  server   serve a directory as an S3-compatible object store
+  version  print the version
+
+Run 'sesame server --help' for the server's flags.
+`
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "server":
+		return serve(args[1:], getenv, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "sesame", version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "sesame: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+func serve(args []string, getenv func(string) string, stderr io.Writer) int {
+	cfg, err := config.Load(args, getenv, stderr)
+	if err != nil {
+		if errors.Is(err, config.ErrUsage) {
+			return 2
+		}
+		fmt.Fprintln(stderr, "sesame: cannot start:", err)
+		return 1
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	srv, err := server.Open(cfg, server.Options{Logger: logger})
+	if err != nil {
+		fmt.Fprintln(stderr, "sesame: cannot start:", err)
+		return 1
+	}
+	defer srv.Close()
+	l, err := net.Listen("tcp", cfg.Address)
+	if err != nil {
+		fmt.Fprintln(stderr, "sesame: cannot listen:", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logger.Info("sesame is serving", "address", l.Addr().String(), "dir", cfg.Dir, "region", cfg.Region, "root_user", cfg.RootUser)
+	if err := srv.Serve(ctx, l); err != nil {
+		fmt.Fprintln(stderr, "sesame:", err)
+		return 1
+	}
+	return 0
+}

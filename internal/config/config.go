@@ -1,0 +1,106 @@
+// Package config turns command-line flags and environment variables into a
+// validated Config. It accepts MinIO's variable names, so a deployment
+// written for MinIO starts unchanged:
+//
+//	MINIO_ROOT_USER / MINIO_ROOT_PASSWORD   root credentials
+//	MINIO_ACCESS_KEY / MINIO_SECRET_KEY     the legacy names for the same
+//	MINIO_DOMAIN                            virtual-host-style domains (comma list)
+//	MINIO_REGION / MINIO_SITE_REGION        the server's region
+//
+// Flags win over environment variables.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Limits on the root credentials, as MinIO enforces them.
+const (
+	MinRootUserLength     = 3
+	MinRootPasswordLength = 8
+)
+
+// Config is everything `sesame server` needs.
+type Config struct {
+	// Dir is the data directory served as S3.
+	Dir string
+	// Address is the listen address, default ":9000".
+	Address string
+	// RootUser and RootPassword are the root access and secret keys.
+	RootUser, RootPassword string
+	// Domains enable virtual-host-style requests.
+	Domains []string
+	// Region is reported to clients; default "us-east-1".
+	Region string
+	// ShutdownTimeout bounds a graceful stop.
+	ShutdownTimeout time.Duration
+}
+
+// ErrUsage is returned (wrapped) for bad command-line usage.
+var ErrUsage = errors.New("usage")
+
+// Load parses the arguments of `sesame server` (after the subcommand) and the
+// environment read through getenv.
+func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	cfg := Config{ShutdownTimeout: 30 * time.Second}
+	fs := flag.NewFlagSet("sesame server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Address, "address", ":9000", "listen address `host:port`")
+	domain := fs.String("domain", getenv("MINIO_DOMAIN"), "comma-separated domains for virtual-host-style requests (env MINIO_DOMAIN)")
+	fs.StringVar(&cfg.Region, "region", firstSet(getenv, "MINIO_REGION", "MINIO_SITE_REGION"), "region reported to clients (env MINIO_REGION)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: sesame server [flags] DIR\n\nServes the files in DIR as an S3-compatible object store.\n"+
+			"Root credentials come from MINIO_ROOT_USER and MINIO_ROOT_PASSWORD\n(or the legacy MINIO_ACCESS_KEY and MINIO_SECRET_KEY).\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return cfg, fmt.Errorf("%w: exactly one data directory is required", ErrUsage)
+	}
+	cfg.Dir = fs.Arg(0)
+	for _, d := range strings.Split(*domain, ",") {
+		if d = strings.ToLower(strings.TrimSpace(d)); d != "" {
+			cfg.Domains = append(cfg.Domains, d)
+		}
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	cfg.RootUser = firstSet(getenv, "MINIO_ROOT_USER", "MINIO_ACCESS_KEY")
+	cfg.RootPassword = firstSet(getenv, "MINIO_ROOT_PASSWORD", "MINIO_SECRET_KEY")
+	return cfg, cfg.Validate()
+}
+
+// Validate reports the first problem with cfg, saying what to set.
+func (c Config) Validate() error {
+	switch {
+	case c.RootUser == "" || c.RootPassword == "":
+		return errors.New("root credentials are not set: set MINIO_ROOT_USER (at least 3 characters) and MINIO_ROOT_PASSWORD (at least 8 characters)")
+	case len(c.RootUser) < MinRootUserLength:
+		return fmt.Errorf("MINIO_ROOT_USER is too short: it needs at least %d characters", MinRootUserLength)
+	case len(c.RootPassword) < MinRootPasswordLength:
+		return fmt.Errorf("MINIO_ROOT_PASSWORD is too short: it needs at least %d characters", MinRootPasswordLength)
+	case strings.ContainsAny(c.RootUser, "=,") || strings.ContainsAny(c.RootUser, " \t\n"):
+		return errors.New("MINIO_ROOT_USER must not contain '=', ',' or white space")
+	case c.Dir == "":
+		return errors.New("no data directory given")
+	}
+	return nil
+}
+
+func firstSet(getenv func(string) string, names ...string) string {
+	for _, n := range names {
+		if v := getenv(n); v != "" {
+			return v
+		}
+	}
+	return ""
+}

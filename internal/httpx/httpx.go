@@ -1,0 +1,129 @@
+// Package httpx holds the HTTP edge's middleware: request ids, panic
+// recovery, access logging and a per-read body timeout that keeps slow
+// clients (slowloris) from holding a connection forever.
+//
+// Access log lines carry the method, the path (never the query string, which
+// may hold a presigned signature or a session token), the status, the bytes
+// written, the duration and the request id.
+package httpx
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// RequestIDHeader is the response header that carries the request id.
+const RequestIDHeader = "X-Amz-Request-Id"
+
+// NewRequestID returns a random 16-character upper-case hex id.
+func NewRequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return strings.ToUpper(hex.EncodeToString(b[:]))
+}
+
+// Options configure Wrap.
+type Options struct {
+	Logger *slog.Logger
+	// BodyReadTimeout bounds the wait for each read of a request body;
+	// 0 disables it. A client that stalls longer loses the connection.
+	BodyReadTimeout time.Duration
+	// ServerName is sent in the Server header.
+	ServerName string
+}
+
+// Wrap returns next with request ids, recovery, body timeouts and access logging.
+func Wrap(next http.Handler, opts Options) http.Handler {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := NewRequestID()
+		h := w.Header()
+		h.Set(RequestIDHeader, id)
+		h.Set("X-Amz-Id-2", id)
+		if opts.ServerName != "" {
+			h.Set("Server", opts.ServerName)
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		if opts.BodyReadTimeout > 0 && r.Body != nil && r.Body != http.NoBody {
+			r.Body = &timeoutBody{ReadCloser: r.Body, rc: http.NewResponseController(w), timeout: opts.BodyReadTimeout}
+		}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				opts.Logger.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "request_id", id, "panic", p)
+				if !sw.wroteHeader {
+					http.Error(sw, "internal error", http.StatusInternalServerError)
+				}
+			}
+			opts.Logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status(),
+				"bytes", sw.bytes, "duration", time.Since(start), "request_id", id)
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// statusWriter records the status and byte count of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	code        int
+	bytes       int64
+	wroteHeader bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wroteHeader {
+		w.code, w.wroteHeader = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// ReadFrom keeps io.Copy's sendfile fast path for object bodies.
+func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	n, err := io.Copy(w.ResponseWriter, r)
+	w.bytes += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *statusWriter) status() int {
+	if !w.wroteHeader {
+		return http.StatusOK
+	}
+	return w.code
+}
+
+// timeoutBody extends the connection's read deadline before every read.
+type timeoutBody struct {
+	io.ReadCloser
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+func (b *timeoutBody) Read(p []byte) (int, error) {
+	_ = b.rc.SetReadDeadline(time.Now().Add(b.timeout))
+	return b.ReadCloser.Read(p)
+}

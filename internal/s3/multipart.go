@@ -1,0 +1,208 @@
+package s3
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/sesame-s3/sesame/internal/object"
+)
+
+// maxCompleteBody bounds a CompleteMultipartUpload document: 10,000 parts
+// of about 100 bytes of markup each, with room to spare.
+const maxCompleteBody = 4 << 20
+
+func (a *API) createMultipartUpload(req *request) error {
+	meta, err := metadataFromHeaders(req.Header)
+	if err != nil {
+		return err
+	}
+	id, err := a.backend.CreateMultipartUpload(req.Context(), req.bucket, req.key, object.PutOptions{Metadata: meta, Size: -1})
+	if err != nil {
+		return err
+	}
+	writeXML(req.w, http.StatusOK, initiateMultipartUploadResult{Xmlns: s3NS, Bucket: req.bucket, Key: req.key, UploadID: id})
+	return nil
+}
+
+// partNumber parses the partNumber query parameter.
+func partNumber(q url.Values) (int, error) {
+	n, err := strconv.Atoi(q.Get("partNumber"))
+	if err != nil || n < 1 || n > object.MaxPartNumber {
+		return 0, ErrInvalidArgument.withMessage("Part number must be an integer between 1 and 10000, inclusive.")
+	}
+	return n, nil
+}
+
+func (a *API) uploadPart(req *request) error {
+	n, err := partNumber(req.query)
+	if err != nil {
+		return err
+	}
+	opts, err := putOptions(req, object.MaxPartSize, ErrEntityTooLarge.withMessage("Your proposed upload exceeds the maximum allowed part size of 5 GiB."))
+	if err != nil {
+		return err
+	}
+	part, err := a.backend.UploadPart(req.Context(), req.bucket, req.key, req.query.Get("uploadId"), n, req.Body, opts)
+	if err != nil {
+		return err
+	}
+	req.w.Header().Set("ETag", quote(part.ETag))
+	req.w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (a *API) uploadPartCopy(req *request) error {
+	n, err := partNumber(req.query)
+	if err != nil {
+		return err
+	}
+	var rg *object.Range
+	if v := req.Header.Get("X-Amz-Copy-Source-Range"); v != "" {
+		if rg = parseRange(v); rg == nil || rg.Suffix > 0 || rg.Last < 0 {
+			return ErrInvalidArgument.withMessage("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy.")
+		}
+	}
+	rd, err := a.openCopySource(req, rg)
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	if rd.Length > object.MaxPartSize {
+		return ErrEntityTooLarge.withMessage("Your proposed upload exceeds the maximum allowed part size of 5 GiB.")
+	}
+	part, err := a.backend.UploadPart(req.Context(), req.bucket, req.key, req.query.Get("uploadId"), n, rd, object.PutOptions{Size: rd.Length})
+	if err != nil {
+		return err
+	}
+	writeXML(req.w, http.StatusOK, copyPartResult{Xmlns: s3NS, LastModified: isoTime(part.ModTime), ETag: quote(part.ETag)})
+	return nil
+}
+
+func (a *API) completeMultipartUpload(req *request) error {
+	var body completeMultipartUpload
+	if err := readXML(req.Body, maxCompleteBody, &body); err != nil {
+		return err
+	}
+	if len(body.Parts) == 0 {
+		return ErrMalformedXML.withMessage("You must specify at least one part.")
+	}
+	if len(body.Parts) > object.MaxPartNumber {
+		return ErrMalformedXML.withMessage("A multipart upload has at most %d parts.", object.MaxPartNumber)
+	}
+	parts := make([]object.CompletePart, len(body.Parts))
+	for i, p := range body.Parts {
+		parts[i] = object.CompletePart{PartNumber: p.PartNumber, ETag: strings.Trim(p.ETag, `"`)}
+	}
+	info, err := a.backend.CompleteMultipartUpload(req.Context(), req.bucket, req.key, req.query.Get("uploadId"), parts)
+	if err != nil {
+		return err
+	}
+	loc := (&url.URL{Scheme: "http", Host: req.Host, Path: "/" + req.bucket + "/" + req.key}).String()
+	if req.TLS != nil {
+		loc = "https" + strings.TrimPrefix(loc, "http")
+	}
+	writeXML(req.w, http.StatusOK, completeMultipartUploadResult{Xmlns: s3NS, Location: loc, Bucket: req.bucket, Key: req.key, ETag: quote(info.ETag)})
+	return nil
+}
+
+func (a *API) abortMultipartUpload(req *request) error {
+	if err := a.backend.AbortMultipartUpload(req.Context(), req.bucket, req.key, req.query.Get("uploadId")); err != nil {
+		return err
+	}
+	req.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// intParam parses an optional non-negative integer parameter capped at 1000.
+func intParam(q url.Values, name string) (int, error) {
+	v := q.Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, ErrInvalidArgument.withMessage("Argument %s must be a non-negative integer.", name)
+	}
+	return min(n, 1000), nil
+}
+
+func (a *API) listParts(req *request) error {
+	maxParts, err := intParam(req.query, "max-parts")
+	if err != nil {
+		return err
+	}
+	marker := 0
+	if v := req.query.Get("part-number-marker"); v != "" {
+		if marker, err = strconv.Atoi(v); err != nil || marker < 0 {
+			return ErrInvalidArgument.withMessage("Argument part-number-marker must be a non-negative integer.")
+		}
+	}
+	if maxParts == 0 {
+		maxParts = 1000
+	}
+	res, err := a.backend.ListParts(req.Context(), req.bucket, req.key, req.query.Get("uploadId"), object.ListPartsOptions{PartNumberMarker: marker, MaxParts: maxParts})
+	if err != nil {
+		return err
+	}
+	out := listPartsResult{
+		Xmlns: s3NS, Bucket: req.bucket, Key: req.key, UploadID: res.UploadID,
+		Initiator: theOwner, Owner: theOwner, StorageClass: "STANDARD",
+		PartNumberMarker: marker, NextPartNumberMarker: res.NextPartNumberMarker,
+		MaxParts: maxParts, IsTruncated: res.IsTruncated, Parts: []partEntry{},
+	}
+	for _, p := range res.Parts {
+		out.Parts = append(out.Parts, partEntry{PartNumber: p.PartNumber, LastModified: isoTime(p.ModTime), ETag: quote(p.ETag), Size: p.Size})
+	}
+	writeXML(req.w, http.StatusOK, out)
+	return nil
+}
+
+func (a *API) listMultipartUploads(req *request) error {
+	maxUploads, err := intParam(req.query, "max-uploads")
+	if err != nil {
+		return err
+	}
+	if req.query.Get("max-uploads") == "" {
+		maxUploads = 1000
+	}
+	encType := req.query.Get("encoding-type")
+	if encType != "" && encType != "url" {
+		return ErrInvalidArgument.withMessage("Invalid Encoding Method specified in Request.")
+	}
+	q := req.query
+	opts := object.ListUploadsOptions{
+		Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"), KeyMarker: q.Get("key-marker"),
+		UploadIDMarker: q.Get("upload-id-marker"), MaxUploads: maxUploads,
+	}
+	enc := encoder(encType)
+	out := listMultipartUploadsResult{
+		Xmlns: s3NS, Bucket: req.bucket, KeyMarker: enc(opts.KeyMarker), UploadIDMarker: opts.UploadIDMarker,
+		Delimiter: enc(opts.Delimiter), Prefix: enc(opts.Prefix), EncodingType: encType, MaxUploads: maxUploads,
+	}
+	if maxUploads == 0 {
+		if _, err := a.backend.HeadBucket(req.Context(), req.bucket); err != nil {
+			return err
+		}
+		writeXML(req.w, http.StatusOK, out)
+		return nil
+	}
+	res, err := a.backend.ListMultipartUploads(req.Context(), req.bucket, opts)
+	if err != nil {
+		return err
+	}
+	out.IsTruncated = res.IsTruncated
+	out.NextKeyMarker, out.NextUploadIDMarker = enc(res.NextKeyMarker), res.NextUploadIDMarker
+	for _, u := range res.Uploads {
+		out.Uploads = append(out.Uploads, uploadEntry{
+			Key: enc(u.Key), UploadID: u.UploadID, Initiator: theOwner, Owner: theOwner,
+			StorageClass: "STANDARD", Initiated: isoTime(u.Initiated),
+		})
+	}
+	for _, p := range res.CommonPrefixes {
+		out.CommonPrefixes = append(out.CommonPrefixes, commonPrefix{Prefix: enc(p)})
+	}
+	writeXML(req.w, http.StatusOK, out)
+	return nil
+}

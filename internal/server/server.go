@@ -1,0 +1,106 @@
+// Package server wires Sesame together: the object backend, authentication,
+// the S3 API (and, as they land, STS and IAM) behind the HTTP edge's
+// middleware, and the http.Server with its slowloris-safe timeouts.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/sesame-s3/sesame/internal/auth"
+	"github.com/sesame-s3/sesame/internal/config"
+	"github.com/sesame-s3/sesame/internal/httpx"
+	"github.com/sesame-s3/sesame/internal/object/posix"
+	"github.com/sesame-s3/sesame/internal/s3"
+	"github.com/sesame-s3/sesame/internal/sigv4"
+)
+
+// Timeouts and limits of the HTTP server.
+const (
+	readHeaderTimeout = 10 * time.Second
+	bodyReadTimeout   = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 64 << 10
+)
+
+// Options are the parts of a Server that tests inject.
+type Options struct {
+	Logger *slog.Logger
+	// Now is the clock for signature checks; default time.Now.
+	Now func() time.Time
+}
+
+// Server is one Sesame node.
+type Server struct {
+	cfg     config.Config
+	log     *slog.Logger
+	backend *posix.Backend
+	handler http.Handler
+}
+
+// Open prepares a Server for cfg: it opens the data directory (creating it
+// if needed) but does not listen yet.
+func Open(cfg config.Config, opts Options) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	backend, err := posix.Open(cfg.Dir, posix.Options{Logger: opts.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", cfg.Dir, err)
+	}
+	verifier := sigv4.NewVerifier(sigv4.Options{Now: opts.Now})
+	authn := auth.New(verifier, auth.Static{AccessKey: cfg.RootUser, SecretKey: cfg.RootPassword})
+	api := s3.New(s3.Options{Backend: backend, Auth: authn, Region: cfg.Region, Domains: cfg.Domains, Logger: opts.Logger})
+	h := httpx.Wrap(api, httpx.Options{Logger: opts.Logger, BodyReadTimeout: bodyReadTimeout, ServerName: "Sesame"})
+	return &Server{cfg: cfg, log: opts.Logger, backend: backend, handler: h}, nil
+}
+
+// Handler returns the server's HTTP handler, for tests and embedding.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Serve accepts connections on l until ctx is done, then shuts down
+// gracefully within the configured timeout.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(l) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	timeout := s.cfg.ShutdownTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	return err
+}
+
+// Close releases the server's resources.
+func (s *Server) Close() error {
+	return s.backend.Close()
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# End-to-end test with the real aws cli: the quickstart a user follows.
+# Usage: SESAME_BIN=/path/to/sesame bash test/cli/awscli.sh
+# Prints "N passed, N failed" last; exits non-zero on any failure.
+set -uo pipefail
+
+: "${SESAME_BIN:?set SESAME_BIN to the sesame binary}"
+work=$(mktemp -d)
+data="$work/data"
+log="$work/server.log"
+passed=0
+failed=0
+
+cleanup() {
+  [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+MINIO_ROOT_USER=admin MINIO_ROOT_PASSWORD=adminsecret "$SESAME_BIN" server --address 127.0.0.1:0 "$data" 2>"$log" &
+pid=$!
+for _ in $(seq 1 100); do
+  addr=$(grep -o 'serving address=[^ ]*' "$log" | head -1 | cut -d= -f2)
+  [ -n "$addr" ] && break
+  sleep 0.1
+done
+if [ -z "${addr:-}" ]; then
+  echo "server did not start:"; cat "$log"; exit 1
+fi
+endpoint="http://$addr"
+
+export AWS_ACCESS_KEY_ID=admin AWS_SECRET_ACCESS_KEY=adminsecret AWS_DEFAULT_REGION=us-east-1
+export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
+s3() { aws --endpoint-url "$endpoint" s3 "$@"; }
+s3api() { aws --endpoint-url "$endpoint" s3api "$@"; }
+
+# check NAME COMMAND...: the command must succeed.
+check() {
+  local name=$1; shift
+  if out=$("$@" 2>&1); then
+    passed=$((passed + 1)); echo "ok   $name"
+  else
+    failed=$((failed + 1)); echo "FAIL $name"; echo "$out" | sed 's/^/     /' | head -20
+  fi
+}
+# expect_error NAME CODE COMMAND...: the command must fail with the S3 error CODE.
+expect_error() {
+  local name=$1 code=$2; shift 2
+  if out=$("$@" 2>&1); then
+    failed=$((failed + 1)); echo "FAIL $name: succeeded, want $code"
+  elif grep -q "$code" <<<"$out"; then
+    passed=$((passed + 1)); echo "ok   $name"
+  else
+    failed=$((failed + 1)); echo "FAIL $name: want $code"; echo "$out" | sed 's/^/     /' | head -20
+  fi
+}
+# same NAME FILE1 FILE2: the files must be identical.
+same() {
+  if cmp -s "$2" "$3"; then passed=$((passed + 1)); echo "ok   $1"; else failed=$((failed + 1)); echo "FAIL $1: $2 and $3 differ"; fi
+}
+
+src="$work/src"
+mkdir -p "$src/docs/deep"
+echo "hello sesame" >"$src/hello.txt"
+echo "nested" >"$src/docs/deep/note with space.txt"
+head -c 20000000 /dev/urandom >"$src/docs/big.bin" # 20 MB: the cli uploads it in parts
+
+check "mb" s3 mb s3://quickstart
+expect_error "mb again" BucketAlreadyOwnedByYou s3 mb s3://quickstart
+expect_error "mb invalid name" InvalidBucketName s3api create-bucket --bucket Bad_Name
+check "cp file" s3 cp "$src/hello.txt" s3://quickstart/hello.txt
+check "cp --recursive (multipart file included)" s3 cp --recursive "$src" s3://quickstart/folder/
+check "ls" bash -c "aws --endpoint-url $endpoint s3 ls s3://quickstart/folder/docs/ | grep -q big.bin"
+check "ls --recursive counts 3" bash -c "[ \$(aws --endpoint-url $endpoint s3 ls --recursive s3://quickstart/folder/ | wc -l) -eq 3 ]"
+check "cp down --recursive" s3 cp --recursive s3://quickstart/folder/ "$work/down"
+same "big file round trip" "$src/docs/big.bin" "$work/down/docs/big.bin"
+same "key with space round trip" "$src/docs/deep/note with space.txt" "$work/down/docs/deep/note with space.txt"
+check "multipart ETag has a part count" bash -c "aws --endpoint-url $endpoint s3api head-object --bucket quickstart --key folder/docs/big.bin --query ETag --output text | grep -q -- '-[0-9]'"
+check "sync is idempotent" bash -c "[ -z \"\$(aws --endpoint-url $endpoint s3 sync $src s3://quickstart/folder/ --size-only)\" ]"
+check "get-object --range" bash -c "aws --endpoint-url $endpoint s3api get-object --bucket quickstart --key hello.txt --range bytes=0-4 $work/range.out >/dev/null && [ \"\$(cat $work/range.out)\" = hello ]"
+check "put-object with metadata" s3api put-object --bucket quickstart --key meta.txt --body "$src/hello.txt" --content-type text/plain --metadata color=blue
+check "head-object shows metadata" bash -c "aws --endpoint-url $endpoint s3api head-object --bucket quickstart --key meta.txt --query Metadata.color --output text | grep -qx blue"
+check "copy-object" s3api copy-object --bucket quickstart --key copy.txt --copy-source quickstart/meta.txt
+expect_error "head missing key" "404" s3api head-object --bucket quickstart --key nope
+expect_error "get missing key" NoSuchKey s3api get-object --bucket quickstart --key nope "$work/nope"
+expect_error "missing bucket" NoSuchBucket s3 ls s3://nobucket
+url=$(aws --endpoint-url "$endpoint" s3 presign s3://quickstart/hello.txt --expires-in 300)
+check "presigned GET with curl" bash -c "curl -sf '$url' | grep -q 'hello sesame'"
+check "tampered presigned URL refused" bash -c "curl -s '${url}x' | grep -q SignatureDoesNotMatch"
+check "anonymous GET refused" bash -c "curl -s $endpoint/quickstart/hello.txt | grep -q AccessDenied"
+expect_error "wrong secret" SignatureDoesNotMatch env AWS_SECRET_ACCESS_KEY=wrongsecret aws --endpoint-url "$endpoint" s3 ls
+expect_error "rb non-empty" BucketNotEmpty s3api delete-bucket --bucket quickstart
+check "rm --recursive" s3 rm --recursive s3://quickstart/
+check "rb" s3 rb s3://quickstart
+check "bucket gone" bash -c "! aws --endpoint-url $endpoint s3 ls | grep -q quickstart"
+
+echo
+echo "awscli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
