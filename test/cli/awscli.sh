@@ -20,7 +20,7 @@ trap cleanup EXIT
 MINIO_ROOT_USER=admin MINIO_ROOT_PASSWORD=adminsecret "$SESAME_BIN" server --address 127.0.0.1:0 "$data" 2>"$log" &
 pid=$!
 for _ in $(seq 1 100); do
-  addr=$(grep -o 'serving address=[^ ]*' "$log" | head -1 | cut -d= -f2)
+  addr=$(grep 'is serving' "$log" | grep -o 'address=[^ ]*' | head -1 | cut -d= -f2)
   [ -n "$addr" ] && break
   sleep 0.1
 done
@@ -30,7 +30,9 @@ fi
 endpoint="http://$addr"
 
 export AWS_ACCESS_KEY_ID=admin AWS_SECRET_ACCESS_KEY=adminsecret AWS_DEFAULT_REGION=us-east-1
-export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
+# aws cli v1 presigns with SigV2 unless told otherwise; Sesame speaks SigV4 only.
+printf '[default]\ns3 =\n  signature_version = s3v4\n' >"$work/config"
+export AWS_CONFIG_FILE="$work/config" AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
 s3() { aws --endpoint-url "$endpoint" s3 "$@"; }
 s3api() { aws --endpoint-url "$endpoint" s3api "$@"; }
 
@@ -86,7 +88,9 @@ expect_error "get missing key" NoSuchKey s3api get-object --bucket quickstart --
 expect_error "missing bucket" NoSuchBucket s3 ls s3://nobucket
 url=$(aws --endpoint-url "$endpoint" s3 presign s3://quickstart/hello.txt --expires-in 300)
 check "presigned GET with curl" bash -c "curl -sf '$url' | grep -q 'hello sesame'"
-check "tampered presigned URL refused" bash -c "curl -s '${url}x' | grep -q SignatureDoesNotMatch"
+check "tampered presigned URL refused" bash -c "curl -s '${url/hello.txt/hello.TXT}' | grep -q SignatureDoesNotMatch"
+v2url=$(AWS_CONFIG_FILE=/dev/null aws --endpoint-url "$endpoint" s3 presign s3://quickstart/hello.txt --expires-in 300)
+check "SigV2 presigned URL refused with a clear error" bash -c "curl -s '$v2url' | grep -q 'Signature Version 4'"
 check "anonymous GET refused" bash -c "curl -s $endpoint/quickstart/hello.txt | grep -q AccessDenied"
 expect_error "wrong secret" SignatureDoesNotMatch env AWS_SECRET_ACCESS_KEY=wrongsecret aws --endpoint-url "$endpoint" s3 ls
 expect_error "rb non-empty" BucketNotEmpty s3api delete-bucket --bucket quickstart
