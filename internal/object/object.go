@@ -9,9 +9,9 @@
 //   - Errors are the sentinels below (wrapped with %w where context helps), so
 //     the HTTP edge can map them to S3 error codes with errors.Is.
 //
-// Bucket-name validation by S3's rules is the caller's job; a backend rejects
-// only names and keys it cannot store safely (ErrInvalidBucketName, ErrInvalidKey,
-// ErrKeyTooLong, ErrKeyConflict).
+// The S3 layer applies S3's full bucket-naming rules; a backend rejects names it
+// would not list back (ErrInvalidBucketName) and keys it cannot store safely
+// (ErrInvalidKey, ErrKeyTooLong, ErrKeyConflict).
 package object
 
 import (
@@ -41,7 +41,8 @@ var (
 	ErrBucketNotFound = errors.New("object: bucket not found")
 	// ErrBucketExists is returned by CreateBucket when the bucket already exists.
 	ErrBucketExists = errors.New("object: bucket already exists")
-	// ErrBucketNotEmpty is returned by DeleteBucket when objects or uploads remain.
+	// ErrBucketNotEmpty is returned by DeleteBucket when objects remain
+	// (in-progress multipart uploads do not count: they go with the bucket).
 	ErrBucketNotEmpty = errors.New("object: bucket not empty")
 	// ErrInvalidBucketName is returned for a name the backend cannot store.
 	ErrInvalidBucketName = errors.New("object: invalid bucket name")

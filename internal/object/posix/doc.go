@@ -1,0 +1,163 @@
+// Package posix is Sesame's default object.Backend: buckets are directories
+// and objects are plain files below a root directory, so the data stays
+// usable by ordinary tools and files copied in by hand are served as
+// objects.
+//
+// # Layout
+//
+//	ROOT/
+//	  <bucket>/<key>                        object data, one plain file per key
+//	  <bucket>/<dir>/                       folder marker "<dir>/" (see below)
+//	  .sesame.sys/                          system folder (0700), never a bucket
+//	    tmp/<random>                        files being written; emptied by Open
+//	    meta/<bucket>/<meta path of key>    per-object JSON: etag, size, mtime, metadata
+//	    multipart/<bucket>/<uploadID>/      upload.json, then <n> and <n>.json per part
+//	    buckets/<bucket>/bucket.json        creation time
+//	    buckets/<bucket>/policy.json        bucket policy, stored as given
+//
+// A bucket is a top-level directory (not a symbolic link) whose name is a
+// valid S3 bucket name: 3 to 63 bytes of [a-z0-9.-], starting and ending
+// with a letter or digit, without "..". ListBuckets skips every other entry
+// of ROOT, so the system folder (its name starts with a dot) is never one.
+// CreateBucket rejects other names with ErrInvalidBucketName, so whatever it
+// creates is listed. A directory made by hand is a bucket; its creation time
+// is its modification time until Sesame records one.
+//
+// # Keys
+//
+// A key maps to the path ROOT/<bucket>/<key>. Keys that cannot map safely
+// are rejected: "." or ".." segments, empty segments (except the trailing
+// one of a folder marker), a leading "/", NUL bytes and segments over 255
+// bytes fail with ErrInvalidKey; keys over MaxKeyLength bytes with
+// ErrKeyTooLong. Because a path cannot be both a file and a directory, an
+// object "a" cannot coexist with "a/b" nor with the folder marker "a/"
+// (ErrKeyConflict, mapped from ENOTDIR, EISDIR, EEXIST and ENOTEMPTY).
+//
+// Every access to bucket data goes through an os.Root opened on the bucket
+// directory, so a path can never leave the bucket. Symbolic links placed by
+// hand are followed only when they stay inside their bucket: a link to a
+// regular file in the bucket is served and listed as that file; a link that
+// points out of the bucket (to another bucket, the system folder or
+// elsewhere) is treated as absent, and writing through it fails with
+// ErrKeyConflict. Listings never descend into symbolic links to directories
+// (so link cycles cannot trap them), although a GET through such a link
+// that stays inside the bucket works. On Linux the final rename of a write
+// uses renameat on the directory handle os.Root resolved, so a link swapped
+// in meanwhile cannot redirect it; elsewhere the directory is re-checked by
+// path just before the rename. FIFOs, sockets and devices are ignored.
+//
+// # Metadata
+//
+// The meta file of a key mirrors the key's path under meta/<bucket>, with
+// names rewritten so that files and directories of the meta tree can never
+// collide: a directory segment "d" becomes "d.d", the last segment "f"
+// becomes "f.json", and a folder marker's meta file is ".json" inside the
+// meta directory of its own directory. So "a/b" has meta/<bucket>/a.d/b.json
+// and "a/" has meta/<bucket>/a.d/.json. A suffix alone on files would not do:
+// the object "a" (meta "a.json") and the object "a.json/x" (meta directory
+// "a.json") would collide. A segment too long for its suffix is replaced by
+// its hex SHA-256 with the suffix ".hj" (file) or ".hd" (directory). Files
+// end in ".json" or ".hj", directories in ".d" or ".hd", no string ends in
+// two of these, and ".json" alone would need an empty segment: the five
+// forms are disjoint.
+//
+// A meta file records the data file's size and modification time in
+// nanoseconds, and is trusted only while both still match the data file.
+// Otherwise it is stale (a crash between the data and meta renames, or a
+// file changed by hand) and ignored entirely: the file is then "foreign",
+// like any file without a meta file. A foreign file's ETag is computed by
+// reading it (its MD5), its Content-Type guessed from its extension
+// (mime.TypeByExtension, else application/octet-stream), and the result is
+// cached as a fresh meta file, best effort, if the file is still the one
+// read. A meta file without a data file is ignored too. Folder markers have
+// no data file to compare with: their meta file is valid while their
+// directory exists.
+//
+// Sesame stamps every file it writes with Options.Now as its modification
+// time, which is the object's ModTime.
+//
+// # Folder markers
+//
+// A key ending in "/" with an empty body is a folder marker: the directory
+// ROOT/<bucket>/<dir> plus its meta file. Data under such a key fails with
+// ErrInvalidKey. A directory without a marker meta file is not an object:
+// it exists only as the prefix of the objects below it, and an empty one
+// (made by hand or left by a crash) is invisible to listings. Deleting a
+// marker removes its meta file and its directory if empty; the objects below
+// it stay.
+//
+// # Writes
+//
+// A write never leaves a partial file at a key. PutObject streams the body
+// into a new file in .sesame.sys/tmp, computing the MD5 on the way and
+// enforcing PutOptions.Size and MaxObjectSize (MaxPartSize for parts); on a
+// size or digest mismatch, a body error or a canceled context the temp file
+// is removed and nothing else changes. Otherwise the temp file is stamped,
+// fsynced and renamed over the key (creating, and fsyncing the parents of,
+// missing directories), the parent directory is fsynced, and then the meta
+// file is written the same way (temp file, fsync, rename, fsync of its
+// directory). The rename is the commit point: readers see the old object or
+// the new one. A crash before it leaves only a temp file, which the next
+// Open removes; a crash between the data and meta renames leaves a stale
+// meta file, and the object is served as a foreign file (right bytes and
+// ETag, guessed Content-Type, user metadata lost).
+//
+// Each key has a striped lock: the rename of the data and the write of its
+// meta file happen under it, and readers open the file and read the meta
+// under its read lock, so a reader never pairs one write's data with
+// another's meta. Concurrent writers to one key each use their own temp
+// file; the last rename wins. The locks are per Backend: one process must
+// own a root at a time (Open also empties the temp folder, which would break
+// writes of another process).
+//
+// # Deletes
+//
+// DeleteObject removes the data file and then the meta file, and then the
+// parent directories left empty, up to but not including the bucket
+// directory, in both trees; a directory that is a folder marker stays.
+// Removing a directory takes the locks of the object and of the folder
+// marker it could be, so it never races a write that needs it; a write that
+// finds its fresh parent gone creates it again.
+//
+// DeleteBucket fails with ErrBucketNotEmpty while the bucket holds an
+// object (a file or a folder marker); empty directories do not count and are
+// removed with it. In-progress multipart uploads do not block it: they are
+// removed with the bucket, as are its metadata and policy. CreateBucket
+// first discards any such state left by a bucket of the same name removed
+// by hand, so a new bucket never inherits an old policy.
+//
+// # Listing
+//
+// ListObjects walks the bucket in S3 key order without reading it whole.
+// It starts in the directory named by Prefix up to its last "/" (an absent
+// or linked directory lists nothing), reads each directory, and sorts its
+// entries by name with "/" appended to directories, so that "a-b" < "a/x" <
+// "a0" as in S3's byte order. Subtrees are skipped when no key in them can
+// match Prefix or follow After. With Delimiter "/" directories are not
+// entered: each becomes a common prefix if it holds at least one object.
+// With another delimiter, or none, the walk descends and applies the
+// delimiter to full keys, skipping subtrees already rolled up into the last
+// common prefix. The walk stops once MaxKeys entries are collected and one
+// more is found (IsTruncated). Object info comes from the meta files, so
+// listing foreign files computes their MD5 once.
+//
+// # Multipart uploads
+//
+// An upload is a folder .sesame.sys/multipart/<bucket>/<uploadID>/ built in
+// the temp folder (upload.json: key, initiation time, metadata) and renamed
+// into place. Upload IDs are 16 hex digits of the initiation time followed
+// by 26 random characters from crypto/rand (URL-safe), so they sort by age;
+// an ID of any other shape is ErrUploadNotFound before any path is built.
+// Parts are the files "<n>" and "<n>.json" (ETag, size, modification time),
+// renamed into the upload folder, which is never recreated: a part racing an
+// abort fails with ErrUploadNotFound. Multipart uploads cannot target folder
+// keys (ErrInvalidKey).
+//
+// CompleteMultipartUpload checks the list (ascending part numbers, each
+// part present with the given ETag, every part but the last at least
+// MinPartSize), concatenates the parts into a temp file with io.Copy while
+// recomputing each part's MD5 (a part changed on disk is ErrInvalidPart),
+// commits it like PutObject with the ETag hex(md5(part MD5s))-N and the
+// upload's metadata, and then removes the upload folder.
+// ListMultipartUploads sorts by key and then upload ID (initiation order).
+package posix
