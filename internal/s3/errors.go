@@ -67,6 +67,7 @@ var (
 	ErrXAmzContentSHA256Mismatch    = &APIError{"XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.", http.StatusBadRequest}
 	ErrInvalidChunk                 = &APIError{"IncompleteBody", "The aws-chunked payload is malformed or incomplete.", http.StatusBadRequest}
 	ErrInvalidChecksum              = &APIError{"BadDigest", "The checksum you specified did not match the calculated checksum.", http.StatusBadRequest}
+	ErrMaxMessageLength             = &APIError{"MaxMessageLengthExceeded", "Your request was too big: send x-amz-content-sha256 with a body over 1 MiB.", http.StatusBadRequest}
 	ErrServiceUnavailable           = &APIError{"ServiceUnavailable", "Please reduce your request rate.", http.StatusServiceUnavailable}
 	ErrRequestTimeout               = &APIError{"RequestTimeout", "Your socket connection to the server was not read from or written to within the timeout period.", http.StatusBadRequest}
 )
@@ -104,6 +105,8 @@ func toAPIError(err error) *APIError {
 		return ErrInvalidChunk
 	case errors.Is(err, sigv4.ErrChecksumMismatch):
 		return ErrInvalidChecksum
+	case errors.Is(err, sigv4.ErrPayloadTooLarge):
+		return ErrMaxMessageLength
 	// Storage.
 	case errors.Is(err, object.ErrBucketNotFound):
 		return ErrNoSuchBucket
