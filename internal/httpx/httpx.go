@@ -52,6 +52,13 @@ func Wrap(next http.Handler, opts Options) http.Handler {
 			h.Set("Server", opts.ServerName)
 		}
 		sw := &statusWriter{ResponseWriter: w}
+		// Hand the handlers a shallow copy: they wrap r.Body (timeouts,
+		// signature checks, aws-chunked decoding), and net/http decides
+		// whether the connection may carry another request by looking at
+		// the Body of the request it passed in. Were that replaced, a body
+		// left unread after an early error would not be noticed, and its
+		// bytes would be parsed as the next request on the connection.
+		r = r.WithContext(r.Context())
 		if opts.BodyReadTimeout > 0 && r.Body != nil && r.Body != http.NoBody {
 			r.Body = &timeoutBody{ReadCloser: r.Body, rc: http.NewResponseController(w), timeout: opts.BodyReadTimeout}
 		}
