@@ -1,0 +1,157 @@
+// Package iam holds Sesame's identities and what they may do: users with
+// long-term access keys, groups, managed and inline policies, and the
+// decision whether a principal may perform an action on a resource.
+//
+// # Flow
+//
+// State lives in a store.Store (bbolt for one node, etcd for several) as
+// JSON records. The Service keeps an immutable in-memory snapshot of all of
+// it, with every policy already compiled, and swaps in a new snapshot after
+// each change it makes and whenever the store's Watch reports a change by
+// another node. Request-path calls (LookupAccessKey, Authorize) read only
+// the snapshot: no S3 request reads the store.
+//
+// Writes are serialized within a node and are compare-and-swap updates in
+// the store, so two nodes updating the same user never lose a change.
+//
+// # Invariants
+//
+//   - The root credentials are not stored, cannot be changed through the
+//     API, and may do everything.
+//   - A user's effective policies are its attached managed policies, its
+//     inline policies and the managed policies of its groups; an explicit
+//     Deny anywhere wins and no Allow means deny.
+//   - Deleting an entity that others still reference fails with
+//     ErrDeleteConflict, as in AWS IAM.
+package iam
+
+import (
+	"errors"
+	"regexp"
+	"time"
+)
+
+// Sentinel errors, mapped to AWS IAM error codes at the HTTP edge.
+var (
+	// ErrNoSuchEntity is returned when a user, group, policy or key does not exist.
+	ErrNoSuchEntity = errors.New("iam: no such entity")
+	// ErrEntityAlreadyExists is returned when creating an entity whose name is taken.
+	ErrEntityAlreadyExists = errors.New("iam: entity already exists")
+	// ErrDeleteConflict is returned when deleting an entity that is still referenced.
+	ErrDeleteConflict = errors.New("iam: delete conflict")
+	// ErrMalformedPolicy is returned for a policy document that does not parse.
+	ErrMalformedPolicy = errors.New("iam: malformed policy document")
+	// ErrLimitExceeded is returned when a quota (two access keys per user, ...) is reached.
+	ErrLimitExceeded = errors.New("iam: limit exceeded")
+	// ErrInvalidInput is returned for a malformed name or parameter.
+	ErrInvalidInput = errors.New("iam: invalid input")
+	// ErrRootUser is returned when an operation names the root user.
+	ErrRootUser = errors.New("iam: the root user cannot be changed through the API")
+)
+
+// AccountID is the account every ARN of this server names.
+const AccountID = "000000000000"
+
+// Access key statuses.
+const (
+	StatusActive   = "Active"
+	StatusInactive = "Inactive"
+)
+
+// Limits, as AWS IAM sets them.
+const (
+	MaxAccessKeysPerUser  = 2
+	MaxPolicyDocumentSize = 6144 // managed policy, characters
+	MaxInlinePolicySize   = 2048 // inline user policy, characters
+	MaxAttachedPolicies   = 10   // per user or group
+	MaxGroupsPerUser      = 10
+	maxNameLength         = 64 // user, group and inline policy names
+	maxPolicyNameLength   = 128
+)
+
+// User is an IAM user.
+type User struct {
+	Name    string    `json:"name"`
+	ID      string    `json:"id"`
+	Created time.Time `json:"created"`
+	// Groups are the names of the groups the user belongs to, sorted.
+	Groups []string `json:"groups,omitempty"`
+	// AttachedPolicies are managed policy names, sorted.
+	AttachedPolicies []string `json:"attachedPolicies,omitempty"`
+	// InlinePolicies maps inline policy names to documents.
+	InlinePolicies map[string]string `json:"inlinePolicies,omitempty"`
+}
+
+// ARN returns the user's ARN.
+func (u User) ARN() string { return UserARN(u.Name) }
+
+// UserARN returns the ARN of the user called name.
+func UserARN(name string) string { return "arn:aws:iam::" + AccountID + ":user/" + name }
+
+// RootARN is the ARN of the root credentials.
+const RootARN = "arn:aws:iam::" + AccountID + ":root"
+
+// AccessKey is a long-term credential of a user.
+type AccessKey struct {
+	ID      string    `json:"id"`
+	Secret  string    `json:"secret"`
+	User    string    `json:"user"`
+	Status  string    `json:"status"`
+	Created time.Time `json:"created"`
+}
+
+// Group is an IAM group; membership is recorded on its users.
+type Group struct {
+	Name             string    `json:"name"`
+	ID               string    `json:"id"`
+	Created          time.Time `json:"created"`
+	AttachedPolicies []string  `json:"attachedPolicies,omitempty"`
+}
+
+// ARN returns the group's ARN.
+func (g Group) ARN() string { return "arn:aws:iam::" + AccountID + ":group/" + g.Name }
+
+// ManagedPolicy is a named policy that can be attached to users and groups.
+type ManagedPolicy struct {
+	Name     string    `json:"name"`
+	ID       string    `json:"id"`
+	Document string    `json:"document"`
+	Created  time.Time `json:"created"`
+	Updated  time.Time `json:"updated"`
+	// Builtin is true for the canned policies (readonly, readwrite, ...).
+	Builtin bool `json:"-"`
+}
+
+// ARN returns the policy's ARN: canned policies live in the "aws" account
+// namespace as AWS-managed policies do.
+func (p ManagedPolicy) ARN() string {
+	if p.Builtin {
+		return "arn:aws:iam::aws:policy/" + p.Name
+	}
+	return "arn:aws:iam::" + AccountID + ":policy/" + p.Name
+}
+
+// VersionID is the policy's only version: Sesame does not keep versions.
+func (p ManagedPolicy) VersionID() string { return "v1" }
+
+var (
+	namePattern      = regexp.MustCompile(`^[\w+=,.@-]+$`)
+	policyARNPattern = regexp.MustCompile(`^arn:aws:iam::(aws|\d{12}):policy/(?:[\w+=,.@/-]*/)?([\w+=,.@-]+)$`)
+)
+
+// validName checks a user, group or inline policy name.
+func validName(kind, name string) error {
+	if name == "" || len(name) > maxNameLength || !namePattern.MatchString(name) {
+		return errorf(ErrInvalidInput, "%s name %q must be 1 to %d characters of letters, digits and +=,.@_-", kind, name, maxNameLength)
+	}
+	return nil
+}
+
+// PolicyNameFromARN returns the policy name an ARN names.
+func PolicyNameFromARN(arn string) (string, error) {
+	m := policyARNPattern.FindStringSubmatch(arn)
+	if m == nil {
+		return "", errorf(ErrInvalidInput, "policy ARN %q is not of the form arn:aws:iam::<account>:policy/<name>", arn)
+	}
+	return m[2], nil
+}

@@ -1,0 +1,426 @@
+package iam
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sesame-s3/sesame/internal/iam/policy"
+	"github.com/sesame-s3/sesame/internal/iam/store"
+)
+
+func errorf(sentinel error, format string, args ...any) error {
+	return fmt.Errorf("%w: %s", sentinel, fmt.Sprintf(format, args...))
+}
+
+// Options configure a Service.
+type Options struct {
+	Store store.Store
+	// RootUser and RootSecret are the root credentials (never stored).
+	RootUser, RootSecret string
+	Logger               *slog.Logger
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// Service is the IAM domain: identities, policies and decisions.
+type Service struct {
+	st         store.Store
+	rootUser   string
+	rootSecret string
+	log        *slog.Logger
+	now        func() time.Time
+
+	writeMu sync.Mutex // serializes this node's writes and reloads
+	snap    atomic.Pointer[snapshot]
+	// compiled caches compiled documents across snapshots (guarded by writeMu).
+	compiled map[string]*policy.Policy
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// snapshot is an immutable view of all IAM state with policies compiled.
+type snapshot struct {
+	users    map[string]*User
+	keys     map[string]*AccessKey // by access key ID
+	groups   map[string]*Group
+	policies map[string]*ManagedPolicy // managed, canned included
+	members  map[string][]string       // group name → sorted user names
+	// effective holds each user's compiled policies (attached, inline, groups').
+	effective map[string][]*policy.Policy
+}
+
+// Open loads IAM state from opts.Store and starts following its changes.
+func Open(ctx context.Context, opts Options) (*Service, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Service{
+		st: opts.Store, rootUser: opts.RootUser, rootSecret: opts.RootSecret,
+		log: opts.Logger, now: opts.Now, compiled: map[string]*policy.Policy{},
+		done: make(chan struct{}),
+	}
+	wctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	events, err := s.st.Watch(wctx)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("iam: watch store: %w", err)
+	}
+	s.writeMu.Lock()
+	err = s.reload(ctx)
+	s.writeMu.Unlock()
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	go s.follow(wctx, events)
+	return s, nil
+}
+
+// Close stops following the store; it does not close the store.
+func (s *Service) Close() error {
+	s.cancel()
+	<-s.done
+	return nil
+}
+
+// follow reloads the snapshot whenever the store reports changes, so writes
+// made by other nodes take effect here.
+func (s *Service) follow(ctx context.Context, events <-chan store.Event) {
+	defer close(s.done)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case _, ok := <-events:
+			if !ok {
+				if ctx.Err() != nil {
+					return
+				}
+				// The watch ended (backend restart): watch again, then reload.
+				time.Sleep(time.Second)
+				ch, err := s.st.Watch(ctx)
+				if err != nil {
+					s.log.Warn("iam: cannot watch store", "err", err)
+					continue
+				}
+				events = ch
+			}
+			// Coalesce a burst of events into one reload.
+			for drained := false; !drained; {
+				select {
+				case _, ok := <-events:
+					if !ok {
+						drained = true
+					}
+				default:
+					drained = true
+				}
+			}
+			s.writeMu.Lock()
+			if err := s.reload(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("iam: reload after store change failed", "err", err)
+			}
+			s.writeMu.Unlock()
+		}
+	}
+}
+
+// reload rebuilds the snapshot from the store. Callers hold writeMu.
+func (s *Service) reload(ctx context.Context) error {
+	next := &snapshot{
+		users: map[string]*User{}, keys: map[string]*AccessKey{}, groups: map[string]*Group{},
+		policies: map[string]*ManagedPolicy{}, members: map[string][]string{}, effective: map[string][]*policy.Policy{},
+	}
+	if err := loadAll(ctx, s.st, store.KindUser, func(u *User) { next.users[u.Name] = u }); err != nil {
+		return err
+	}
+	if err := loadAll(ctx, s.st, store.KindAccessKey, func(k *AccessKey) { next.keys[k.ID] = k }); err != nil {
+		return err
+	}
+	if err := loadAll(ctx, s.st, store.KindGroup, func(g *Group) { next.groups[g.Name] = g }); err != nil {
+		return err
+	}
+	if err := loadAll(ctx, s.st, store.KindPolicy, func(p *ManagedPolicy) { next.policies[p.Name] = p }); err != nil {
+		return err
+	}
+	for _, name := range policy.CannedNames() {
+		p, _ := policy.Canned(name)
+		doc, _ := p.MarshalJSON()
+		next.policies[name] = &ManagedPolicy{Name: name, ID: "ANPA" + cannedID(name), Document: string(doc), Builtin: true}
+		s.compiled[string(doc)] = p
+	}
+	used := map[string]bool{}
+	compile := func(doc string) *policy.Policy {
+		used[doc] = true
+		if p, ok := s.compiled[doc]; ok {
+			return p
+		}
+		p, err := policy.Parse([]byte(doc))
+		if err != nil {
+			// Documents are validated before they are stored; one that no
+			// longer parses grants nothing.
+			s.log.Error("iam: stored policy does not parse", "err", err)
+			return nil
+		}
+		s.compiled[doc] = p
+		return p
+	}
+	managed := func(names []string, out []*policy.Policy) []*policy.Policy {
+		for _, n := range names {
+			if mp, ok := next.policies[n]; ok {
+				if p := compile(mp.Document); p != nil {
+					out = append(out, p)
+				}
+			}
+		}
+		return out
+	}
+	for _, u := range next.users {
+		var eff []*policy.Policy
+		eff = managed(u.AttachedPolicies, eff)
+		for _, name := range sortedKeys(u.InlinePolicies) {
+			if p := compile(u.InlinePolicies[name]); p != nil {
+				eff = append(eff, p)
+			}
+		}
+		for _, g := range u.Groups {
+			if grp, ok := next.groups[g]; ok {
+				eff = managed(grp.AttachedPolicies, eff)
+				next.members[g] = append(next.members[g], u.Name)
+			}
+		}
+		next.effective[u.Name] = eff
+	}
+	for g := range next.members {
+		sort.Strings(next.members[g])
+	}
+	for doc, p := range s.compiled {
+		if !used[doc] && !isCanned(p) {
+			delete(s.compiled, doc)
+		}
+	}
+	s.snap.Store(next)
+	return nil
+}
+
+func isCanned(p *policy.Policy) bool {
+	for _, n := range policy.CannedNames() {
+		if c, _ := policy.Canned(n); c == p {
+			return true
+		}
+	}
+	return false
+}
+
+func cannedID(name string) string {
+	id := []byte("CANNED0000000000")
+	for i := 0; i < len(name) && i < 10; i++ {
+		c := name[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		id[6+i] = c
+	}
+	return string(id)
+}
+
+func loadAll[T any](ctx context.Context, st store.Store, kind store.Kind, add func(*T)) error {
+	recs, err := st.List(ctx, kind)
+	if err != nil {
+		return fmt.Errorf("iam: list %ss: %w", kind, err)
+	}
+	for _, r := range recs {
+		v := new(T)
+		if err := json.Unmarshal(r.Value, v); err != nil {
+			return fmt.Errorf("iam: %s %q: corrupt record: %w", kind, r.Name, err)
+		}
+		add(v)
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// write runs fn under the write lock and reloads the snapshot afterwards,
+// so the change takes effect on the next request.
+func (s *Service) write(ctx context.Context, fn func(*snapshot) error) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	err := fn(s.snap.Load())
+	if rerr := s.reload(ctx); rerr != nil && err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// storeErr maps store sentinels to IAM sentinels.
+func storeErr(err error, what string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrNotFound):
+		return errorf(ErrNoSuchEntity, "%s does not exist", what)
+	case errors.Is(err, store.ErrAlreadyExists):
+		return errorf(ErrEntityAlreadyExists, "%s already exists", what)
+	}
+	return err
+}
+
+func put[T any](ctx context.Context, st store.Store, kind store.Kind, name string, v *T) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return st.Create(ctx, store.Record{Kind: kind, Name: name, Value: data})
+}
+
+// update applies fn to the stored record (compare and swap).
+func update[T any](ctx context.Context, st store.Store, kind store.Kind, name string, fn func(*T) error) error {
+	return st.Update(ctx, kind, name, func(old []byte) ([]byte, error) {
+		v := new(T)
+		if err := json.Unmarshal(old, v); err != nil {
+			return nil, fmt.Errorf("iam: %s %q: corrupt record: %w", kind, name, err)
+		}
+		if err := fn(v); err != nil {
+			return nil, err
+		}
+		return json.Marshal(v)
+	})
+}
+
+const idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+// randomID returns prefix followed by random upper-case base32 characters up to n characters.
+func randomID(prefix string, n int) string {
+	b := make([]byte, n-len(prefix))
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	for i := range b {
+		b[i] = idAlphabet[int(b[i])%len(idAlphabet)]
+	}
+	return prefix + string(b)
+}
+
+const secretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+func randomSecret() string {
+	b := make([]byte, 40)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	for i := range b {
+		b[i] = secretAlphabet[int(b[i])%len(secretAlphabet)]
+	}
+	return string(b)
+}
+
+// Principal is an authenticated long-term identity.
+type Principal struct {
+	Root      bool
+	User      string // user name; the root user's access key for root
+	UserID    string
+	AccessKey string
+}
+
+// ARN returns the principal's ARN.
+func (p Principal) ARN() string {
+	if p.Root {
+		return RootARN
+	}
+	return UserARN(p.User)
+}
+
+// LookupAccessKey finds the principal and secret behind an access key. An
+// unknown key, an inactive key or a key of a deleted user is ErrNoSuchEntity.
+func (s *Service) LookupAccessKey(_ context.Context, accessKey string) (Principal, string, error) {
+	if subtle.ConstantTimeCompare([]byte(accessKey), []byte(s.rootUser)) == 1 {
+		return Principal{Root: true, User: s.rootUser, UserID: s.rootUser, AccessKey: accessKey}, s.rootSecret, nil
+	}
+	snap := s.snap.Load()
+	k, ok := snap.keys[accessKey]
+	if !ok || k.Status != StatusActive {
+		return Principal{}, "", errorf(ErrNoSuchEntity, "access key does not exist or is inactive")
+	}
+	u, ok := snap.users[k.User]
+	if !ok {
+		return Principal{}, "", errorf(ErrNoSuchEntity, "access key does not exist or is inactive")
+	}
+	return Principal{User: u.Name, UserID: u.ID, AccessKey: k.ID}, k.Secret, nil
+}
+
+// Decide evaluates the principal's identity policies: Deny if any denies,
+// Allow if any allows, NotApplicable otherwise. Root is always allowed.
+func (s *Service) Decide(p Principal, args *policy.Args) policy.Decision {
+	if p.Root {
+		return policy.Allow
+	}
+	eff, ok := s.snap.Load().effective[p.User]
+	if !ok {
+		return policy.NotApplicable
+	}
+	decision := policy.NotApplicable
+	for _, pol := range eff {
+		switch pol.Evaluate(args) {
+		case policy.Deny:
+			return policy.Deny
+		case policy.Allow:
+			decision = policy.Allow
+		}
+	}
+	return decision
+}
+
+// IsAllowed reports whether the principal's identity policies allow args.
+func (s *Service) IsAllowed(p Principal, args *policy.Args) bool {
+	return s.Decide(p, args) == policy.Allow
+}
+
+// UserExists reports whether a user exists and, for tests of revocation,
+// whether it still has any active key. Request paths use the snapshot.
+func (s *Service) userExists(name string) bool {
+	_, ok := s.snap.Load().users[name]
+	return ok
+}
+
+func (s *Service) isRoot(name string) bool {
+	return subtle.ConstantTimeCompare([]byte(name), []byte(s.rootUser)) == 1
+}
+
+func insertSorted(list []string, v string) []string {
+	i, found := slices.BinarySearch(list, v)
+	if found {
+		return list
+	}
+	return slices.Insert(list, i, v)
+}
+
+func removeSorted(list []string, v string) ([]string, bool) {
+	i, found := slices.BinarySearch(list, v)
+	if !found {
+		return list, false
+	}
+	return slices.Delete(list, i, i+1), true
+}

@@ -1,0 +1,153 @@
+package iam
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/sesame-s3/sesame/internal/iam/store"
+)
+
+// CreateUser creates a user with no keys and no policies.
+func (s *Service) CreateUser(ctx context.Context, name string) (User, error) {
+	if err := validName("user", name); err != nil {
+		return User{}, err
+	}
+	if s.isRoot(name) {
+		return User{}, errorf(ErrEntityAlreadyExists, "user %s already exists", name)
+	}
+	u := User{Name: name, ID: randomID("AIDA", 21), Created: s.now().UTC()}
+	err := s.write(ctx, func(*snapshot) error {
+		return storeErr(put(ctx, s.st, store.KindUser, name, &u), "user "+name)
+	})
+	return u, err
+}
+
+// GetUser returns a user.
+func (s *Service) GetUser(_ context.Context, name string) (User, error) {
+	u, ok := s.snap.Load().users[name]
+	if !ok {
+		return User{}, errorf(ErrNoSuchEntity, "the user with name %s cannot be found", name)
+	}
+	return *u, nil
+}
+
+// ListUsers returns every user, sorted by name.
+func (s *Service) ListUsers(_ context.Context) []User {
+	snap := s.snap.Load()
+	out := make([]User, 0, len(snap.users))
+	for _, name := range sortedKeys(snap.users) {
+		out = append(out, *snap.users[name])
+	}
+	return out
+}
+
+// DeleteUser deletes a user that has no keys, policies or groups left.
+func (s *Service) DeleteUser(ctx context.Context, name string) error {
+	return s.write(ctx, func(snap *snapshot) error {
+		u, ok := snap.users[name]
+		if !ok {
+			return errorf(ErrNoSuchEntity, "the user with name %s cannot be found", name)
+		}
+		var refs []string
+		for _, k := range snap.keys {
+			if k.User == name {
+				refs = append(refs, "access keys")
+				break
+			}
+		}
+		if len(u.AttachedPolicies) > 0 {
+			refs = append(refs, "attached policies")
+		}
+		if len(u.InlinePolicies) > 0 {
+			refs = append(refs, "inline policies")
+		}
+		if len(u.Groups) > 0 {
+			refs = append(refs, "group memberships")
+		}
+		if len(refs) > 0 {
+			return errorf(ErrDeleteConflict, "cannot delete user %s: it still has %s; remove them first", name, strings.Join(refs, ", "))
+		}
+		return storeErr(s.st.Delete(ctx, store.KindUser, name), "user "+name)
+	})
+}
+
+// CreateAccessKey creates an active key pair for a user (at most two).
+func (s *Service) CreateAccessKey(ctx context.Context, user string) (AccessKey, error) {
+	var k AccessKey
+	err := s.write(ctx, func(snap *snapshot) error {
+		if _, ok := snap.users[user]; !ok {
+			return errorf(ErrNoSuchEntity, "the user with name %s cannot be found", user)
+		}
+		n := 0
+		for _, k := range snap.keys {
+			if k.User == user {
+				n++
+			}
+		}
+		if n >= MaxAccessKeysPerUser {
+			return errorf(ErrLimitExceeded, "cannot exceed quota for AccessKeysPerUser: %d", MaxAccessKeysPerUser)
+		}
+		k = AccessKey{ID: randomID("AKIA", 20), Secret: randomSecret(), User: user, Status: StatusActive, Created: s.now().UTC()}
+		return storeErr(put(ctx, s.st, store.KindAccessKey, k.ID, &k), "access key")
+	})
+	return k, err
+}
+
+// ListAccessKeys returns a user's keys, without their secrets, oldest first.
+func (s *Service) ListAccessKeys(_ context.Context, user string) ([]AccessKey, error) {
+	snap := s.snap.Load()
+	if _, ok := snap.users[user]; !ok {
+		return nil, errorf(ErrNoSuchEntity, "the user with name %s cannot be found", user)
+	}
+	var out []AccessKey
+	for _, k := range snap.keys {
+		if k.User == user {
+			c := *k
+			c.Secret = ""
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Created.Before(out[j].Created) || out[i].Created.Equal(out[j].Created) && out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+// keyOf returns the key if it belongs to user.
+func keyOf(snap *snapshot, user, id string) (*AccessKey, error) {
+	if _, ok := snap.users[user]; !ok {
+		return nil, errorf(ErrNoSuchEntity, "the user with name %s cannot be found", user)
+	}
+	k, ok := snap.keys[id]
+	if !ok || k.User != user {
+		return nil, errorf(ErrNoSuchEntity, "the access key with id %s cannot be found", id)
+	}
+	return k, nil
+}
+
+// UpdateAccessKey sets a key's status to Active or Inactive.
+func (s *Service) UpdateAccessKey(ctx context.Context, user, id, status string) error {
+	if status != StatusActive && status != StatusInactive {
+		return errorf(ErrInvalidInput, "status must be Active or Inactive")
+	}
+	return s.write(ctx, func(snap *snapshot) error {
+		if _, err := keyOf(snap, user, id); err != nil {
+			return err
+		}
+		return storeErr(update(ctx, s.st, store.KindAccessKey, id, func(k *AccessKey) error {
+			k.Status = status
+			return nil
+		}), "access key "+id)
+	})
+}
+
+// DeleteAccessKey deletes a user's key.
+func (s *Service) DeleteAccessKey(ctx context.Context, user, id string) error {
+	return s.write(ctx, func(snap *snapshot) error {
+		if _, err := keyOf(snap, user, id); err != nil {
+			return err
+		}
+		return storeErr(s.st.Delete(ctx, store.KindAccessKey, id), "access key "+id)
+	})
+}
