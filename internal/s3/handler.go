@@ -1,7 +1,6 @@
 package s3
 
 import (
-	"bytes"
 	"encoding/xml"
 	"io"
 	"log/slog"
@@ -11,7 +10,9 @@ import (
 	"strings"
 
 	"github.com/sesame-s3/sesame/internal/auth"
+	"github.com/sesame-s3/sesame/internal/httpx"
 	"github.com/sesame-s3/sesame/internal/object"
+	"github.com/sesame-s3/sesame/internal/sigv4"
 )
 
 // Options configure an API.
@@ -23,7 +24,9 @@ type Options struct {
 	// Domains enable virtual-host-style requests: a Host of
 	// "<bucket>.<domain>" addresses that bucket.
 	Domains []string
-	Logger  *slog.Logger
+	// Authorizer decides identity-based permissions; nil allows only root.
+	Authorizer Authorizer
+	Logger     *slog.Logger
 }
 
 // API serves the S3 REST API.
@@ -32,7 +35,10 @@ type API struct {
 	auth    *auth.Authenticator
 	region  string
 	domains []string
+	authz   Authorizer
 	log     *slog.Logger
+	// policies caches parsed bucket policies.
+	policies policyCache
 }
 
 // New returns an API.
@@ -43,7 +49,7 @@ func New(opts Options) *API {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &API{backend: opts.Backend, auth: opts.Auth, region: opts.Region, domains: opts.Domains, log: opts.Logger}
+	return &API{backend: opts.Backend, auth: opts.Auth, region: opts.Region, domains: opts.Domains, authz: opts.Authorizer, log: opts.Logger}
 }
 
 // request is one S3 call after routing and authentication.
@@ -54,6 +60,7 @@ type request struct {
 	key    string
 	query  url.Values
 	id     auth.Identity
+	sig    *sigv4.Request // nil when anonymous
 }
 
 type handlerFunc func(*request) error
@@ -62,33 +69,26 @@ type handlerFunc func(*request) error
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req := &request{Request: r, w: w, query: r.URL.Query()}
 	req.bucket, req.key = a.bucketAndKey(r)
-	h := a.route(req)
+	op := a.route(req)
 	res, err := a.auth.Authenticate(r)
 	if err != nil {
 		a.writeError(req, err)
 		return
 	}
-	req.id = res.Identity
-	if err := a.authorize(req); err != nil {
-		a.writeError(req, err)
-		return
-	}
-	if h == nil {
+	req.id, req.sig = res.Identity, res.Sig
+	if op.h == nil {
 		a.writeError(req, ErrMethodNotAllowed)
 		return
 	}
-	if err := h(req); err != nil {
+	if op.action != "" {
+		if err := a.authorize(req, op.action, req.bucket, req.key); err != nil {
+			a.writeError(req, err)
+			return
+		}
+	}
+	if err := op.h(req); err != nil {
 		a.writeError(req, err)
 	}
-}
-
-// authorize decides whether the identity may make the call. Until IAM lands,
-// the root credentials may do everything and nobody else anything.
-func (a *API) authorize(req *request) error {
-	if req.id.Root {
-		return nil
-	}
-	return ErrAccessDenied
 }
 
 // bucketAndKey extracts the bucket and key from a virtual-host or path-style request.
@@ -129,8 +129,15 @@ var unsupported = []string{
 	"renameObject", "session",
 }
 
-// route picks the handler for a request; nil means MethodNotAllowed.
-func (a *API) route(req *request) handlerFunc {
+// operation is a routed S3 call: its handler and the IAM action that
+// authorizes it ("" when the handler authorizes itself, per key).
+type operation struct {
+	h      handlerFunc
+	action string
+}
+
+// route picks the operation for a request; a nil handler means MethodNotAllowed.
+func (a *API) route(req *request) operation {
 	q := req.query
 	has := func(k string) bool { _, ok := q[k]; return ok }
 	for _, k := range unsupported {
@@ -138,94 +145,91 @@ func (a *API) route(req *request) handlerFunc {
 			if k == "versionId" && (q.Get(k) == "null" || q.Get(k) == "") {
 				continue
 			}
-			return notImplemented(k)
+			return operation{notImplemented(k), ""}
 		}
 	}
+	copying := req.Header.Get("X-Amz-Copy-Source") != ""
 	m := req.Method
 	switch {
 	case req.bucket == "":
 		if m == http.MethodGet {
-			return a.listBuckets
+			return operation{a.listBuckets, "s3:ListAllMyBuckets"}
 		}
-		return nil
 	case req.key == "":
 		switch m {
 		case http.MethodGet:
 			switch {
 			case has("location"):
-				return a.getBucketLocation
+				return operation{a.getBucketLocation, "s3:GetBucketLocation"}
 			case has("policy"):
-				return a.getBucketPolicy
+				return operation{a.getBucketPolicy, "s3:GetBucketPolicy"}
 			case has("uploads"):
-				return a.listMultipartUploads
+				return operation{a.listMultipartUploads, "s3:ListBucketMultipartUploads"}
 			case has("versioning"):
-				return a.getBucketVersioning
+				return operation{a.getBucketVersioning, "s3:GetBucketVersioning"}
 			case q.Get("list-type") == "2":
-				return a.listObjectsV2
+				return operation{a.listObjectsV2, "s3:ListBucket"}
 			}
-			return a.listObjectsV1
+			return operation{a.listObjectsV1, "s3:ListBucket"}
 		case http.MethodHead:
-			return a.headBucket
+			return operation{a.headBucket, "s3:ListBucket"}
 		case http.MethodPut:
 			switch {
 			case has("policy"):
-				return a.putBucketPolicy
+				return operation{a.putBucketPolicy, "s3:PutBucketPolicy"}
 			case has("versioning"):
-				return notImplemented("versioning")
+				return operation{notImplemented("versioning"), ""}
 			}
-			return a.createBucket
+			return operation{a.createBucket, "s3:CreateBucket"}
 		case http.MethodDelete:
 			if has("policy") {
-				return a.deleteBucketPolicy
+				return operation{a.deleteBucketPolicy, "s3:DeleteBucketPolicy"}
 			}
-			return a.deleteBucket
+			return operation{a.deleteBucket, "s3:DeleteBucket"}
 		case http.MethodPost:
 			if has("delete") {
-				return a.deleteObjects
+				return operation{a.deleteObjects, ""} // s3:DeleteObject per key
 			}
-			return nil
 		}
 	default:
 		switch m {
 		case http.MethodGet:
 			if has("uploadId") {
-				return a.listParts
+				return operation{a.listParts, "s3:ListMultipartUploadParts"}
 			}
-			return a.getObject
+			return operation{a.getObject, "s3:GetObject"}
 		case http.MethodHead:
-			return a.headObject
+			return operation{a.headObject, "s3:GetObject"}
 		case http.MethodPut:
 			switch {
+			case (has("uploadId") || has("partNumber")) && copying:
+				return operation{a.uploadPartCopy, "s3:PutObject"}
 			case has("uploadId") || has("partNumber"):
-				if req.Header.Get("X-Amz-Copy-Source") != "" {
-					return a.uploadPartCopy
-				}
-				return a.uploadPart
-			case req.Header.Get("X-Amz-Copy-Source") != "":
-				return a.copyObject
+				return operation{a.uploadPart, "s3:PutObject"}
+			case copying:
+				return operation{a.copyObject, "s3:PutObject"}
 			}
-			return a.putObject
+			return operation{a.putObject, "s3:PutObject"}
 		case http.MethodDelete:
 			if has("uploadId") {
-				return a.abortMultipartUpload
+				return operation{a.abortMultipartUpload, "s3:AbortMultipartUpload"}
 			}
-			return a.deleteObject
+			return operation{a.deleteObject, "s3:DeleteObject"}
 		case http.MethodPost:
 			switch {
 			case has("uploads"):
-				return a.createMultipartUpload
+				return operation{a.createMultipartUpload, "s3:PutObject"}
 			case has("uploadId"):
-				return a.completeMultipartUpload
+				return operation{a.completeMultipartUpload, "s3:PutObject"}
 			}
-			return nil
 		}
 	}
-	return nil
+	return operation{}
 }
 
 func notImplemented(what string) handlerFunc {
 	return func(*request) error {
-		return ErrNotImplemented.withMessage("The %q sub-resource is not implemented by this server.", what)
+		return ErrNotImplemented.WithMessage("The %q sub-resource is not implemented by this server.", what)
 	}
 }
 
@@ -263,18 +267,9 @@ func (a *API) writeError(req *request, err error) {
 	}
 }
 
-// writeXML writes v as an XML document with status.
+// writeXML writes v as an S3 XML document with status.
 func writeXML(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	buf.WriteString(xml.Header)
-	if err := xml.NewEncoder(&buf).Encode(v); err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/xml")
-	w.Header().Set("Content-Length", itoa(int64(buf.Len())))
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	httpx.WriteXML(w, status, "application/xml", v)
 }
 
 // readXML decodes a request body of at most limit bytes into v.
@@ -284,7 +279,7 @@ func readXML(r io.Reader, limit int64, v any) error {
 		return err
 	}
 	if int64(len(data)) > limit {
-		return ErrMalformedXML.withMessage("The XML body exceeds the limit of %d bytes.", limit)
+		return ErrMalformedXML.WithMessage("The XML body exceeds the limit of %d bytes.", limit)
 	}
 	if err := xml.Unmarshal(data, v); err != nil {
 		return ErrMalformedXML
