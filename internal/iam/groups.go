@@ -2,6 +2,7 @@ package iam
 
 import (
 	"context"
+	"slices"
 
 	"github.com/sesame-s3/sesame/internal/iam/store"
 )
@@ -66,6 +67,9 @@ func (s *Service) AddUserToGroup(ctx context.Context, group, user string) error 
 			return errorf(ErrNoSuchEntity, "the group with name %s cannot be found", group)
 		}
 		return storeErr(update(ctx, s.st, store.KindUser, user, func(u *User) error {
+			if slices.Contains(u.Groups, group) {
+				return nil
+			}
 			if len(u.Groups) >= MaxGroupsPerUser {
 				return errorf(ErrLimitExceeded, "cannot exceed quota for GroupsPerUser: %d", MaxGroupsPerUser)
 			}

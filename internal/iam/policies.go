@@ -2,6 +2,7 @@ package iam
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -106,6 +107,9 @@ func attach(list []string, name string, on bool) ([]string, error) {
 			return list, errorf(ErrNoSuchEntity, "policy %s is not attached", name)
 		}
 		return out, nil
+	}
+	if slices.Contains(list, name) {
+		return list, nil
 	}
 	if len(list) >= MaxAttachedPolicies {
 		return list, errorf(ErrLimitExceeded, "cannot exceed quota for PoliciesPerUser/Group: %d", MaxAttachedPolicies)

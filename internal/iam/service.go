@@ -398,13 +398,6 @@ func (s *Service) IsAllowed(p Principal, args *policy.Args) bool {
 	return s.Decide(p, args) == policy.Allow
 }
 
-// UserExists reports whether a user exists and, for tests of revocation,
-// whether it still has any active key. Request paths use the snapshot.
-func (s *Service) userExists(name string) bool {
-	_, ok := s.snap.Load().users[name]
-	return ok
-}
-
 func (s *Service) isRoot(name string) bool {
 	return subtle.ConstantTimeCompare([]byte(name), []byte(s.rootUser)) == 1
 }
