@@ -1,0 +1,88 @@
+// Package iamapi serves the AWS IAM query API (version 2010-05-08) over an
+// iam.Service: users, access keys, groups, managed and inline policies.
+//
+// # Flow
+//
+// The server routes to API every POST to "/" whose SigV4 credential scope
+// names the service "iam". ServeHTTP then
+//
+//  1. rejects a body whose Content-Length exceeds MaxBodySize (64 KiB)
+//     before any signature work;
+//  2. authenticates the request with the auth.Authenticator (unsigned
+//     requests are refused: IAM has no anonymous access), and refuses a
+//     credential scoped to another service or carrying a session token;
+//  3. reads the form body (at most MaxBodySize bytes; the signature covers
+//     it) and merges it over the query string's parameters;
+//  4. checks Version and Action and dispatches to the action's handler.
+//
+// Every handler validates its parameters, names the resource it acts on and
+// calls (*request).authorize before it touches the Service; ServeHTTP
+// refuses to send a success that was not authorized (and the tests call
+// every action as a user without permissions). A handler returns its result
+// (a struct written as <ActionResult>) or an error; writeError is the one
+// place where iam, auth and sigv4 errors become IAM wire codes (toAPIError).
+//
+// # Authorization
+//
+// The root credentials may do everything. Any other caller needs its
+// identity policies to allow "iam:<Action>" on the target's ARN (the user's,
+// group's or policy's; for ListUsers, ListGroups and ListPolicies the
+// account's path prefix "arn:aws:iam::000000000000:user/", ".../group/",
+// ".../policy/", which "arn:aws:iam::*:user/*" and "*" both cover), or
+// "admin:<Action>" on policy.AnyResource so that MinIO's canned consoleAdmin
+// (admin:*) administers IAM as it does in MinIO. The two questions are asked
+// together: an explicit Deny of either wins over an Allow of the other.
+// Condition keys: aws:username, aws:userid, aws:principalarn,
+// aws:principaltype ("User"), aws:sourceip (the TCP peer, never a
+// forwarded header), aws:securetransport, aws:currenttime, aws:epochtime,
+// and iam:policyarn for Attach/Detach{User,Group}Policy.
+//
+// # Error codes
+//
+// Request shape (all 400, Type Sender): no Action is MissingAction; no
+// Version is MissingParameter; a Version other than 2010-05-08 or an unknown
+// Action is InvalidAction ("Could not find operation X for version Y", as
+// AWS's query services answer); a missing or empty required parameter, a bad
+// enum value or MaxItems is ValidationError ("1 validation error detected:
+// Value null at 'userName' failed to satisfy constraint: Member must not be
+// null"); a body over 64 KiB or not form-encoded is InvalidInput; a method
+// other than POST or a credential scope for another service is
+// InvalidAction.
+//
+// Authentication: unsigned is AccessDenied (403); an unknown or inactive
+// access key, or a session token, is InvalidClientTokenId (403); a wrong
+// signature or a body that does not match the signed hash is
+// SignatureDoesNotMatch (403), as is a request time more than 15 minutes
+// off; an expired presigned URL is AccessDenied (403); a malformed
+// Authorization header or presigned query, a missing date or another
+// algorithm is IncompleteSignature (400).
+//
+// Domain: iam.ErrNoSuchEntity is NoSuchEntity (404),
+// ErrEntityAlreadyExists EntityAlreadyExists (409), ErrDeleteConflict
+// DeleteConflict (409), ErrMalformedPolicy MalformedPolicyDocument (400),
+// ErrLimitExceeded LimitExceeded (409), ErrInvalidInput and ErrRootUser
+// InvalidInput (400), store.ErrConflict ConcurrentModification (409),
+// store.ErrUnavailable ServiceUnavailable (503, Type Receiver), anything
+// else ServiceFailure (500, Type Receiver; details only in the log).
+//
+// # The root user
+//
+// The root credentials are configuration, not an IAM user. GetUser without
+// UserName (or naming the root user) describes them with the ARN
+// arn:aws:iam::000000000000:root; CreateUser with the root user's name is
+// EntityAlreadyExists (409); every other action naming the root user,
+// explicitly or as the implicit caller of an access key action, is
+// InvalidInput (400). These checks run after authorization, so only callers
+// allowed the action learn the root user's name.
+//
+// # Wire details
+//
+// Responses are <ActionResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+// with an <ActionResult> (absent for actions without output) and
+// <ResponseMetadata><RequestId>; lists are <member> elements; dates are
+// ISO 8601 UTC. Policy documents in GetPolicyVersion and GetUserPolicy are
+// URL-encoded (RFC 3986) as AWS returns them: the AWS CLI decodes them,
+// aws-sdk-go-v2 does not. Markers are the key of the first item of the next
+// page. The request id is the X-Amz-Request-Id response header set by the
+// httpx middleware (one is made when it is absent).
+package iamapi

@@ -1,0 +1,320 @@
+package iamapi
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sesame-s3/sesame/internal/iam"
+)
+
+// The managed and inline policy actions.
+
+type policyResult struct {
+	Policy policyXML `xml:"Policy"`
+}
+
+type policyVersionResult struct {
+	PolicyVersion policyVersionXML `xml:"PolicyVersion"`
+}
+
+type listPoliciesResult struct {
+	Policies    members[policyXML] `xml:"Policies"`
+	IsTruncated bool               `xml:"IsTruncated"`
+	Marker      string             `xml:"Marker,omitempty"`
+}
+
+type listAttachedPoliciesResult struct {
+	AttachedPolicies members[attachedPolicyXML] `xml:"AttachedPolicies"`
+	IsTruncated      bool                       `xml:"IsTruncated"`
+	Marker           string                     `xml:"Marker,omitempty"`
+}
+
+type userPolicyResult struct {
+	UserName       string `xml:"UserName"`
+	PolicyName     string `xml:"PolicyName"`
+	PolicyDocument string `xml:"PolicyDocument"`
+}
+
+type listUserPoliciesResult struct {
+	PolicyNames members[string] `xml:"PolicyNames"`
+	IsTruncated bool            `xml:"IsTruncated"`
+	Marker      string          `xml:"Marker,omitempty"`
+}
+
+// policyARN validates the PolicyArn parameter and returns it with the
+// policy name it names; a malformed ARN is a validation problem.
+func policyARN(v *params) (arn, name string) {
+	arn = v.required("PolicyArn")
+	if arn == "" {
+		return "", ""
+	}
+	name, err := iam.PolicyNameFromARN(arn)
+	if err != nil {
+		v.problems = append(v.problems, fmt.Sprintf("Value '%s' at 'policyArn' failed to satisfy constraint: Member must be an IAM policy ARN (arn:aws:iam::<account>:policy/<name>)", arn))
+		return "", ""
+	}
+	return arn, name
+}
+
+// resolvePolicy returns the managed policy arn names. The ARN must be the
+// policy's exactly: a canned policy is "arn:aws:iam::aws:policy/<name>", a
+// customer policy "arn:aws:iam::000000000000:policy/<name>", without a path.
+func (a *API) resolvePolicy(ctx context.Context, arn, name string) (iam.ManagedPolicy, error) {
+	p, err := a.svc.GetPolicy(ctx, name)
+	if err == nil && p.ARN() != arn {
+		err = iam.ErrNoSuchEntity
+	}
+	if err != nil {
+		return iam.ManagedPolicy{}, ErrNoSuchEntity.WithMessage("Policy %s does not exist or is not attachable.", arn)
+	}
+	return p, nil
+}
+
+func (a *API) createPolicy(req *request) (any, error) {
+	v := req.validate()
+	name := v.required("PolicyName")
+	doc := v.required("PolicyDocument")
+	v.optional("Path")        // every path is "/"
+	v.optional("Description") // not kept
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := req.authorize(iam.ManagedPolicy{Name: name}.ARN(), nil); err != nil {
+		return nil, err
+	}
+	p, err := a.svc.CreatePolicy(req.Context(), name, doc)
+	if err != nil {
+		return nil, err
+	}
+	return policyResult{toPolicyXML(p, 0)}, nil
+}
+
+// policyAction validates an action on a managed policy (PolicyArn plus
+// whatever more does), authorizes it on the ARN and resolves the policy.
+func (a *API) policyAction(req *request, more func(*params)) (iam.ManagedPolicy, error) {
+	v := req.validate()
+	arn, name := policyARN(v)
+	if more != nil {
+		more(v)
+	}
+	if err := v.err(); err != nil {
+		return iam.ManagedPolicy{}, err
+	}
+	if err := req.authorize(arn, nil); err != nil {
+		return iam.ManagedPolicy{}, err
+	}
+	return a.resolvePolicy(req.Context(), arn, name)
+}
+
+func (a *API) getPolicy(req *request) (any, error) {
+	p, err := a.policyAction(req, nil)
+	if err != nil {
+		return nil, err
+	}
+	return policyResult{toPolicyXML(p, a.svc.AttachmentCount(p.Name))}, nil
+}
+
+func (a *API) getPolicyVersion(req *request) (any, error) {
+	var version string
+	p, err := a.policyAction(req, func(v *params) { version = v.required("VersionId") })
+	if err != nil {
+		return nil, err
+	}
+	if version != p.VersionID() {
+		return nil, ErrNoSuchEntity.WithMessage("Policy %s version %s does not exist or is not attachable.", p.ARN(), version)
+	}
+	return policyVersionResult{policyVersionXML{
+		Document: encodeDocument(p.Document), VersionID: p.VersionID(), IsDefaultVersion: true, CreateDate: isoTime(p.Created),
+	}}, nil
+}
+
+func (a *API) listPolicies(req *request) (any, error) {
+	v := req.validate()
+	scope := v.enum("Scope", "All", "All", "AWS", "Local")
+	onlyAttached := v.boolean("OnlyAttached")
+	v.optional("PathPrefix")        // every path is "/"
+	v.optional("PolicyUsageFilter") // there are no permissions boundaries
+	p := v.page()
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := req.authorize(accountARN("policy"), nil); err != nil {
+		return nil, err
+	}
+	type counted struct {
+		iam.ManagedPolicy
+		attachments int
+	}
+	var all []counted
+	for _, mp := range a.svc.ListPolicies(req.Context()) {
+		if scope == "AWS" && !mp.Builtin || scope == "Local" && mp.Builtin {
+			continue
+		}
+		n := a.svc.AttachmentCount(mp.Name)
+		if onlyAttached && n == 0 {
+			continue
+		}
+		all = append(all, counted{mp, n})
+	}
+	page, truncated, next := paginate(all, func(c counted) string { return c.Name }, p)
+	res := listPoliciesResult{IsTruncated: truncated, Marker: next}
+	for _, c := range page {
+		res.Policies.Member = append(res.Policies.Member, toPolicyXML(c.ManagedPolicy, c.attachments))
+	}
+	return res, nil
+}
+
+func (a *API) deletePolicy(req *request) (any, error) {
+	p, err := a.policyAction(req, nil)
+	if err != nil {
+		return nil, err
+	}
+	return nil, a.svc.DeletePolicy(req.Context(), p.Name)
+}
+
+// attachment validates and authorizes {Attach,Detach}{User,Group}Policy:
+// the resource is the user or group (parameter nameParam), and the
+// condition key iam:PolicyARN names the policy.
+func (a *API) attachment(req *request, nameParam string) (target string, p iam.ManagedPolicy, err error) {
+	v := req.validate()
+	target = v.required(nameParam)
+	arn, policyName := policyARN(v)
+	if err := v.err(); err != nil {
+		return "", p, err
+	}
+	resource := groupARN(target)
+	if nameParam == "UserName" {
+		resource = iam.UserARN(target)
+	}
+	if err := req.authorize(resource, map[string][]string{"iam:policyarn": {arn}}); err != nil {
+		return "", p, err
+	}
+	if nameParam == "UserName" {
+		if err := a.notRoot(req, target); err != nil {
+			return "", p, err
+		}
+	}
+	p, err = a.resolvePolicy(req.Context(), arn, policyName)
+	return target, p, err
+}
+
+func (a *API) attachUserPolicy(req *request) (any, error) {
+	user, p, err := a.attachment(req, "UserName")
+	if err != nil {
+		return nil, err
+	}
+	return nil, a.svc.AttachUserPolicy(req.Context(), user, p.Name, true)
+}
+
+func (a *API) detachUserPolicy(req *request) (any, error) {
+	user, p, err := a.attachment(req, "UserName")
+	if err != nil {
+		return nil, err
+	}
+	return nil, a.svc.AttachUserPolicy(req.Context(), user, p.Name, false)
+}
+
+func (a *API) attachGroupPolicy(req *request) (any, error) {
+	group, p, err := a.attachment(req, "GroupName")
+	if err != nil {
+		return nil, err
+	}
+	return nil, a.svc.AttachGroupPolicy(req.Context(), group, p.Name, true)
+}
+
+func (a *API) detachGroupPolicy(req *request) (any, error) {
+	group, p, err := a.attachment(req, "GroupName")
+	if err != nil {
+		return nil, err
+	}
+	return nil, a.svc.AttachGroupPolicy(req.Context(), group, p.Name, false)
+}
+
+func attachedList(policies []iam.ManagedPolicy, p page) listAttachedPoliciesResult {
+	policies, truncated, next := paginate(policies, func(mp iam.ManagedPolicy) string { return mp.Name }, p)
+	res := listAttachedPoliciesResult{IsTruncated: truncated, Marker: next}
+	for _, mp := range policies {
+		res.AttachedPolicies.Member = append(res.AttachedPolicies.Member, attachedPolicyXML{PolicyName: mp.Name, PolicyArn: mp.ARN()})
+	}
+	return res
+}
+
+func (a *API) listAttachedUserPolicies(req *request) (any, error) {
+	var p page
+	user, err := a.userAction(req, false, func(v *params) {
+		v.optional("PathPrefix")
+		p = v.page()
+	})
+	if err != nil {
+		return nil, err
+	}
+	policies, err := a.svc.ListAttachedUserPolicies(req.Context(), user)
+	if err != nil {
+		return nil, err
+	}
+	return attachedList(policies, p), nil
+}
+
+func (a *API) listAttachedGroupPolicies(req *request) (any, error) {
+	var p page
+	group, err := a.groupAction(req, func(v *params) {
+		v.optional("PathPrefix")
+		p = v.page()
+	})
+	if err != nil {
+		return nil, err
+	}
+	policies, err := a.svc.ListAttachedGroupPolicies(req.Context(), group)
+	if err != nil {
+		return nil, err
+	}
+	return attachedList(policies, p), nil
+}
+
+func (a *API) putUserPolicy(req *request) (any, error) {
+	var name, doc string
+	user, err := a.userAction(req, false, func(v *params) {
+		name = v.required("PolicyName")
+		doc = v.required("PolicyDocument")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return nil, a.svc.PutUserPolicy(req.Context(), user, name, doc)
+}
+
+func (a *API) getUserPolicy(req *request) (any, error) {
+	var name string
+	user, err := a.userAction(req, false, func(v *params) { name = v.required("PolicyName") })
+	if err != nil {
+		return nil, err
+	}
+	doc, err := a.svc.GetUserPolicy(req.Context(), user, name)
+	if err != nil {
+		return nil, err
+	}
+	return userPolicyResult{UserName: user, PolicyName: name, PolicyDocument: encodeDocument(doc)}, nil
+}
+
+func (a *API) deleteUserPolicy(req *request) (any, error) {
+	var name string
+	user, err := a.userAction(req, false, func(v *params) { name = v.required("PolicyName") })
+	if err != nil {
+		return nil, err
+	}
+	return nil, a.svc.DeleteUserPolicy(req.Context(), user, name)
+}
+
+func (a *API) listUserPolicies(req *request) (any, error) {
+	var p page
+	user, err := a.userAction(req, false, func(v *params) { p = v.page() })
+	if err != nil {
+		return nil, err
+	}
+	names, err := a.svc.ListUserPolicies(req.Context(), user)
+	if err != nil {
+		return nil, err
+	}
+	names, truncated, next := paginate(names, func(s string) string { return s }, p)
+	return listUserPoliciesResult{PolicyNames: members[string]{names}, IsTruncated: truncated, Marker: next}, nil
+}

@@ -1,0 +1,199 @@
+package iamapi
+
+import (
+	"bytes"
+	"encoding/xml"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/sesame-s3/sesame/internal/httpx"
+	"github.com/sesame-s3/sesame/internal/iam"
+)
+
+// xmlns is the namespace of every IAM response document.
+const xmlns = "https://iam.amazonaws.com/doc/2010-05-08/"
+
+// Paging limits of the List actions, as AWS sets them.
+const (
+	defaultMaxItems = 100
+	maxMaxItems     = 1000
+)
+
+// writeResult writes <ActionResponse> with result as <ActionResult> (none
+// when result is nil) and the response metadata.
+func writeResult(w http.ResponseWriter, action string, result any) {
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
+	root := xml.StartElement{Name: xml.Name{Local: action + "Response"}, Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: xmlns}}}
+	err := enc.EncodeToken(root)
+	if err == nil && result != nil {
+		err = enc.EncodeElement(result, xml.StartElement{Name: xml.Name{Local: action + "Result"}})
+	}
+	if err == nil {
+		err = enc.EncodeElement(responseMetadata{RequestID: w.Header().Get(httpx.RequestIDHeader)}, xml.StartElement{Name: xml.Name{Local: "ResponseMetadata"}})
+	}
+	if err == nil {
+		err = enc.EncodeToken(root.End())
+	}
+	if err == nil {
+		err = enc.Flush()
+	}
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	httpx.WriteBody(w, http.StatusOK, "text/xml", buf.Bytes())
+}
+
+// writeXML writes v as an IAM XML document with status.
+func writeXML(w http.ResponseWriter, status int, v any) {
+	httpx.WriteXML(w, status, "text/xml", v)
+}
+
+type responseMetadata struct {
+	RequestID string `xml:"RequestId"`
+}
+
+// errorResponse is IAM's <ErrorResponse> document.
+type errorResponse struct {
+	XMLName   xml.Name  `xml:"ErrorResponse"`
+	Xmlns     string    `xml:"xmlns,attr"`
+	Error     errorBody `xml:"Error"`
+	RequestID string    `xml:"RequestId"`
+}
+
+type errorBody struct {
+	Type    string `xml:"Type"`
+	Code    string `xml:"Code"`
+	Message string `xml:"Message"`
+}
+
+// isoTime is written as ISO 8601 UTC with second precision; the zero time
+// (the root user's and the canned policies' dates) as the Unix epoch.
+type isoTime time.Time
+
+func (t isoTime) MarshalText() ([]byte, error) {
+	tt := time.Time(t)
+	if tt.IsZero() {
+		tt = time.Unix(0, 0)
+	}
+	return []byte(tt.UTC().Format("2006-01-02T15:04:05Z")), nil
+}
+
+// members is an IAM list: <Name><member>...</member>...</Name>, written
+// even when empty.
+type members[T any] struct {
+	Member []T `xml:"member"`
+}
+
+// page is the paging request of a List action.
+type page struct {
+	marker string
+	max    int
+}
+
+// paginate returns the items of the page p asks for from items, which are
+// in key order, whether more follow, and the marker of the next page (the
+// key of its first item). A marker whose item is gone continues at the
+// first item after it.
+func paginate[T any](items []T, key func(T) string, p page) (out []T, truncated bool, next string) {
+	start := 0
+	if p.marker != "" {
+		start = len(items)
+		for i, it := range items {
+			if key(it) == p.marker {
+				start = i
+				break
+			}
+		}
+		if start == len(items) {
+			for i, it := range items {
+				if key(it) > p.marker {
+					start = i
+					break
+				}
+			}
+		}
+	}
+	items = items[start:]
+	if len(items) > p.max {
+		return items[:p.max], true, key(items[p.max])
+	}
+	return items, false, ""
+}
+
+// encodeDocument URL-encodes a policy document as AWS returns it (RFC 3986:
+// everything but letters, digits and "-._~" is percent-encoded).
+func encodeDocument(doc string) string {
+	return strings.ReplaceAll(url.QueryEscape(doc), "+", "%20")
+}
+
+// The entities, as IAM writes them.
+
+type userXML struct {
+	Path       string  `xml:"Path"`
+	UserName   string  `xml:"UserName"`
+	UserID     string  `xml:"UserId"`
+	Arn        string  `xml:"Arn"`
+	CreateDate isoTime `xml:"CreateDate"`
+}
+
+func toUserXML(u iam.User) userXML {
+	return userXML{Path: "/", UserName: u.Name, UserID: u.ID, Arn: u.ARN(), CreateDate: isoTime(u.Created)}
+}
+
+type accessKeyXML struct {
+	UserName        string  `xml:"UserName"`
+	AccessKeyID     string  `xml:"AccessKeyId"`
+	Status          string  `xml:"Status"`
+	SecretAccessKey string  `xml:"SecretAccessKey,omitempty"`
+	CreateDate      isoTime `xml:"CreateDate"`
+}
+
+type groupXML struct {
+	Path       string  `xml:"Path"`
+	GroupName  string  `xml:"GroupName"`
+	GroupID    string  `xml:"GroupId"`
+	Arn        string  `xml:"Arn"`
+	CreateDate isoTime `xml:"CreateDate"`
+}
+
+func toGroupXML(g iam.Group) groupXML {
+	return groupXML{Path: "/", GroupName: g.Name, GroupID: g.ID, Arn: g.ARN(), CreateDate: isoTime(g.Created)}
+}
+
+type policyXML struct {
+	PolicyName                    string  `xml:"PolicyName"`
+	PolicyID                      string  `xml:"PolicyId"`
+	Arn                           string  `xml:"Arn"`
+	Path                          string  `xml:"Path"`
+	DefaultVersionID              string  `xml:"DefaultVersionId"`
+	AttachmentCount               int     `xml:"AttachmentCount"`
+	PermissionsBoundaryUsageCount int     `xml:"PermissionsBoundaryUsageCount"`
+	IsAttachable                  bool    `xml:"IsAttachable"`
+	CreateDate                    isoTime `xml:"CreateDate"`
+	UpdateDate                    isoTime `xml:"UpdateDate"`
+}
+
+func toPolicyXML(p iam.ManagedPolicy, attachments int) policyXML {
+	return policyXML{
+		PolicyName: p.Name, PolicyID: p.ID, Arn: p.ARN(), Path: "/", DefaultVersionID: p.VersionID(),
+		AttachmentCount: attachments, IsAttachable: true,
+		CreateDate: isoTime(p.Created), UpdateDate: isoTime(p.Updated),
+	}
+}
+
+type attachedPolicyXML struct {
+	PolicyName string `xml:"PolicyName"`
+	PolicyArn  string `xml:"PolicyArn"`
+}
+
+type policyVersionXML struct {
+	Document         string  `xml:"Document"`
+	VersionID        string  `xml:"VersionId"`
+	IsDefaultVersion bool    `xml:"IsDefaultVersion"`
+	CreateDate       isoTime `xml:"CreateDate"`
+}

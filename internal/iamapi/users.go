@@ -1,0 +1,180 @@
+package iamapi
+
+import (
+	"github.com/sesame-s3/sesame/internal/iam"
+)
+
+// The user and access key actions.
+
+type userResult struct {
+	User userXML `xml:"User"`
+}
+
+type listUsersResult struct {
+	Users       members[userXML] `xml:"Users"`
+	IsTruncated bool             `xml:"IsTruncated"`
+	Marker      string           `xml:"Marker,omitempty"`
+}
+
+type accessKeyResult struct {
+	AccessKey accessKeyXML `xml:"AccessKey"`
+}
+
+type listAccessKeysResult struct {
+	AccessKeyMetadata members[accessKeyXML] `xml:"AccessKeyMetadata"`
+	IsTruncated       bool                  `xml:"IsTruncated"`
+	Marker            string                `xml:"Marker,omitempty"`
+}
+
+// accountARN is the resource of the List actions that name no entity:
+// the account's path prefix for kind ("user", "group", "policy").
+func accountARN(kind string) string {
+	return "arn:aws:iam::" + iam.AccountID + ":" + kind + "/"
+}
+
+func (a *API) createUser(req *request) (any, error) {
+	v := req.validate()
+	name := v.required("UserName")
+	v.optional("Path") // Sesame keeps no paths: every entity's is "/".
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := req.authorize(iam.UserARN(name), nil); err != nil {
+		return nil, err
+	}
+	u, err := a.svc.CreateUser(req.Context(), name)
+	if err != nil {
+		return nil, err
+	}
+	return userResult{toUserXML(u)}, nil
+}
+
+func (a *API) getUser(req *request) (any, error) {
+	v := req.validate()
+	name := v.user(true)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := req.authorize(iam.UserARN(name), nil); err != nil {
+		return nil, err
+	}
+	if a.isRoot(req, name) {
+		// AWS describes the account's root user with its account id.
+		return userResult{userXML{Path: "/", UserName: name, UserID: iam.AccountID, Arn: iam.RootARN}}, nil
+	}
+	u, err := a.svc.GetUser(req.Context(), name)
+	if err != nil {
+		return nil, err
+	}
+	return userResult{toUserXML(u)}, nil
+}
+
+func (a *API) listUsers(req *request) (any, error) {
+	v := req.validate()
+	v.optional("PathPrefix") // every path is "/"
+	p := v.page()
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := req.authorize(accountARN("user"), nil); err != nil {
+		return nil, err
+	}
+	users, truncated, next := paginate(a.svc.ListUsers(req.Context()), func(u iam.User) string { return u.Name }, p)
+	res := listUsersResult{IsTruncated: truncated, Marker: next}
+	for _, u := range users {
+		res.Users.Member = append(res.Users.Member, toUserXML(u))
+	}
+	return res, nil
+}
+
+func (a *API) deleteUser(req *request) (any, error) {
+	v := req.validate()
+	name := v.required("UserName")
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := req.authorize(iam.UserARN(name), nil); err != nil {
+		return nil, err
+	}
+	if err := a.notRoot(req, name); err != nil {
+		return nil, err
+	}
+	return nil, a.svc.DeleteUser(req.Context(), name)
+}
+
+// userAction validates an action on a user (UserName, or the caller when
+// callerDefault and it is absent) plus whatever more does, authorizes it on
+// the user's ARN and refuses the root user.
+func (a *API) userAction(req *request, callerDefault bool, more func(*params)) (string, error) {
+	v := req.validate()
+	user := v.user(callerDefault)
+	if more != nil {
+		more(v)
+	}
+	if err := v.err(); err != nil {
+		return "", err
+	}
+	if err := req.authorize(iam.UserARN(user), nil); err != nil {
+		return "", err
+	}
+	if err := a.notRoot(req, user); err != nil {
+		return "", err
+	}
+	return user, nil
+}
+
+func (a *API) createAccessKey(req *request) (any, error) {
+	user, err := a.userAction(req, true, nil)
+	if err != nil {
+		return nil, err
+	}
+	k, err := a.svc.CreateAccessKey(req.Context(), user)
+	if err != nil {
+		return nil, err
+	}
+	return accessKeyResult{accessKeyXML{
+		UserName: k.User, AccessKeyID: k.ID, Status: k.Status, SecretAccessKey: k.Secret, CreateDate: isoTime(k.Created),
+	}}, nil
+}
+
+func (a *API) listAccessKeys(req *request) (any, error) {
+	var p page
+	user, err := a.userAction(req, true, func(v *params) { p = v.page() })
+	if err != nil {
+		return nil, err
+	}
+	keys, err := a.svc.ListAccessKeys(req.Context(), user)
+	if err != nil {
+		return nil, err
+	}
+	keys, truncated, next := paginate(keys, func(k iam.AccessKey) string { return k.ID }, p)
+	res := listAccessKeysResult{IsTruncated: truncated, Marker: next}
+	for _, k := range keys {
+		// Never the secret: ListAccessKeys returns metadata only.
+		res.AccessKeyMetadata.Member = append(res.AccessKeyMetadata.Member, accessKeyXML{
+			UserName: k.User, AccessKeyID: k.ID, Status: k.Status, CreateDate: isoTime(k.Created),
+		})
+	}
+	return res, nil
+}
+
+func (a *API) updateAccessKey(req *request) (any, error) {
+	var id, status string
+	user, err := a.userAction(req, true, func(v *params) {
+		id = v.required("AccessKeyId")
+		status = v.requiredEnum("Status", iam.StatusActive, iam.StatusInactive)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return nil, a.svc.UpdateAccessKey(req.Context(), user, id, status)
+}
+
+func (a *API) deleteAccessKey(req *request) (any, error) {
+	var id string
+	user, err := a.userAction(req, true, func(v *params) { id = v.required("AccessKeyId") })
+	if err != nil {
+		return nil, err
+	}
+	return nil, a.svc.DeleteAccessKey(req.Context(), user, id)
+}
