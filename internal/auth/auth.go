@@ -31,6 +31,8 @@ type Identity struct {
 	AccessKey string
 	// Name is the account name (the root user's name, a user name, ...).
 	Name string
+	// UserID is the user's unique id (the root user's name for root).
+	UserID string
 	// Root is true for the root credentials, which may do everything.
 	Root bool
 	// Anonymous is true for unsigned requests.
@@ -55,7 +57,7 @@ func (s Static) Lookup(_ context.Context, accessKey string) (Identity, string, e
 	if subtle.ConstantTimeCompare([]byte(accessKey), []byte(s.AccessKey)) != 1 {
 		return Identity{}, "", ErrInvalidAccessKeyID
 	}
-	return Identity{AccessKey: s.AccessKey, Name: s.AccessKey, Root: true}, s.SecretKey, nil
+	return Identity{AccessKey: s.AccessKey, Name: s.AccessKey, UserID: s.AccessKey, Root: true}, s.SecretKey, nil
 }
 
 // Authenticator verifies SigV4 requests against a Credentials source.

@@ -2,7 +2,6 @@ package s3
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sesame-s3/sesame/internal/iam/policy"
 	"github.com/sesame-s3/sesame/internal/object"
 )
 
@@ -73,7 +73,7 @@ func (a *API) listBuckets(req *request) error {
 
 func (a *API) createBucket(req *request) error {
 	if !validBucketName(req.bucket) {
-		return ErrInvalidBucketName.withMessage("The specified bucket is not valid: bucket names have 3 to 63 characters: lower-case letters, digits, '.' and '-', beginning and ending with a letter or digit.")
+		return ErrInvalidBucketName.WithMessage("The specified bucket is not valid: bucket names have 3 to 63 characters: lower-case letters, digits, '.' and '-', beginning and ending with a letter or digit.")
 	}
 	if req.ContentLength != 0 {
 		var cfg createBucketConfiguration
@@ -102,6 +102,7 @@ func (a *API) deleteBucket(req *request) error {
 	if err := a.backend.DeleteBucket(req.Context(), req.bucket); err != nil {
 		return err
 	}
+	a.policies.forget(req.bucket)
 	req.w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -134,18 +135,15 @@ func (a *API) putBucketPolicy(req *request) error {
 		return err
 	}
 	if len(data) > maxBucketPolicySize {
-		return ErrMalformedPolicy.withMessage("Policy exceeds the maximum allowed document size of %d bytes.", maxBucketPolicySize)
+		return ErrMalformedPolicy.WithMessage("Policy exceeds the maximum allowed document size of %d bytes.", maxBucketPolicySize)
 	}
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return ErrMalformedPolicy
-	}
-	if _, ok := doc["Statement"]; !ok {
-		return ErrMalformedPolicy.withMessage("Missing required field Statement.")
+	if _, err := policy.ParseBucketPolicy(data, req.bucket); err != nil {
+		return ErrMalformedPolicy.WithMessage("%s", strings.TrimPrefix(err.Error(), "policy: "))
 	}
 	if err := a.backend.PutBucketPolicy(req.Context(), req.bucket, data); err != nil {
 		return err
 	}
+	a.policies.forget(req.bucket)
 	req.w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -166,6 +164,7 @@ func (a *API) deleteBucketPolicy(req *request) error {
 	if err := a.backend.DeleteBucketPolicy(req.Context(), req.bucket); err != nil {
 		return err
 	}
+	a.policies.forget(req.bucket)
 	req.w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -179,12 +178,12 @@ type listParams struct {
 func parseListParams(q url.Values) (listParams, error) {
 	p := listParams{prefix: q.Get("prefix"), delimiter: q.Get("delimiter"), encodingType: q.Get("encoding-type"), maxKeys: defaultMaxKeys}
 	if p.encodingType != "" && p.encodingType != "url" {
-		return p, ErrInvalidArgument.withMessage("Invalid Encoding Method specified in Request.")
+		return p, ErrInvalidArgument.WithMessage("Invalid Encoding Method specified in Request.")
 	}
 	if v := q.Get("max-keys"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return p, ErrInvalidArgument.withMessage("Argument maxKeys must be an integer between 0 and 2147483647.")
+			return p, ErrInvalidArgument.WithMessage("Argument maxKeys must be an integer between 0 and 2147483647.")
 		}
 		p.maxKeys = min(n, defaultMaxKeys)
 	}
@@ -260,7 +259,7 @@ func (a *API) listObjectsV2(req *request) error {
 	if _, ok := req.query["continuation-token"]; ok {
 		raw, err := base64.RawURLEncoding.DecodeString(token)
 		if err != nil || token == "" {
-			return ErrInvalidArgument.withMessage("The continuation token provided is incorrect.")
+			return ErrInvalidArgument.WithMessage("The continuation token provided is incorrect.")
 		}
 		after = string(raw)
 	}
@@ -289,14 +288,17 @@ func (a *API) deleteObjects(req *request) error {
 		return err
 	}
 	if len(body.Objects) == 0 || len(body.Objects) > maxDeleteObjectsKeys {
-		return ErrMalformedXML.withMessage("A Delete request names 1 to %d objects.", maxDeleteObjectsKeys)
+		return ErrMalformedXML.WithMessage("A Delete request names 1 to %d objects.", maxDeleteObjectsKeys)
 	}
 	if _, err := a.backend.HeadBucket(req.Context(), req.bucket); err != nil {
 		return err
 	}
 	res := deleteResult{Xmlns: s3NS}
 	for _, o := range body.Objects {
-		err := a.backend.DeleteObject(req.Context(), req.bucket, o.Key)
+		err := a.authorize(req, "s3:DeleteObject", req.bucket, o.Key)
+		if err == nil {
+			err = a.backend.DeleteObject(req.Context(), req.bucket, o.Key)
+		}
 		if err != nil {
 			e := toAPIError(err)
 			if e == ErrInternal {

@@ -30,7 +30,7 @@ func (a *API) createMultipartUpload(req *request) error {
 func partNumber(q url.Values) (int, error) {
 	n, err := strconv.Atoi(q.Get("partNumber"))
 	if err != nil || n < 1 || n > object.MaxPartNumber {
-		return 0, ErrInvalidArgument.withMessage("Part number must be an integer between 1 and 10000, inclusive.")
+		return 0, ErrInvalidArgument.WithMessage("Part number must be an integer between 1 and 10000, inclusive.")
 	}
 	return n, nil
 }
@@ -40,7 +40,7 @@ func (a *API) uploadPart(req *request) error {
 	if err != nil {
 		return err
 	}
-	opts, err := putOptions(req, object.MaxPartSize, ErrEntityTooLarge.withMessage("Your proposed upload exceeds the maximum allowed part size of 5 GiB."))
+	opts, err := putOptions(req, object.MaxPartSize, ErrEntityTooLarge.WithMessage("Your proposed upload exceeds the maximum allowed part size of 5 GiB."))
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func (a *API) uploadPartCopy(req *request) error {
 	var rg *object.Range
 	if v := req.Header.Get("X-Amz-Copy-Source-Range"); v != "" {
 		if rg = parseRange(v); rg == nil || rg.Suffix > 0 || rg.Last < 0 {
-			return ErrInvalidArgument.withMessage("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy.")
+			return ErrInvalidArgument.WithMessage("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy.")
 		}
 	}
 	rd, err := a.openCopySource(req, rg)
@@ -70,7 +70,7 @@ func (a *API) uploadPartCopy(req *request) error {
 	}
 	defer rd.Close()
 	if rd.Length > object.MaxPartSize {
-		return ErrEntityTooLarge.withMessage("Your proposed upload exceeds the maximum allowed part size of 5 GiB.")
+		return ErrEntityTooLarge.WithMessage("Your proposed upload exceeds the maximum allowed part size of 5 GiB.")
 	}
 	part, err := a.backend.UploadPart(req.Context(), req.bucket, req.key, req.query.Get("uploadId"), n, rd, object.PutOptions{Size: rd.Length})
 	if err != nil {
@@ -86,10 +86,10 @@ func (a *API) completeMultipartUpload(req *request) error {
 		return err
 	}
 	if len(body.Parts) == 0 {
-		return ErrMalformedXML.withMessage("You must specify at least one part.")
+		return ErrMalformedXML.WithMessage("You must specify at least one part.")
 	}
 	if len(body.Parts) > object.MaxPartNumber {
-		return ErrMalformedXML.withMessage("A multipart upload has at most %d parts.", object.MaxPartNumber)
+		return ErrMalformedXML.WithMessage("A multipart upload has at most %d parts.", object.MaxPartNumber)
 	}
 	parts := make([]object.CompletePart, len(body.Parts))
 	for i, p := range body.Parts {
@@ -123,7 +123,7 @@ func intParam(q url.Values, name string) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 {
-		return 0, ErrInvalidArgument.withMessage("Argument %s must be a non-negative integer.", name)
+		return 0, ErrInvalidArgument.WithMessage("Argument %s must be a non-negative integer.", name)
 	}
 	return min(n, 1000), nil
 }
@@ -136,7 +136,7 @@ func (a *API) listParts(req *request) error {
 	marker := 0
 	if v := req.query.Get("part-number-marker"); v != "" {
 		if marker, err = strconv.Atoi(v); err != nil || marker < 0 {
-			return ErrInvalidArgument.withMessage("Argument part-number-marker must be a non-negative integer.")
+			return ErrInvalidArgument.WithMessage("Argument part-number-marker must be a non-negative integer.")
 		}
 	}
 	if maxParts == 0 {
@@ -169,7 +169,7 @@ func (a *API) listMultipartUploads(req *request) error {
 	}
 	encType := req.query.Get("encoding-type")
 	if encType != "" && encType != "url" {
-		return ErrInvalidArgument.withMessage("Invalid Encoding Method specified in Request.")
+		return ErrInvalidArgument.WithMessage("Invalid Encoding Method specified in Request.")
 	}
 	q := req.query
 	opts := object.ListUploadsOptions{

@@ -50,7 +50,7 @@ func metadataFromHeaders(h http.Header) (object.Metadata, error) {
 		m.User[k] = v
 	}
 	if size > maxUserMetadata {
-		return m, ErrMetadataTooLarge.withMessage("Your metadata headers exceed the maximum allowed metadata size of %d bytes.", maxUserMetadata)
+		return m, ErrMetadataTooLarge.WithMessage("Your metadata headers exceed the maximum allowed metadata size of %d bytes.", maxUserMetadata)
 	}
 	return m, nil
 }
@@ -212,12 +212,12 @@ func (a *API) getObject(req *request) error {
 		opts.Range = parseRange(v)
 	}
 	if req.query.Has("partNumber") {
-		return ErrNotImplemented.withMessage("GetObject by partNumber is not implemented by this server.")
+		return ErrNotImplemented.WithMessage("GetObject by partNumber is not implemented by this server.")
 	}
 	if req.id.Anonymous {
 		for k := range responseOverrides {
 			if req.query.Has(k) {
-				return ErrInvalidRequest.withMessage("Request specific response headers cannot be used for anonymous GET requests.")
+				return ErrInvalidRequest.WithMessage("Request specific response headers cannot be used for anonymous GET requests.")
 			}
 		}
 	}
@@ -269,7 +269,7 @@ func preconditionResult(req *request, info object.ObjectInfo, status int) error 
 
 func (a *API) headObject(req *request) error {
 	if req.query.Has("partNumber") {
-		return ErrNotImplemented.withMessage("HeadObject by partNumber is not implemented by this server.")
+		return ErrNotImplemented.WithMessage("HeadObject by partNumber is not implemented by this server.")
 	}
 	info, err := a.backend.HeadObject(req.Context(), req.bucket, req.key)
 	if err != nil {
@@ -331,16 +331,16 @@ func copySource(req *request) (bucket, key string, err error) {
 	if query != "" {
 		q, perr := url.ParseQuery(query)
 		if perr != nil || (q.Get("versionId") != "" && q.Get("versionId") != "null") {
-			return "", "", ErrNotImplemented.withMessage("Copying a specific object version is not implemented by this server.")
+			return "", "", ErrNotImplemented.WithMessage("Copying a specific object version is not implemented by this server.")
 		}
 	}
 	src, uerr := url.PathUnescape(src)
 	if uerr != nil {
-		return "", "", ErrInvalidArgument.withMessage("Copy Source must mention the source bucket and key: sourcebucket/sourcekey.")
+		return "", "", ErrInvalidArgument.WithMessage("Copy Source must mention the source bucket and key: sourcebucket/sourcekey.")
 	}
 	bucket, key, _ = strings.Cut(strings.TrimPrefix(src, "/"), "/")
 	if bucket == "" || key == "" {
-		return "", "", ErrInvalidArgument.withMessage("Copy Source must mention the source bucket and key: sourcebucket/sourcekey.")
+		return "", "", ErrInvalidArgument.WithMessage("Copy Source must mention the source bucket and key: sourcebucket/sourcekey.")
 	}
 	return bucket, key, nil
 }
@@ -350,6 +350,9 @@ func copySource(req *request) (bucket, key string, err error) {
 func (a *API) openCopySource(req *request, rg *object.Range) (*object.Reader, error) {
 	bucket, key, err := copySource(req)
 	if err != nil {
+		return nil, err
+	}
+	if err := a.authorize(req, "s3:GetObject", bucket, key); err != nil {
 		return nil, err
 	}
 	rd, err := a.backend.GetObject(req.Context(), bucket, key, object.GetOptions{Range: rg})
@@ -370,10 +373,10 @@ func (a *API) copyObject(req *request) error {
 	}
 	directive := strings.ToUpper(req.Header.Get("X-Amz-Metadata-Directive"))
 	if directive != "" && directive != "COPY" && directive != "REPLACE" {
-		return ErrInvalidArgument.withMessage("Unknown metadata directive.")
+		return ErrInvalidArgument.WithMessage("Unknown metadata directive.")
 	}
 	if directive != "REPLACE" && srcBucket == req.bucket && srcKey == req.key {
-		return ErrInvalidRequest.withMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+		return ErrInvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
 	rd, err := a.openCopySource(req, nil)
 	if err != nil {

@@ -11,11 +11,15 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/sesame-s3/sesame/internal/auth"
 	"github.com/sesame-s3/sesame/internal/config"
 	"github.com/sesame-s3/sesame/internal/httpx"
+	"github.com/sesame-s3/sesame/internal/iam"
+	"github.com/sesame-s3/sesame/internal/iam/store/bolt"
+	"github.com/sesame-s3/sesame/internal/iamapi"
 	"github.com/sesame-s3/sesame/internal/object/posix"
 	"github.com/sesame-s3/sesame/internal/s3"
 	"github.com/sesame-s3/sesame/internal/sigv4"
@@ -41,6 +45,8 @@ type Server struct {
 	cfg     config.Config
 	log     *slog.Logger
 	backend *posix.Backend
+	store   *bolt.Store
+	iam     *iam.Service
 	handler http.Handler
 }
 
@@ -60,11 +66,23 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", cfg.Dir, err)
 	}
+	st, err := bolt.Open(filepath.Join(cfg.Dir, ".sesame.sys", "iam.db"), bolt.Options{Logger: opts.Logger})
+	if err != nil {
+		backend.Close()
+		return nil, fmt.Errorf("IAM store: %w", err)
+	}
+	svc, err := iam.Open(context.Background(), iam.Options{Store: st, RootUser: cfg.RootUser, RootSecret: cfg.RootPassword, Logger: opts.Logger})
+	if err != nil {
+		st.Close()
+		backend.Close()
+		return nil, fmt.Errorf("IAM: %w", err)
+	}
 	verifier := sigv4.NewVerifier(sigv4.Options{Now: opts.Now})
-	authn := auth.New(verifier, auth.Static{AccessKey: cfg.RootUser, SecretKey: cfg.RootPassword})
-	api := s3.New(s3.Options{Backend: backend, Auth: authn, Region: cfg.Region, Domains: cfg.Domains, Logger: opts.Logger})
-	h := httpx.Wrap(api, httpx.Options{Logger: opts.Logger, BodyReadTimeout: bodyReadTimeout, ServerName: "Sesame"})
-	return &Server{cfg: cfg, log: opts.Logger, backend: backend, handler: h}, nil
+	authn := auth.New(verifier, iamapi.Credentials(svc))
+	s3API := s3.New(s3.Options{Backend: backend, Auth: authn, Authorizer: authorizer{svc}, Region: cfg.Region, Domains: cfg.Domains, Logger: opts.Logger})
+	iamAPI := iamapi.New(iamapi.Options{Service: svc, Auth: authn, Logger: opts.Logger})
+	h := httpx.Wrap(router{s3: s3API, iam: iamAPI}, httpx.Options{Logger: opts.Logger, BodyReadTimeout: bodyReadTimeout, ServerName: "Sesame"})
+	return &Server{cfg: cfg, log: opts.Logger, backend: backend, store: st, iam: svc, handler: h}, nil
 }
 
 // Handler returns the server's HTTP handler, for tests and embedding.
@@ -102,5 +120,5 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 
 // Close releases the server's resources.
 func (s *Server) Close() error {
-	return s.backend.Close()
+	return errors.Join(s.iam.Close(), s.store.Close(), s.backend.Close())
 }

@@ -98,6 +98,33 @@ check "rm --recursive" s3 rm --recursive s3://quickstart/
 check "rb" s3 rb s3://quickstart
 check "bucket gone" bash -c "! aws --endpoint-url $endpoint s3 ls | grep -q quickstart"
 
+# IAM: root creates a user and a policy; the policy is enforced on S3.
+iam() { aws --endpoint-url "$endpoint" iam "$@"; }
+check "mb photos" s3 mb s3://photos
+check "iam create-user" iam create-user --user-name alice
+expect_error "iam create-user again" EntityAlreadyExists iam create-user --user-name alice
+keys=$(iam create-access-key --user-name alice --query 'AccessKey.[AccessKeyId,SecretAccessKey]' --output text)
+alice_key=$(cut -f1 <<<"$keys"); alice_secret=$(cut -f2 <<<"$keys")
+check "access key has 20 characters" test "${#alice_key}" -eq 20
+policy='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:PutObject","s3:GetObject"],"Resource":"arn:aws:s3:::photos/${aws:username}/*"}]}'
+check "iam create-policy" iam create-policy --policy-name photos-own --policy-document "$policy"
+expect_error "iam create-policy malformed" MalformedPolicyDocument iam create-policy --policy-name bad --policy-document '{"Version":"2012-10-17","Statement":[{"Efect":"Allow"}]}'
+check "iam attach-user-policy" iam attach-user-policy --user-name alice --policy-arn arn:aws:iam::000000000000:policy/photos-own
+as_alice() { AWS_ACCESS_KEY_ID=$alice_key AWS_SECRET_ACCESS_KEY=$alice_secret aws --endpoint-url "$endpoint" "$@"; }
+check "alice puts under photos/alice/" as_alice s3 cp "$src/hello.txt" s3://photos/alice/hello.txt
+expect_error "alice denied under photos/other/" AccessDenied as_alice s3 cp "$src/hello.txt" s3://photos/other/hello.txt
+expect_error "alice denied ListBuckets" AccessDenied as_alice s3 ls
+expect_error "alice denied the IAM API" AccessDenied as_alice iam create-user --user-name mallory
+check "iam update-access-key Inactive" iam update-access-key --user-name alice --access-key-id "$alice_key" --status Inactive
+expect_error "inactive key refused" InvalidAccessKeyId as_alice s3api get-object --bucket photos --key alice/hello.txt "$work/x"
+check "iam update-access-key Active" iam update-access-key --user-name alice --access-key-id "$alice_key" --status Active
+check "alice reads again" as_alice s3 cp s3://photos/alice/hello.txt "$work/alice.txt"
+expect_error "delete user with keys" DeleteConflict iam delete-user --user-name alice
+check "iam detach-user-policy" iam detach-user-policy --user-name alice --policy-arn arn:aws:iam::000000000000:policy/photos-own
+expect_error "alice denied after detach" AccessDenied as_alice s3api get-object --bucket photos --key alice/hello.txt "$work/x"
+check "public-read bucket policy" s3api put-bucket-policy --bucket photos --policy '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["*"]},"Action":["s3:GetObject"],"Resource":["arn:aws:s3:::photos/*"]}]}'
+check "anonymous GET through the bucket policy" bash -c "curl -sf $endpoint/photos/alice/hello.txt | grep -q 'hello sesame'"
+
 echo
 echo "awscli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,54 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/sesame-s3/sesame/internal/auth"
+	"github.com/sesame-s3/sesame/internal/iam"
+	"github.com/sesame-s3/sesame/internal/iam/policy"
+)
+
+// authorizer lets the S3 API ask the IAM service about an identity.
+type authorizer struct{ svc *iam.Service }
+
+func (a authorizer) Decide(id auth.Identity, args *policy.Args) policy.Decision {
+	return a.svc.Decide(iam.Principal{Root: id.Root, User: id.Name, UserID: id.UserID, AccessKey: id.AccessKey}, args)
+}
+
+// scopeService returns the service named in a SigV4 credential scope
+// ("s3", "iam", "sts"), or "" when the request is not signed that way.
+func scopeService(r *http.Request) string {
+	var cred string
+	if h := r.Header.Get("Authorization"); h != "" {
+		i := strings.Index(h, "Credential=")
+		if i < 0 {
+			return ""
+		}
+		cred = h[i+len("Credential="):]
+		if j := strings.IndexAny(cred, ", "); j >= 0 {
+			cred = cred[:j]
+		}
+	} else if strings.Contains(r.URL.RawQuery, "X-Amz-Credential=") {
+		cred = r.URL.Query().Get("X-Amz-Credential")
+	}
+	parts := strings.Split(cred, "/")
+	if len(parts) != 5 {
+		return ""
+	}
+	return parts[3]
+}
+
+// router sends IAM query API calls (POST / signed for service "iam") to the
+// IAM API and everything else to S3.
+type router struct {
+	s3, iam http.Handler
+}
+
+func (rt router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost && r.URL.Path == "/" && scopeService(r) == "iam" {
+		rt.iam.ServeHTTP(w, r)
+		return
+	}
+	rt.s3.ServeHTTP(w, r)
+}
