@@ -1,6 +1,8 @@
 package process
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -43,5 +45,22 @@ func TestCommand_Usage(t *testing.T) {
 	code, out = runSesame(t, nil, "version")
 	if code != 0 || !strings.HasPrefix(out, "sesame ") {
 		t.Fatalf("version: exit %d, output %q", code, out)
+	}
+}
+
+// TestServer_RefusesCorruptIAMStore: a damaged IAM store must stop the
+// server with a message naming the file, never start with an empty IAM.
+func TestServer_RefusesCorruptIAMStore(t *testing.T) {
+	dir := t.TempDir()
+	n := start(t, dir)
+	n.kill()
+	db := filepath.Join(dir, ".sesame.sys", "iam.db")
+	if err := os.WriteFile(db, []byte(strings.Repeat("not a database ", 1000)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"PATH=/usr/bin:/bin", "MINIO_ROOT_USER=admin", "MINIO_ROOT_PASSWORD=adminsecret"}
+	code, out := runSesame(t, env, "server", "--address", "127.0.0.1:0", dir)
+	if code != 1 || !strings.Contains(out, "iam.db") || !strings.Contains(out, "corrupt") {
+		t.Fatalf("exit %d, output:\n%s\nwant exit 1 naming iam.db as corrupt", code, out)
 	}
 }
