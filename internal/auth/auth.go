@@ -13,51 +13,69 @@ package auth
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 
+	"github.com/sesame-s3/sesame/internal/iam"
 	"github.com/sesame-s3/sesame/internal/sigv4"
 )
 
-// ErrInvalidAccessKeyID is returned when the access key is unknown.
-var ErrInvalidAccessKeyID = errors.New("auth: the access key ID does not exist")
+// Errors of credential lookup.
+var (
+	// ErrInvalidAccessKeyID is returned when the access key is unknown,
+	// inactive, or belongs to a disabled user.
+	ErrInvalidAccessKeyID = errors.New("auth: the access key ID does not exist")
+	// ErrInvalidToken is returned when a session token does not unseal, was
+	// issued for another access key, or was revoked.
+	ErrInvalidToken = errors.New("auth: the security token is invalid")
+	// ErrExpiredToken is returned when a session token has expired.
+	ErrExpiredToken = errors.New("auth: the security token has expired")
+)
 
-// Identity is who made a request.
+// Identity is who made a request: an IAM principal (root, a user, or
+// temporary credentials with their session) or nobody.
 type Identity struct {
-	// AccessKey is the key that signed the request; empty when anonymous.
-	AccessKey string
-	// Name is the account name (the root user's name, a user name, ...).
-	Name string
-	// UserID is the user's unique id (the root user's name for root).
-	UserID string
-	// Root is true for the root credentials, which may do everything.
-	Root bool
+	iam.Principal
 	// Anonymous is true for unsigned requests.
 	Anonymous bool
 }
 
-// Credentials finds the secret key and identity behind an access key.
+// Credentials finds the secret key and identity behind an access key and,
+// for temporary credentials, its session token.
 type Credentials interface {
-	// Lookup returns ErrInvalidAccessKeyID for an unknown key.
-	Lookup(ctx context.Context, accessKey string) (id Identity, secretKey string, err error)
+	Lookup(ctx context.Context, accessKey, sessionToken string) (id Identity, secretKey string, err error)
 }
 
-// Static holds one root credential pair.
-type Static struct {
-	AccessKey, SecretKey string
-}
+// IAM returns the Credentials of an IAM service: long-term keys (root
+// included) and sealed session tokens.
+func IAM(svc *iam.Service) Credentials { return iamCredentials{svc} }
 
-var _ Credentials = Static{}
+type iamCredentials struct{ svc *iam.Service }
 
-// Lookup implements Credentials.
-func (s Static) Lookup(_ context.Context, accessKey string) (Identity, string, error) {
-	if subtle.ConstantTimeCompare([]byte(accessKey), []byte(s.AccessKey)) != 1 {
-		return Identity{}, "", ErrInvalidAccessKeyID
+func (c iamCredentials) Lookup(ctx context.Context, accessKey, token string) (Identity, string, error) {
+	var (
+		p      iam.Principal
+		secret string
+		err    error
+	)
+	if token != "" {
+		p, secret, err = c.svc.LookupSession(ctx, accessKey, token)
+	} else {
+		p, secret, err = c.svc.LookupAccessKey(ctx, accessKey)
 	}
-	return Identity{AccessKey: s.AccessKey, Name: s.AccessKey, UserID: s.AccessKey, Root: true}, s.SecretKey, nil
+	switch {
+	case errors.Is(err, iam.ErrNoSuchEntity):
+		return Identity{}, "", ErrInvalidAccessKeyID
+	case errors.Is(err, iam.ErrExpiredToken):
+		return Identity{}, "", ErrExpiredToken
+	case errors.Is(err, iam.ErrInvalidToken):
+		return Identity{}, "", fmt.Errorf("%w: %v", ErrInvalidToken, err)
+	case err != nil:
+		return Identity{}, "", err
+	}
+	return Identity{Principal: p}, secret, nil
 }
 
 // Authenticator verifies SigV4 requests against a Credentials source.
@@ -89,7 +107,7 @@ func (a *Authenticator) Authenticate(r *http.Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	id, secret, err := a.creds.Lookup(r.Context(), sig.AccessKey)
+	id, secret, err := a.creds.Lookup(r.Context(), sig.AccessKey, sig.SecurityToken)
 	if err != nil {
 		return Result{}, err
 	}

@@ -58,6 +58,12 @@ const (
 	StatusInactive = "Inactive"
 )
 
+// User statuses: a disabled user's keys and sessions stop working at once.
+const (
+	UserEnabled  = "enabled"
+	UserDisabled = "disabled"
+)
+
 // Limits, as AWS IAM sets them.
 const (
 	MaxAccessKeysPerUser  = 2
@@ -74,6 +80,8 @@ type User struct {
 	Name    string    `json:"name"`
 	ID      string    `json:"id"`
 	Created time.Time `json:"created"`
+	// Status is UserEnabled (also when empty) or UserDisabled.
+	Status string `json:"status,omitempty"`
 	// Groups are the names of the groups the user belongs to, sorted.
 	Groups []string `json:"groups,omitempty"`
 	// AttachedPolicies are managed policy names, sorted.

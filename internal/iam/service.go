@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sesame-s3/sesame/internal/iam/policy"
+	"github.com/sesame-s3/sesame/internal/iam/seal"
 	"github.com/sesame-s3/sesame/internal/iam/store"
 )
 
@@ -45,6 +46,10 @@ type Service struct {
 	// compiled caches compiled documents across snapshots (guarded by writeMu).
 	compiled map[string]*policy.Policy
 
+	fetchMu      sync.Mutex // guards lastFetch
+	lastFetch    time.Time
+	sessionCache sessionPolicies
+
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -58,6 +63,13 @@ type snapshot struct {
 	members  map[string][]string       // group name → sorted user names
 	// effective holds each user's compiled policies (attached, inline, groups').
 	effective map[string][]*policy.Policy
+	// sealer is the newest sealing key, created at sealerCreated; openers
+	// holds every key that may still open tokens.
+	sealer        *seal.Key
+	sealerCreated time.Time
+	openers       map[[seal.IDSize]byte]seal.Key
+	// notBefore holds revocations: sessions of that parent issued earlier are void.
+	notBefore map[string]time.Time
 }
 
 // Open loads IAM state from opts.Store and starts following its changes.
@@ -83,12 +95,36 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 	s.writeMu.Lock()
 	err = s.reload(ctx)
 	s.writeMu.Unlock()
+	if err == nil {
+		err = s.ensureSealingKey(ctx)
+	}
 	if err != nil {
 		cancel()
 		return nil, err
 	}
 	go s.follow(wctx, events)
+	go s.maintain(wctx)
 	return s, nil
+}
+
+// maintain rotates the sealing key and collects expired store entries
+// (retired keys, old revocations) until ctx is done.
+func (s *Service) maintain(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.ensureSealingKey(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("iam: sealing key rotation failed", "err", err)
+			}
+			if _, err := s.st.GarbageCollect(ctx, s.now()); err != nil && ctx.Err() == nil {
+				s.log.Warn("iam: garbage collection failed", "err", err)
+			}
+		}
+	}
 }
 
 // Close stops following the store; it does not close the store.
@@ -145,6 +181,38 @@ func (s *Service) reload(ctx context.Context) error {
 	next := &snapshot{
 		users: map[string]*User{}, keys: map[string]*AccessKey{}, groups: map[string]*Group{},
 		policies: map[string]*ManagedPolicy{}, members: map[string][]string{}, effective: map[string][]*policy.Policy{},
+		openers: map[[seal.IDSize]byte]seal.Key{}, notBefore: map[string]time.Time{},
+	}
+	now := s.now()
+	var keyErr error
+	if err := loadAll(ctx, s.st, store.KindSealingKey, func(k *sealingKey) {
+		if now.Sub(k.Created) > SealingKeyRotation+MaxSessionDuration {
+			return // retired: every token it sealed has expired
+		}
+		key, err := k.key()
+		if err != nil {
+			keyErr = err
+			return
+		}
+		next.openers[key.ID] = key
+		if next.sealer == nil || k.Created.After(next.sealerCreated) {
+			next.sealer, next.sealerCreated = &key, k.Created
+		}
+	}); err != nil {
+		return err
+	}
+	if keyErr != nil {
+		return keyErr
+	}
+	recs, err := s.st.List(ctx, store.KindRevocation)
+	if err != nil {
+		return fmt.Errorf("iam: list revocations: %w", err)
+	}
+	for _, r := range recs {
+		var rv revocation
+		if err := json.Unmarshal(r.Value, &rv); err == nil {
+			next.notBefore[r.Name] = rv.NotBefore
+		}
 	}
 	if err := loadAll(ctx, s.st, store.KindUser, func(u *User) { next.users[u.Name] = u }); err != nil {
 		return err
@@ -343,10 +411,20 @@ type Principal struct {
 	User      string // user name; the root user's access key for root
 	UserID    string
 	AccessKey string
+	// Session is set for temporary credentials: the principal is then the
+	// session's parent, narrowed by the session policy.
+	Session *Session
 }
 
 // ARN returns the principal's ARN.
 func (p Principal) ARN() string {
+	if p.Session != nil {
+		name := p.Session.Name
+		if name == "" {
+			name = p.Session.AccessKey
+		}
+		return "arn:aws:sts::" + AccountID + ":assumed-role/" + p.Session.Parent + "/" + name
+	}
 	if p.Root {
 		return RootARN
 	}
@@ -365,15 +443,30 @@ func (s *Service) LookupAccessKey(_ context.Context, accessKey string) (Principa
 		return Principal{}, "", errorf(ErrNoSuchEntity, "access key does not exist or is inactive")
 	}
 	u, ok := snap.users[k.User]
-	if !ok {
+	if !ok || u.Status == UserDisabled {
 		return Principal{}, "", errorf(ErrNoSuchEntity, "access key does not exist or is inactive")
 	}
 	return Principal{User: u.Name, UserID: u.ID, AccessKey: k.ID}, k.Secret, nil
 }
 
 // Decide evaluates the principal's identity policies: Deny if any denies,
-// Allow if any allows, NotApplicable otherwise. Root is always allowed.
+// Allow if any allows, NotApplicable otherwise. Root is allowed everything.
+// Temporary credentials get their parent's live decision intersected with
+// the session policy: where the session policy does not allow, the answer
+// is Deny, so no other policy (a bucket policy) can widen a session.
 func (s *Service) Decide(p Principal, args *policy.Args) policy.Decision {
+	decision := s.decideParent(p, args)
+	if p.Session == nil || p.Session.Policy == "" || decision == policy.Deny {
+		return decision
+	}
+	sp, err := s.sessionPolicy(p.Session.Policy)
+	if err != nil || sp.Evaluate(args) != policy.Allow {
+		return policy.Deny
+	}
+	return decision
+}
+
+func (s *Service) decideParent(p Principal, args *policy.Args) policy.Decision {
 	if p.Root {
 		return policy.Allow
 	}

@@ -151,3 +151,20 @@ func (s *Service) DeleteAccessKey(ctx context.Context, user, id string) error {
 		return storeErr(s.st.Delete(ctx, store.KindAccessKey, id), "access key "+id)
 	})
 }
+
+// SetUserStatus enables or disables a user. A disabled user's access keys
+// and temporary credentials are refused from the next request on.
+func (s *Service) SetUserStatus(ctx context.Context, name, status string) error {
+	if status != UserEnabled && status != UserDisabled {
+		return errorf(ErrInvalidInput, "status must be %q or %q", UserEnabled, UserDisabled)
+	}
+	return s.write(ctx, func(*snapshot) error {
+		return storeErr(update(ctx, s.st, store.KindUser, name, func(u *User) error {
+			u.Status = status
+			if status == UserEnabled {
+				u.Status = ""
+			}
+			return nil
+		}), "user "+name)
+	})
+}

@@ -140,12 +140,11 @@ func (a *API) serve(req *request) (any, error) {
 	if res.Sig.Service != "iam" {
 		return nil, ErrInvalidAction.WithMessage("Credential should be scoped to correct service: 'iam'.")
 	}
-	if res.Sig.SecurityToken != "" {
-		// The identity carries no session policy, so a session could do
-		// all its user may do: temporary credentials are refused.
-		return nil, ErrInvalidClientTokenID.WithMessage("The IAM API does not accept temporary security credentials on this server.")
+	if id.Session != nil {
+		// Temporary credentials never manage IAM, whatever their parent may do.
+		return nil, ErrAccessDenied.WithMessage("Temporary security credentials cannot call the IAM API.")
 	}
-	req.principal = iam.Principal{Root: id.Root, User: id.Name, UserID: id.UserID, AccessKey: id.AccessKey}
+	req.principal = id.Principal
 	if req.params, err = readParams(r); err != nil {
 		return nil, err
 	}

@@ -46,7 +46,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	authn := auth.New(sigv4.NewVerifier(sigv4.Options{}), iamapi.Credentials(svc))
+	authn := auth.New(sigv4.NewVerifier(sigv4.Options{}), auth.IAM(svc))
 	api := iamapi.New(iamapi.Options{Service: svc, Auth: authn})
 	srv := httptest.NewServer(httpx.Wrap(api, httpx.Options{}))
 	t.Cleanup(func() {

@@ -36,6 +36,7 @@ var (
 	ErrIncompleteSignature     = &APIError{Code: "IncompleteSignature", Message: "The request signature does not conform to AWS standards.", Status: http.StatusBadRequest}
 	ErrInvalidAction           = &APIError{Code: "InvalidAction", Message: "The action or operation requested is invalid.", Status: http.StatusBadRequest}
 	ErrInvalidClientTokenID    = &APIError{Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid.", Status: http.StatusForbidden}
+	ErrExpiredToken            = &APIError{Code: "ExpiredToken", Message: "The security token included in the request is expired.", Status: http.StatusForbidden}
 	ErrInvalidInput            = &APIError{Code: "InvalidInput", Message: "The request was rejected because an invalid or out-of-range value was supplied for an input parameter.", Status: http.StatusBadRequest}
 	ErrLimitExceeded           = &APIError{Code: "LimitExceeded", Message: "The request was rejected because it attempted to create resources beyond the current account limits.", Status: http.StatusConflict}
 	ErrMalformedPolicyDocument = &APIError{Code: "MalformedPolicyDocument", Message: "The policy document is malformed.", Status: http.StatusBadRequest}
@@ -85,8 +86,10 @@ func toAPIError(err error) *APIError {
 	}
 	switch {
 	// Authentication.
-	case errors.Is(err, auth.ErrInvalidAccessKeyID):
+	case errors.Is(err, auth.ErrInvalidAccessKeyID), errors.Is(err, auth.ErrInvalidToken):
 		return ErrInvalidClientTokenID
+	case errors.Is(err, auth.ErrExpiredToken):
+		return ErrExpiredToken
 	case errors.Is(err, sigv4.ErrSignatureMismatch), errors.Is(err, sigv4.ErrChunkSignatureMismatch):
 		return ErrSignatureDoesNotMatch
 	case errors.Is(err, sigv4.ErrContentSHA256Mismatch):

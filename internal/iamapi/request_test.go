@@ -130,7 +130,7 @@ func TestAPI_RequestErrors(t *testing.T) {
 		{"unknown access key", rawRequest{body: listUsers, accessKey: "AKIAUNKNOWN000000000", secret: "x"}, "InvalidClientTokenId", 403, "security token"},
 		{"wrong secret", rawRequest{body: listUsers, accessKey: rootUser, secret: "wrong"}, "SignatureDoesNotMatch", 403, "signature"},
 		{"time skew", rawRequest{body: listUsers, signedAt: time.Now().Add(-time.Hour)}, "SignatureDoesNotMatch", 403, "Signature expired"},
-		{"session token", rawRequest{body: listUsers, token: "FQoGZXIvYXdzEXAMPLE"}, "InvalidClientTokenId", 403, "temporary"},
+		{"forged session token", rawRequest{body: listUsers, token: "FQoGZXIvYXdzEXAMPLE"}, "InvalidClientTokenId", 403, "security token"},
 		{"other service", rawRequest{body: listUsers, service: "sts"}, "InvalidAction", 400, "'iam'"},
 		{"GET", rawRequest{method: http.MethodGet, query: "?" + listUsers}, "InvalidAction", 400, "POST"},
 		{"missing Action", rawRequest{body: "Version=2010-05-08"}, "MissingAction", 400, "Action"},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,7 +41,7 @@ func principalARN(id auth.Identity) string {
 	case id.Root:
 		return iam.RootARN
 	}
-	return iam.UserARN(id.Name)
+	return id.ARN()
 }
 
 // authorize decides whether the request's identity may perform action on
@@ -106,8 +107,17 @@ func (a *API) conditions(req *request, action string) map[string][]string {
 		c["aws:principaltype"] = []string{"Account"}
 	default:
 		c["aws:principaltype"] = []string{"User"}
-		set("aws:username", req.id.Name)
+		set("aws:username", req.id.User)
 		set("aws:userid", req.id.UserID)
+	}
+	if s := req.id.Session; s != nil {
+		// Sessions act for their parent user, whose name policy variables
+		// keep resolving to (as MinIO does); claims feed ${jwt:...}.
+		c["aws:principaltype"] = []string{"AssumedRole"}
+		c["aws:tokenissuetime"] = []string{s.Issued.UTC().Format(time.RFC3339)}
+		for k, v := range s.Claims {
+			c["jwt:"+strings.ToLower(k)] = v
+		}
 	}
 	if req.sig != nil {
 		c["s3:signatureversion"] = []string{"AWS4-HMAC-SHA256"}

@@ -29,6 +29,8 @@ var (
 	ErrIncompleteBody               = &APIError{Code: "IncompleteBody", Message: "You did not provide the number of bytes specified by the Content-Length HTTP header.", Status: http.StatusBadRequest}
 	ErrInternal                     = &APIError{Code: "InternalError", Message: "We encountered an internal error. Please try again.", Status: http.StatusInternalServerError}
 	ErrInvalidAccessKeyID           = &APIError{Code: "InvalidAccessKeyId", Message: "The AWS Access Key Id you provided does not exist in our records.", Status: http.StatusForbidden}
+	ErrInvalidToken                 = &APIError{Code: "InvalidToken", Message: "The provided token is malformed or otherwise invalid.", Status: http.StatusForbidden}
+	ErrExpiredToken                 = &APIError{Code: "ExpiredToken", Message: "The provided token has expired.", Status: http.StatusBadRequest}
 	ErrInvalidArgument              = &APIError{Code: "InvalidArgument", Message: "Invalid argument.", Status: http.StatusBadRequest}
 	ErrInvalidBucketName            = &APIError{Code: "InvalidBucketName", Message: "The specified bucket is not valid.", Status: http.StatusBadRequest}
 	ErrInvalidDigest                = &APIError{Code: "InvalidDigest", Message: "The Content-MD5 you specified is not valid.", Status: http.StatusBadRequest}
@@ -70,6 +72,10 @@ func toAPIError(err error) *APIError {
 	// Authentication.
 	case errors.Is(err, auth.ErrInvalidAccessKeyID):
 		return ErrInvalidAccessKeyID
+	case errors.Is(err, auth.ErrInvalidToken):
+		return ErrInvalidToken
+	case errors.Is(err, auth.ErrExpiredToken):
+		return ErrExpiredToken
 	case errors.Is(err, sigv4.ErrSignatureMismatch), errors.Is(err, sigv4.ErrChunkSignatureMismatch):
 		return ErrSignatureDoesNotMatch
 	case errors.Is(err, sigv4.ErrTimeSkewed):

@@ -13,7 +13,7 @@ import (
 type authorizer struct{ svc *iam.Service }
 
 func (a authorizer) Decide(id auth.Identity, args *policy.Args) policy.Decision {
-	return a.svc.Decide(iam.Principal{Root: id.Root, User: id.Name, UserID: id.UserID, AccessKey: id.AccessKey}, args)
+	return a.svc.Decide(id.Principal, args)
 }
 
 // scopeService returns the service named in a SigV4 credential scope

@@ -78,7 +78,7 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("IAM: %w", err)
 	}
 	verifier := sigv4.NewVerifier(sigv4.Options{Now: opts.Now})
-	authn := auth.New(verifier, iamapi.Credentials(svc))
+	authn := auth.New(verifier, auth.IAM(svc))
 	s3API := s3.New(s3.Options{Backend: backend, Auth: authn, Authorizer: authorizer{svc}, Region: cfg.Region, Domains: cfg.Domains, Logger: opts.Logger})
 	iamAPI := iamapi.New(iamapi.Options{Service: svc, Auth: authn, Logger: opts.Logger})
 	h := httpx.Wrap(router{s3: s3API, iam: iamAPI}, httpx.Options{Logger: opts.Logger, BodyReadTimeout: bodyReadTimeout, ServerName: "Sesame"})

@@ -1,0 +1,446 @@
+package iam
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/sesame-s3/sesame/internal/iam/policy"
+	"github.com/sesame-s3/sesame/internal/iam/seal"
+	"github.com/sesame-s3/sesame/internal/iam/store"
+)
+
+// Session limits, as AWS STS and MinIO document them.
+const (
+	MinSessionDuration     = 15 * time.Minute
+	DefaultSessionDuration = time.Hour
+	MaxSessionDuration     = 7 * 24 * time.Hour
+	// MaxSessionPolicySize is the longest inline session policy, in characters.
+	MaxSessionPolicySize = 2048
+	// SealingKeyRotation is how long a sealing key seals new tokens; it keeps
+	// opening them for MaxSessionDuration more (the overlap window).
+	SealingKeyRotation = 24 * time.Hour
+)
+
+// Session errors.
+var (
+	// ErrPackedPolicyTooLarge is returned for a session policy over MaxSessionPolicySize.
+	ErrPackedPolicyTooLarge = errors.New("iam: session policy too large")
+	// ErrAccessDenied is returned when a principal may not perform an IAM or STS action.
+	ErrAccessDenied = errors.New("iam: access denied")
+	// ErrInvalidToken is returned for a session token that does not unseal,
+	// does not belong to the access key that signed, or was revoked.
+	ErrInvalidToken = errors.New("iam: invalid session token")
+	// ErrExpiredToken is returned for a session token past its expiry.
+	ErrExpiredToken = errors.New("iam: session token expired")
+)
+
+// Session is what a sealed session token carries: everything needed to
+// verify a request signed with temporary credentials, on any node, without
+// reading the store.
+type Session struct {
+	AccessKey string
+	SecretKey string
+	Issued    time.Time
+	Expires   time.Time
+	// Parent is the user the session acts for (the root user's name when
+	// ParentRoot), whose live policies bound it.
+	Parent     string
+	ParentID   string
+	ParentRoot bool
+	// Name is the role session name the caller chose, or "".
+	Name string
+	// Policy is the inline session policy, "" for none.
+	Policy string
+	// Claims are identity-provider claims for ${jwt:...} policy variables.
+	Claims map[string][]string
+}
+
+// sessionFormat is the version byte of the encoded session.
+const sessionFormat = 1
+
+// encode writes s in a compact binary form (length-prefixed strings and
+// Unix nanoseconds): no JSON escaping, so a 2048-character policy keeps the
+// token well under 4 KiB.
+func (s *Session) encode() []byte {
+	var b []byte
+	b = append(b, sessionFormat)
+	str := func(v string) {
+		b = binary.AppendUvarint(b, uint64(len(v)))
+		b = append(b, v...)
+	}
+	str(s.AccessKey)
+	str(s.SecretKey)
+	b = binary.AppendVarint(b, s.Issued.UnixNano())
+	b = binary.AppendVarint(b, s.Expires.UnixNano())
+	str(s.Parent)
+	str(s.ParentID)
+	if s.ParentRoot {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
+	}
+	str(s.Name)
+	str(s.Policy)
+	keys := make([]string, 0, len(s.Claims))
+	for k := range s.Claims {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = binary.AppendUvarint(b, uint64(len(keys)))
+	for _, k := range keys {
+		str(k)
+		b = binary.AppendUvarint(b, uint64(len(s.Claims[k])))
+		for _, v := range s.Claims[k] {
+			str(v)
+		}
+	}
+	return b
+}
+
+var errBadSession = errors.New("iam: malformed session")
+
+// decodeSession is encode's inverse; it never panics on hostile input.
+func decodeSession(b []byte) (*Session, error) {
+	if len(b) == 0 || b[0] != sessionFormat {
+		return nil, errBadSession
+	}
+	b = b[1:]
+	bad := false
+	uv := func() uint64 {
+		v, n := binary.Uvarint(b)
+		if n <= 0 {
+			bad = true
+			return 0
+		}
+		b = b[n:]
+		return v
+	}
+	sv := func() int64 {
+		v, n := binary.Varint(b)
+		if n <= 0 {
+			bad = true
+			return 0
+		}
+		b = b[n:]
+		return v
+	}
+	str := func() string {
+		n := uv()
+		if bad || n > uint64(len(b)) {
+			bad = true
+			return ""
+		}
+		v := string(b[:n])
+		b = b[n:]
+		return v
+	}
+	s := &Session{}
+	s.AccessKey, s.SecretKey = str(), str()
+	s.Issued, s.Expires = time.Unix(0, sv()), time.Unix(0, sv())
+	s.Parent, s.ParentID = str(), str()
+	if len(b) < 1 {
+		return nil, errBadSession
+	}
+	s.ParentRoot, b = b[0] == 1, b[1:]
+	s.Name, s.Policy = str(), str()
+	n := uv()
+	if n > 1024 {
+		bad = true
+	}
+	for i := uint64(0); i < n && !bad; i++ {
+		k := str()
+		m := uv()
+		if m > 1024 {
+			bad = true
+			break
+		}
+		if s.Claims == nil {
+			s.Claims = map[string][]string{}
+		}
+		for j := uint64(0); j < m && !bad; j++ {
+			s.Claims[k] = append(s.Claims[k], str())
+		}
+	}
+	if bad || len(b) != 0 {
+		return nil, errBadSession
+	}
+	return s, nil
+}
+
+// sealingKey is the stored form of a seal.Key.
+type sealingKey struct {
+	ID      string    `json:"id"`     // hex
+	Secret  string    `json:"secret"` // base64
+	Created time.Time `json:"created"`
+}
+
+func (k sealingKey) key() (seal.Key, error) {
+	var out seal.Key
+	id, err := hex.DecodeString(k.ID)
+	if err != nil || len(id) != seal.IDSize {
+		return out, fmt.Errorf("iam: sealing key %q: bad id", k.ID)
+	}
+	secret, err := base64.StdEncoding.DecodeString(k.Secret)
+	if err != nil || len(secret) != seal.KeySize {
+		return out, fmt.Errorf("iam: sealing key %q: bad secret", k.ID)
+	}
+	copy(out.ID[:], id)
+	copy(out.Secret[:], secret)
+	return out, nil
+}
+
+// ensureSealingKey creates a new sealing key when none was created within
+// SealingKeyRotation. Old keys stay in the store (and keep opening tokens)
+// until every token they sealed has expired; the store then collects them.
+func (s *Service) ensureSealingKey(ctx context.Context) error {
+	return s.write(ctx, func(snap *snapshot) error {
+		if snap.sealer != nil && s.now().Sub(snap.sealerCreated) < SealingKeyRotation {
+			return nil
+		}
+		var raw [seal.IDSize + seal.KeySize]byte
+		if _, err := rand.Read(raw[:]); err != nil {
+			return err
+		}
+		now := s.now().UTC()
+		rec := sealingKey{ID: hex.EncodeToString(raw[:seal.IDSize]), Secret: base64.StdEncoding.EncodeToString(raw[seal.IDSize:]), Created: now}
+		data, _ := json.Marshal(rec)
+		err := s.st.Create(ctx, store.Record{
+			Kind: store.KindSealingKey, Name: rec.ID, Value: data,
+			Expires: now.Add(SealingKeyRotation + MaxSessionDuration + time.Hour),
+		})
+		if errors.Is(err, store.ErrAlreadyExists) {
+			return nil
+		}
+		return err
+	})
+}
+
+// AssumeRoleOptions are the parameters of AssumeRole, already validated for shape.
+type AssumeRoleOptions struct {
+	Duration        time.Duration
+	Policy          string
+	RoleSessionName string
+}
+
+// Credentials are temporary credentials.
+type Credentials struct {
+	AccessKeyID, SecretAccessKey, SessionToken string
+	Expiration                                 time.Time
+}
+
+// AssumedRoleUser names a session.
+type AssumedRoleUser struct {
+	Arn, AssumedRoleID string
+}
+
+// AssumeRole mints temporary credentials for p, bounded by p's live
+// policies and narrowed by opts.Policy. Temporary credentials may not mint
+// more (no role chaining): ErrAccessDenied.
+func (s *Service) AssumeRole(_ context.Context, p Principal, opts AssumeRoleOptions) (Credentials, AssumedRoleUser, error) {
+	if p.Session != nil {
+		return Credentials{}, AssumedRoleUser{}, errorf(ErrAccessDenied, "temporary credentials cannot be used to call AssumeRole")
+	}
+	if opts.Duration < MinSessionDuration || opts.Duration > MaxSessionDuration {
+		return Credentials{}, AssumedRoleUser{}, errorf(ErrInvalidInput, "duration must be between %v and %v", MinSessionDuration, MaxSessionDuration)
+	}
+	if opts.Policy != "" {
+		if n := utf8.RuneCountInString(opts.Policy); n > MaxSessionPolicySize {
+			return Credentials{}, AssumedRoleUser{}, errorf(ErrPackedPolicyTooLarge, "the session policy has %d characters; the limit is %d", n, MaxSessionPolicySize)
+		}
+		if _, err := s.sessionPolicy(opts.Policy); err != nil {
+			return Credentials{}, AssumedRoleUser{}, err
+		}
+	}
+	now := s.now()
+	sess := &Session{
+		AccessKey: randomID("ASIA", 20), SecretKey: randomSecret(),
+		Issued: now, Expires: now.Add(opts.Duration).Truncate(time.Second),
+		Parent: p.User, ParentID: p.UserID, ParentRoot: p.Root,
+		Name: opts.RoleSessionName, Policy: opts.Policy,
+	}
+	token, err := s.sealSession(sess)
+	if err != nil {
+		return Credentials{}, AssumedRoleUser{}, err
+	}
+	creds := Credentials{AccessKeyID: sess.AccessKey, SecretAccessKey: sess.SecretKey, SessionToken: token, Expiration: sess.Expires.UTC()}
+	return creds, s.assumedRoleUser(sess), nil
+}
+
+func (s *Service) assumedRoleUser(sess *Session) AssumedRoleUser {
+	name := sess.Name
+	if name == "" {
+		name = sess.AccessKey
+	}
+	return AssumedRoleUser{
+		Arn:           "arn:aws:sts::" + AccountID + ":assumed-role/" + sess.Parent + "/" + name,
+		AssumedRoleID: sess.ParentID + ":" + name,
+	}
+}
+
+// CallerIdentity describes p as GetCallerIdentity reports it.
+func (s *Service) CallerIdentity(p Principal) (arn, userID, account string) {
+	switch {
+	case p.Session != nil:
+		u := s.assumedRoleUser(p.Session)
+		return u.Arn, u.AssumedRoleID, AccountID
+	case p.Root:
+		return RootARN, AccountID, AccountID
+	}
+	return UserARN(p.User), p.UserID, AccountID
+}
+
+func (s *Service) sealSession(sess *Session) (string, error) {
+	snap := s.snap.Load()
+	if snap.sealer == nil {
+		return "", errors.New("iam: no sealing key")
+	}
+	return seal.Seal(*snap.sealer, sess.encode(), rand.Reader)
+}
+
+// LookupSession verifies a session token presented with accessKey and
+// returns the session's principal and secret. The token must unseal under a
+// known key, name accessKey, be unexpired, and its parent must still exist
+// (and be enabled) with no revocation after the token was issued.
+func (s *Service) LookupSession(ctx context.Context, accessKey, token string) (Principal, string, error) {
+	if len(token) > 8192 {
+		return Principal{}, "", errorf(ErrInvalidToken, "session token too long")
+	}
+	id, err := seal.KeyID(token)
+	if err != nil {
+		return Principal{}, "", errorf(ErrInvalidToken, "malformed session token")
+	}
+	snap := s.snap.Load()
+	key, ok := snap.openers[id]
+	if !ok {
+		// A key another node created a moment ago may not have reached this
+		// node's snapshot yet: read it once from the store.
+		k, err := s.fetchSealingKey(ctx, id)
+		if err != nil {
+			return Principal{}, "", errorf(ErrInvalidToken, "session token sealed by an unknown key")
+		}
+		key = k
+	}
+	plain, err := seal.Open(key, token)
+	if err != nil {
+		return Principal{}, "", errorf(ErrInvalidToken, "session token does not authenticate")
+	}
+	sess, err := decodeSession(plain)
+	if err != nil {
+		return Principal{}, "", errorf(ErrInvalidToken, "malformed session")
+	}
+	if sess.AccessKey != accessKey {
+		return Principal{}, "", errorf(ErrInvalidToken, "session token belongs to another access key")
+	}
+	if !s.now().Before(sess.Expires) {
+		return Principal{}, "", errorf(ErrExpiredToken, "session expired at %s", sess.Expires.UTC().Format(time.RFC3339))
+	}
+	p := Principal{Root: sess.ParentRoot, User: sess.Parent, UserID: sess.ParentID, AccessKey: accessKey, Session: sess}
+	if !sess.ParentRoot {
+		u, ok := snap.users[sess.Parent]
+		if !ok || u.ID != sess.ParentID || u.Status == UserDisabled {
+			return Principal{}, "", errorf(ErrInvalidToken, "the session's user no longer exists or is disabled")
+		}
+	}
+	if nb, ok := snap.notBefore[revocationName(sess.Parent, sess.ParentRoot)]; ok && sess.Issued.Before(nb) {
+		return Principal{}, "", errorf(ErrInvalidToken, "the session was revoked")
+	}
+	return p, sess.SecretKey, nil
+}
+
+// fetchSealingKey reads one sealing key from the store, rate-limited so a
+// flood of forged key ids cannot turn into a flood of store reads.
+func (s *Service) fetchSealingKey(ctx context.Context, id [seal.IDSize]byte) (seal.Key, error) {
+	s.fetchMu.Lock()
+	if time.Since(s.lastFetch) < time.Second {
+		s.fetchMu.Unlock()
+		return seal.Key{}, ErrInvalidToken
+	}
+	s.lastFetch = time.Now()
+	s.fetchMu.Unlock()
+	rec, err := s.st.Get(ctx, store.KindSealingKey, hex.EncodeToString(id[:]))
+	if err != nil {
+		return seal.Key{}, err
+	}
+	var sk sealingKey
+	if err := json.Unmarshal(rec.Value, &sk); err != nil {
+		return seal.Key{}, err
+	}
+	return sk.key()
+}
+
+func revocationName(user string, root bool) string {
+	if root {
+		return "root"
+	}
+	return "user:" + user
+}
+
+type revocation struct {
+	NotBefore time.Time `json:"notBefore"`
+}
+
+// RevokeSessions ends every session of user (the root user when root)
+// issued before now. The entry is kept only as long as such a session
+// could live.
+func (s *Service) RevokeSessions(ctx context.Context, user string, root bool) error {
+	if !root {
+		if _, err := s.GetUser(ctx, user); err != nil {
+			return err
+		}
+	}
+	now := s.now()
+	data, _ := json.Marshal(revocation{NotBefore: now})
+	name := revocationName(user, root)
+	return s.write(ctx, func(*snapshot) error {
+		rec := store.Record{Kind: store.KindRevocation, Name: name, Value: data, Expires: now.Add(MaxSessionDuration)}
+		err := s.st.Create(ctx, rec)
+		if errors.Is(err, store.ErrAlreadyExists) {
+			// Replace the older entry; its expiry moves with it.
+			if err = s.st.Delete(ctx, store.KindRevocation, name); err == nil || errors.Is(err, store.ErrNotFound) {
+				err = s.st.Create(ctx, rec)
+			}
+		}
+		return err
+	})
+}
+
+// sessionPolicies caches compiled session policies by document, so a
+// request with temporary credentials does not parse its policy again.
+type sessionPolicies struct {
+	mu sync.Mutex
+	m  map[string]*policy.Policy
+}
+
+const maxCachedSessionPolicies = 10000
+
+func (s *Service) sessionPolicy(doc string) (*policy.Policy, error) {
+	c := &s.sessionCache
+	c.mu.Lock()
+	p, ok := c.m[doc]
+	c.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	p, err := policy.Parse([]byte(doc))
+	if err != nil {
+		return nil, errorf(ErrMalformedPolicy, "%s", strings.TrimPrefix(err.Error(), "policy: "))
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxCachedSessionPolicies {
+		c.m = map[string]*policy.Policy{}
+	}
+	c.m[doc] = p
+	c.mu.Unlock()
+	return p, nil
+}
