@@ -57,4 +57,8 @@
 //     secret, so a rotated secret never reuses a key derived from the old
 //     one. The cache is bounded and safe for concurrent use; the Verifier
 //     holds all state, the package none.
+//
+// The credential scope's region may be any value, the empty one included:
+// the caller decides whether to check it, and minio-go's STS credential
+// providers sign with an empty region unless told otherwise.
 package sigv4

@@ -303,8 +303,6 @@ func parseCredential(a *Request, cred string) error {
 	switch {
 	case parts[0] == "":
 		return fmt.Errorf("credential has an empty access key")
-	case parts[2] == "":
-		return fmt.Errorf("credential scope has an empty region")
 	case parts[3] == "":
 		return fmt.Errorf("credential scope has an empty service")
 	case parts[4] != scopeTerminator:
