@@ -98,7 +98,7 @@ type Result struct {
 
 // Authenticate verifies r. On success it replaces r.Body with a verifying
 // reader and sets r.ContentLength to the decoded payload length. Errors are
-// sigv4 sentinels or ErrInvalidAccessKeyID, wrapped.
+// sigv4 sentinels or this package's, wrapped.
 func (a *Authenticator) Authenticate(r *http.Request) (Result, error) {
 	sig, err := sigv4.Parse(r)
 	if errors.Is(err, sigv4.ErrNoAuth) {

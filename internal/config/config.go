@@ -39,6 +39,9 @@ type Config struct {
 	Region string
 	// ShutdownTimeout bounds a graceful stop.
 	ShutdownTimeout time.Duration
+	// MaxSessionDuration is the longest DurationSeconds STS grants
+	// (15 minutes to 7 days; default 7 days).
+	MaxSessionDuration time.Duration
 }
 
 // ErrUsage is returned (wrapped) for bad command-line usage.
@@ -53,6 +56,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.StringVar(&cfg.Address, "address", ":9000", "listen address `host:port`")
 	domain := fs.String("domain", getenv("MINIO_DOMAIN"), "comma-separated domains for virtual-host-style requests (env MINIO_DOMAIN)")
 	fs.StringVar(&cfg.Region, "region", firstSet(getenv, "MINIO_REGION", "MINIO_SITE_REGION"), "region reported to clients (env MINIO_REGION)")
+	fs.DurationVar(&cfg.MaxSessionDuration, "sts-max-duration", 7*24*time.Hour, "longest temporary credentials STS grants (15m to 168h)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: sesame server [flags] DIR\n\nServes the files in DIR as an S3-compatible object store.\n"+
 			"Root credentials come from MINIO_ROOT_USER and MINIO_ROOT_PASSWORD\n(or the legacy MINIO_ACCESS_KEY and MINIO_SECRET_KEY).\n\nFlags:\n")
@@ -92,6 +96,8 @@ func (c Config) Validate() error {
 		return errors.New("MINIO_ROOT_USER must not contain '=', ',' or white space")
 	case c.Dir == "":
 		return errors.New("no data directory given")
+	case c.MaxSessionDuration != 0 && (c.MaxSessionDuration < 15*time.Minute || c.MaxSessionDuration > 7*24*time.Hour):
+		return fmt.Errorf("--sts-max-duration %v is out of range: it must be between 15m and 168h", c.MaxSessionDuration)
 	}
 	return nil
 }

@@ -405,7 +405,8 @@ func randomSecret() string {
 	return string(b)
 }
 
-// Principal is an authenticated long-term identity.
+// Principal is an authenticated identity: root, a user, or temporary
+// credentials (Session set) acting for one of them.
 type Principal struct {
 	Root      bool
 	User      string // user name; the root user's access key for root
@@ -435,7 +436,7 @@ func (p Principal) ARN() string {
 // unknown key, an inactive key or a key of a deleted user is ErrNoSuchEntity.
 func (s *Service) LookupAccessKey(_ context.Context, accessKey string) (Principal, string, error) {
 	if subtle.ConstantTimeCompare([]byte(accessKey), []byte(s.rootUser)) == 1 {
-		return Principal{Root: true, User: s.rootUser, UserID: s.rootUser, AccessKey: accessKey}, s.rootSecret, nil
+		return Principal{Root: true, User: s.rootUser, UserID: AccountID, AccessKey: accessKey}, s.rootSecret, nil
 	}
 	snap := s.snap.Load()
 	k, ok := snap.keys[accessKey]

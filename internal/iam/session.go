@@ -3,6 +3,8 @@ package iam
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
@@ -262,11 +264,19 @@ func (s *Service) AssumeRole(_ context.Context, p Principal, opts AssumeRoleOpti
 			return Credentials{}, AssumedRoleUser{}, err
 		}
 	}
+	if n := opts.RoleSessionName; n != "" && (len(n) < 2 || len(n) > 64 || !namePattern.MatchString(n)) {
+		return Credentials{}, AssumedRoleUser{}, errorf(ErrInvalidInput, "role session name must be 2 to 64 characters of letters, digits and +=,.@_-")
+	}
 	now := s.now()
+	parentID := p.UserID
+	if p.Root {
+		// Root sessions end when the root credentials change.
+		parentID = s.rootFingerprint()
+	}
 	sess := &Session{
 		AccessKey: randomID("ASIA", 20), SecretKey: randomSecret(),
 		Issued: now, Expires: now.Add(opts.Duration).Truncate(time.Second),
-		Parent: p.User, ParentID: p.UserID, ParentRoot: p.Root,
+		Parent: p.User, ParentID: parentID, ParentRoot: p.Root,
 		Name: opts.RoleSessionName, Policy: opts.Policy,
 	}
 	token, err := s.sealSession(sess)
@@ -282,9 +292,13 @@ func (s *Service) assumedRoleUser(sess *Session) AssumedRoleUser {
 	if name == "" {
 		name = sess.AccessKey
 	}
+	id := sess.ParentID
+	if sess.ParentRoot {
+		id = AccountID
+	}
 	return AssumedRoleUser{
 		Arn:           "arn:aws:sts::" + AccountID + ":assumed-role/" + sess.Parent + "/" + name,
-		AssumedRoleID: sess.ParentID + ":" + name,
+		AssumedRoleID: id + ":" + name,
 	}
 }
 
@@ -346,7 +360,12 @@ func (s *Service) LookupSession(ctx context.Context, accessKey, token string) (P
 		return Principal{}, "", errorf(ErrExpiredToken, "session expired at %s", sess.Expires.UTC().Format(time.RFC3339))
 	}
 	p := Principal{Root: sess.ParentRoot, User: sess.Parent, UserID: sess.ParentID, AccessKey: accessKey, Session: sess}
-	if !sess.ParentRoot {
+	if sess.ParentRoot {
+		if subtle.ConstantTimeCompare([]byte(sess.ParentID), []byte(s.rootFingerprint())) != 1 || !s.isRoot(sess.Parent) {
+			return Principal{}, "", errorf(ErrInvalidToken, "the root credentials changed since the session was issued")
+		}
+		p.UserID = AccountID
+	} else {
 		u, ok := snap.users[sess.Parent]
 		if !ok || u.ID != sess.ParentID || u.Status == UserDisabled {
 			return Principal{}, "", errorf(ErrInvalidToken, "the session's user no longer exists or is disabled")
@@ -443,4 +462,11 @@ func (s *Service) sessionPolicy(doc string) (*policy.Policy, error) {
 	c.m[doc] = p
 	c.mu.Unlock()
 	return p, nil
+}
+
+// rootFingerprint identifies the current root credentials without
+// revealing them: root sessions carry it and die when it changes.
+func (s *Service) rootFingerprint() string {
+	sum := sha256.Sum256([]byte("sesame root session\x00" + s.rootUser + "\x00" + s.rootSecret))
+	return hex.EncodeToString(sum[:8])
 }

@@ -39,16 +39,32 @@ func scopeService(r *http.Request) string {
 	return parts[3]
 }
 
-// router sends IAM query API calls (POST / signed for service "iam") to the
-// IAM API and everything else to S3.
+// router sends the query APIs to their handlers and everything else to S3:
+// requests to "/" signed for service "iam" go to IAM, those signed for
+// "sts" to STS, and so do unsigned POSTs to "/" and requests to "/" with an
+// Action parameter (AssumeRoleWithWebIdentity and friends carry no
+// signature). S3 has no operation that is a POST to "/".
 type router struct {
-	s3, iam http.Handler
+	s3, iam, sts http.Handler
 }
 
 func (rt router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodPost && r.URL.Path == "/" && scopeService(r) == "iam" {
-		rt.iam.ServeHTTP(w, r)
-		return
+	if r.URL.Path == "/" {
+		switch scopeService(r) {
+		case "iam":
+			if r.Method == http.MethodPost {
+				rt.iam.ServeHTTP(w, r)
+				return
+			}
+		case "sts":
+			rt.sts.ServeHTTP(w, r)
+			return
+		case "":
+			if r.Method == http.MethodPost || strings.Contains(r.URL.RawQuery, "Action=") {
+				rt.sts.ServeHTTP(w, r)
+				return
+			}
+		}
 	}
 	rt.s3.ServeHTTP(w, r)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/sesame-s3/sesame/internal/object/posix"
 	"github.com/sesame-s3/sesame/internal/s3"
 	"github.com/sesame-s3/sesame/internal/sigv4"
+	"github.com/sesame-s3/sesame/internal/sts"
 )
 
 // Timeouts and limits of the HTTP server.
@@ -81,7 +82,8 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 	authn := auth.New(verifier, auth.IAM(svc))
 	s3API := s3.New(s3.Options{Backend: backend, Auth: authn, Authorizer: authorizer{svc}, Region: cfg.Region, Domains: cfg.Domains, Logger: opts.Logger})
 	iamAPI := iamapi.New(iamapi.Options{Service: svc, Auth: authn, Logger: opts.Logger})
-	h := httpx.Wrap(router{s3: s3API, iam: iamAPI}, httpx.Options{Logger: opts.Logger, BodyReadTimeout: bodyReadTimeout, ServerName: "Sesame"})
+	stsAPI := sts.New(sts.Options{Service: svc, Auth: authn, Logger: opts.Logger, MaxDuration: cfg.MaxSessionDuration})
+	h := httpx.Wrap(router{s3: s3API, iam: iamAPI, sts: stsAPI}, httpx.Options{Logger: opts.Logger, BodyReadTimeout: bodyReadTimeout, ServerName: "Sesame"})
 	return &Server{cfg: cfg, log: opts.Logger, backend: backend, store: st, iam: svc, handler: h}, nil
 }
 

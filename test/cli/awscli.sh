@@ -125,6 +125,33 @@ expect_error "alice denied after detach" AccessDenied as_alice s3api get-object 
 check "public-read bucket policy" s3api put-bucket-policy --bucket photos --policy '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["*"]},"Action":["s3:GetObject"],"Resource":["arn:aws:s3:::photos/*"]}]}'
 check "anonymous GET through the bucket policy" bash -c "curl -sf $endpoint/photos/alice/hello.txt | grep -q 'hello sesame'"
 
+# STS AssumeRole, as MinIO's documentation has users type it: a profile
+# "foobar" with a user's own keys, a session policy, any role ARN and name.
+check "iam create-user foobar" iam create-user --user-name foobar
+fkeys=$(iam create-access-key --user-name foobar --query 'AccessKey.[AccessKeyId,SecretAccessKey]' --output text)
+check "attach readwrite to foobar" iam attach-user-policy --user-name foobar --policy-arn arn:aws:iam::aws:policy/readwrite
+printf '[foobar]\nregion = us-east-1\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$(cut -f1 <<<"$fkeys")" "$(cut -f2 <<<"$fkeys")" >"$work/credentials"
+seed_policy='{"Version":"2012-10-17","Statement":[{"Sid":"Stmt1","Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::*"}]}'
+check "seed: sts assume-role --profile foobar" env AWS_SHARED_CREDENTIALS_FILE="$work/credentials" AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= \
+  aws --profile foobar --endpoint-url "$endpoint" sts assume-role --policy "$seed_policy" --role-arn arn:xxx:xxx:xxx:xxxx --role-session-name anything
+folder_policy='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::photos/upload/*"}]}'
+tmp=$(AWS_SHARED_CREDENTIALS_FILE="$work/credentials" AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= aws --profile foobar --endpoint-url "$endpoint" \
+  sts assume-role --policy "$folder_policy" --role-arn arn:xxx:xxx:xxx:xxxx --role-session-name folder \
+  --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)
+as_temp() {
+  AWS_ACCESS_KEY_ID=$(cut -f1 <<<"$tmp") AWS_SECRET_ACCESS_KEY=$(cut -f2 <<<"$tmp") AWS_SESSION_TOKEN=$(cut -f3 <<<"$tmp") \
+    aws --endpoint-url "$endpoint" "$@"
+}
+session_arn_ok() { as_temp sts get-caller-identity --query Arn --output text | grep -q 'assumed-role/foobar/folder'; }
+check "temporary credentials: sts get-caller-identity" session_arn_ok
+check "temporary credentials: cp --recursive into the allowed prefix (multipart included)" as_temp s3 cp --recursive "$src" s3://photos/upload/
+same "multipart upload with temporary credentials" "$src/docs/big.bin" <(as_temp s3 cp s3://photos/upload/docs/big.bin -)
+expect_error "temporary credentials denied outside the prefix" AccessDenied as_temp s3 cp "$src/hello.txt" s3://photos/elsewhere.txt
+expect_error "assume-role with a 2049-character policy" PackedPolicyTooLarge env AWS_SHARED_CREDENTIALS_FILE="$work/credentials" AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= \
+  aws --profile foobar --endpoint-url "$endpoint" sts assume-role --policy "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"$(head -c 1990 /dev/zero | tr '\0' a)\",\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}" --role-arn arn:xxx:xxx:xxx:xxxx --role-session-name anything
+expect_error "assume-role with DurationSeconds over 7 days" ValidationError env AWS_SHARED_CREDENTIALS_FILE="$work/credentials" AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= \
+  aws --profile foobar --endpoint-url "$endpoint" sts assume-role --duration-seconds 604801 --role-arn arn:xxx:xxx:xxx:xxxx --role-session-name anything
+
 echo
 echo "awscli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
