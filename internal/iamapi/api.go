@@ -56,10 +56,13 @@ func New(opts Options) *API {
 	}
 	a := &API{svc: opts.Service, auth: opts.Auth, log: opts.Logger, now: opts.Now}
 	a.actions = map[string]handlerFunc{
-		"CreateUser":                a.createUser,
-		"GetUser":                   a.getUser,
-		"ListUsers":                 a.listUsers,
-		"DeleteUser":                a.deleteUser,
+		"CreateUser": a.createUser,
+		"GetUser":    a.getUser,
+		"ListUsers":  a.listUsers,
+		"DeleteUser": a.deleteUser,
+		// Sesame extensions (AWS IAM has no user status nor user-session revocation).
+		"SetUserStatus":             a.setUserStatus,
+		"RevokeUserSessions":        a.revokeUserSessions,
 		"CreateAccessKey":           a.createAccessKey,
 		"ListAccessKeys":            a.listAccessKeys,
 		"UpdateAccessKey":           a.updateAccessKey,

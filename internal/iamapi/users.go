@@ -178,3 +178,42 @@ func (a *API) deleteAccessKey(req *request) (any, error) {
 	}
 	return nil, a.svc.DeleteAccessKey(req.Context(), user, id)
 }
+
+// setUserStatus enables or disables a user (Sesame extension): parameters
+// UserName and Status ("enabled" or "disabled"). A disabled user's keys
+// and sessions are refused from the next request on.
+func (a *API) setUserStatus(req *request) (any, error) {
+	v := req.validate()
+	name := v.required("UserName")
+	status := v.required("Status")
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if status != iam.UserEnabled && status != iam.UserDisabled {
+		return nil, ErrValidation.WithMessage("1 validation error detected: Value '%s' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [enabled, disabled]", status)
+	}
+	if err := req.authorize(iam.UserARN(name), nil); err != nil {
+		return nil, err
+	}
+	if err := a.notRoot(req, name); err != nil {
+		return nil, err
+	}
+	return nil, a.svc.SetUserStatus(req.Context(), name, status)
+}
+
+// revokeUserSessions ends every session of a user issued before now
+// (Sesame extension): parameter UserName.
+func (a *API) revokeUserSessions(req *request) (any, error) {
+	v := req.validate()
+	name := v.required("UserName")
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := req.authorize(iam.UserARN(name), nil); err != nil {
+		return nil, err
+	}
+	if err := a.notRoot(req, name); err != nil {
+		return nil, err
+	}
+	return nil, a.svc.RevokeSessions(req.Context(), name, false)
+}
