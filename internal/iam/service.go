@@ -63,6 +63,8 @@ type snapshot struct {
 	members  map[string][]string       // group name → sorted user names
 	// effective holds each user's compiled policies (attached, inline, groups').
 	effective map[string][]*policy.Policy
+	// managed holds every managed policy compiled, by name.
+	managed map[string]*policy.Policy
 	// sealer is the newest sealing key, created at sealerCreated; openers
 	// holds every key that may still open tokens.
 	sealer        *seal.Key
@@ -182,6 +184,7 @@ func (s *Service) reload(ctx context.Context) error {
 		users: map[string]*User{}, keys: map[string]*AccessKey{}, groups: map[string]*Group{},
 		policies: map[string]*ManagedPolicy{}, members: map[string][]string{}, effective: map[string][]*policy.Policy{},
 		openers: map[[seal.IDSize]byte]seal.Key{}, notBefore: map[string]time.Time{},
+		managed: map[string]*policy.Policy{},
 	}
 	now := s.now()
 	var keyErr error
@@ -257,6 +260,11 @@ func (s *Service) reload(ctx context.Context) error {
 			}
 		}
 		return out
+	}
+	for name, mp := range next.policies {
+		if p := compile(mp.Document); p != nil {
+			next.managed[name] = p
+		}
 	}
 	for _, u := range next.users {
 		var eff []*policy.Policy
@@ -471,9 +479,19 @@ func (s *Service) decideParent(p Principal, args *policy.Args) policy.Decision {
 	if p.Root {
 		return policy.Allow
 	}
-	eff, ok := s.snap.Load().effective[p.User]
-	if !ok {
-		return policy.NotApplicable
+	snap := s.snap.Load()
+	var eff []*policy.Policy
+	if p.Session != nil && p.Session.Provider != "" {
+		for _, name := range p.Session.Policies {
+			if c, ok := snap.managed[name]; ok {
+				eff = append(eff, c)
+			}
+		}
+	} else {
+		var ok bool
+		if eff, ok = snap.effective[p.User]; !ok {
+			return policy.NotApplicable
+		}
 	}
 	decision := policy.NotApplicable
 	for _, pol := range eff {

@@ -66,6 +66,11 @@ type Session struct {
 	Policy string
 	// Claims are identity-provider claims for ${jwt:...} policy variables.
 	Claims map[string][]string
+	// Provider is set for sessions of an OpenID Connect identity: Parent is
+	// then the token's subject and Policies the managed policies it was
+	// granted (by claim or role), evaluated live like a user's.
+	Provider string
+	Policies []string
 }
 
 // sessionFormat is the version byte of the encoded session.
@@ -106,6 +111,11 @@ func (s *Session) encode() []byte {
 		for _, v := range s.Claims[k] {
 			str(v)
 		}
+	}
+	str(s.Provider)
+	b = binary.AppendUvarint(b, uint64(len(s.Policies)))
+	for _, p := range s.Policies {
+		str(p)
 	}
 	return b
 }
@@ -173,6 +183,14 @@ func decodeSession(b []byte) (*Session, error) {
 		for j := uint64(0); j < m && !bad; j++ {
 			s.Claims[k] = append(s.Claims[k], str())
 		}
+	}
+	s.Provider = str()
+	if n := uv(); n <= 1024 {
+		for i := uint64(0); i < n && !bad; i++ {
+			s.Policies = append(s.Policies, str())
+		}
+	} else {
+		bad = true
 	}
 	if bad || len(b) != 0 {
 		return nil, errBadSession
@@ -292,12 +310,18 @@ func (s *Service) assumedRoleUser(sess *Session) AssumedRoleUser {
 	if name == "" {
 		name = sess.AccessKey
 	}
-	id := sess.ParentID
-	if sess.ParentRoot {
+	id, role := sess.ParentID, sess.Parent
+	switch {
+	case sess.ParentRoot:
 		id = AccountID
+	case sess.Provider != "":
+		id, role = sess.Provider+":"+sess.Parent, sess.Provider
+		if sess.Name == "" {
+			name = sess.Parent
+		}
 	}
 	return AssumedRoleUser{
-		Arn:           "arn:aws:sts::" + AccountID + ":assumed-role/" + sess.Parent + "/" + name,
+		Arn:           "arn:aws:sts::" + AccountID + ":assumed-role/" + role + "/" + name,
 		AssumedRoleID: id + ":" + name,
 	}
 }
@@ -360,18 +384,22 @@ func (s *Service) LookupSession(ctx context.Context, accessKey, token string) (P
 		return Principal{}, "", errorf(ErrExpiredToken, "session expired at %s", sess.Expires.UTC().Format(time.RFC3339))
 	}
 	p := Principal{Root: sess.ParentRoot, User: sess.Parent, UserID: sess.ParentID, AccessKey: accessKey, Session: sess}
-	if sess.ParentRoot {
+	switch {
+	case sess.Provider != "":
+		// A federated session has no stored parent; its policies are
+		// checked live on every request.
+	case sess.ParentRoot:
 		if subtle.ConstantTimeCompare([]byte(sess.ParentID), []byte(s.rootFingerprint())) != 1 || !s.isRoot(sess.Parent) {
 			return Principal{}, "", errorf(ErrInvalidToken, "the root credentials changed since the session was issued")
 		}
 		p.UserID = AccountID
-	} else {
+	default:
 		u, ok := snap.users[sess.Parent]
 		if !ok || u.ID != sess.ParentID || u.Status == UserDisabled {
 			return Principal{}, "", errorf(ErrInvalidToken, "the session's user no longer exists or is disabled")
 		}
 	}
-	if nb, ok := snap.notBefore[revocationName(sess.Parent, sess.ParentRoot)]; ok && sess.Issued.Before(nb) {
+	if nb, ok := snap.notBefore[sess.revocationName()]; ok && sess.Issued.Before(nb) {
 		return Principal{}, "", errorf(ErrInvalidToken, "the session was revoked")
 	}
 	return p, sess.SecretKey, nil
@@ -405,6 +433,14 @@ func revocationName(user string, root bool) string {
 	return "user:" + user
 }
 
+// revocationName names the revocation entry that covers the session.
+func (s *Session) revocationName() string {
+	if s.Provider != "" {
+		return "oidc:" + s.Provider + ":" + s.Parent
+	}
+	return revocationName(s.Parent, s.ParentRoot)
+}
+
 type revocation struct {
 	NotBefore time.Time `json:"notBefore"`
 }
@@ -418,9 +454,18 @@ func (s *Service) RevokeSessions(ctx context.Context, user string, root bool) er
 			return err
 		}
 	}
+	return s.revoke(ctx, revocationName(user, root))
+}
+
+// RevokeFederatedSessions ends every session of an OpenID Connect subject
+// of provider ("openid" for the default provider) issued before now.
+func (s *Service) RevokeFederatedSessions(ctx context.Context, provider, subject string) error {
+	return s.revoke(ctx, "oidc:"+provider+":"+subject)
+}
+
+func (s *Service) revoke(ctx context.Context, name string) error {
 	now := s.now()
 	data, _ := json.Marshal(revocation{NotBefore: now})
-	name := revocationName(user, root)
 	return s.write(ctx, func(*snapshot) error {
 		rec := store.Record{Kind: store.KindRevocation, Name: name, Value: data, Expires: now.Add(MaxSessionDuration)}
 		err := s.st.Create(ctx, rec)
@@ -469,4 +514,91 @@ func (s *Service) sessionPolicy(doc string) (*policy.Policy, error) {
 func (s *Service) rootFingerprint() string {
 	sum := sha256.Sum256([]byte("sesame root session\x00" + s.rootUser + "\x00" + s.rootSecret))
 	return hex.EncodeToString(sum[:8])
+}
+
+// FederatedIdentity is an identity an OpenID Connect provider vouched for.
+type FederatedIdentity struct {
+	Provider string // provider name ("" is the default provider: "openid")
+	Subject  string
+	// Policies are the managed policies the token grants (claim or role).
+	Policies []string
+	// Claims feed ${jwt:...} policy variables; only KeptClaims are kept.
+	Claims map[string][]string
+	// Expiry is when the identity token expires.
+	Expiry time.Time
+}
+
+// KeptClaims are the claims a federated session keeps for policy
+// variables; others are dropped so the token stays small.
+var KeptClaims = []string{"sub", "iss", "aud", "azp", "client_id", "preferred_username", "email", "name", "groups", "roles", "scope"}
+
+// maxClaimBytes bounds the claims a session carries.
+const maxClaimBytes = 1024
+
+// AssumeRoleWithIdentity mints temporary credentials for an OpenID Connect
+// identity. Its named policies that exist grant the session's rights (live,
+// like a user's); none existing is ErrAccessDenied. A zero opts.Duration
+// means until the identity token expires (at most MaxSessionDuration).
+func (s *Service) AssumeRoleWithIdentity(_ context.Context, id FederatedIdentity, opts AssumeRoleOptions) (Credentials, AssumedRoleUser, error) {
+	if id.Subject == "" {
+		return Credentials{}, AssumedRoleUser{}, errorf(ErrInvalidInput, "the identity has no subject")
+	}
+	if n := opts.RoleSessionName; n != "" && (len(n) < 2 || len(n) > 64 || !namePattern.MatchString(n)) {
+		return Credentials{}, AssumedRoleUser{}, errorf(ErrInvalidInput, "role session name must be 2 to 64 characters of letters, digits and +=,.@_-")
+	}
+	if opts.Policy != "" {
+		if n := utf8.RuneCountInString(opts.Policy); n > MaxSessionPolicySize {
+			return Credentials{}, AssumedRoleUser{}, errorf(ErrPackedPolicyTooLarge, "the session policy has %d characters; the limit is %d", n, MaxSessionPolicySize)
+		}
+		if _, err := s.sessionPolicy(opts.Policy); err != nil {
+			return Credentials{}, AssumedRoleUser{}, err
+		}
+	}
+	var policies []string
+	snap := s.snap.Load()
+	for _, p := range id.Policies {
+		if _, ok := snap.policies[p]; ok {
+			policies = append(policies, p)
+		}
+	}
+	if len(policies) == 0 {
+		return Credentials{}, AssumedRoleUser{}, errorf(ErrAccessDenied, "none of the policies the identity names (%s) exists", strings.Join(id.Policies, ", "))
+	}
+	now := s.now()
+	expires := now.Add(opts.Duration)
+	if opts.Duration == 0 {
+		expires = id.Expiry
+		if expires.After(now.Add(MaxSessionDuration)) {
+			expires = now.Add(MaxSessionDuration)
+		}
+	}
+	if !expires.After(now) {
+		return Credentials{}, AssumedRoleUser{}, errorf(ErrExpiredToken, "the identity token has expired")
+	}
+	provider := id.Provider
+	if provider == "" {
+		provider = "openid"
+	}
+	claims := map[string][]string{}
+	size := 0
+	for _, k := range KeptClaims {
+		for _, v := range id.Claims[k] {
+			if size += len(k) + len(v); size > maxClaimBytes {
+				break
+			}
+			claims[k] = append(claims[k], v)
+		}
+	}
+	sess := &Session{
+		AccessKey: randomID("ASIA", 20), SecretKey: randomSecret(),
+		Issued: now, Expires: expires.Truncate(time.Second),
+		Parent: id.Subject, ParentID: provider, Name: opts.RoleSessionName,
+		Policy: opts.Policy, Claims: claims, Provider: provider, Policies: policies,
+	}
+	token, err := s.sealSession(sess)
+	if err != nil {
+		return Credentials{}, AssumedRoleUser{}, err
+	}
+	return Credentials{AccessKeyID: sess.AccessKey, SecretAccessKey: sess.SecretKey, SessionToken: token, Expiration: sess.Expires.UTC()},
+		s.assumedRoleUser(sess), nil
 }

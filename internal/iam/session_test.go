@@ -224,3 +224,47 @@ func TestService_SessionRevocationAndRestart(t *testing.T) {
 		t.Errorf("session of a re-created user: %v", err)
 	}
 }
+
+func TestService_AssumeRoleWithIdentity(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
+	svc := openAt(t, memory.New(memory.Options{}), c)
+	id := iam.FederatedIdentity{
+		Provider: "", Subject: "app-1", Policies: []string{"nosuch", "readonly"},
+		Claims: map[string][]string{"sub": {"app-1"}, "preferred_username": {"ci"}, "secret_claim": {"dropped"}},
+		Expiry: c.now().Add(30 * time.Minute),
+	}
+	creds, user, err := svc.AssumeRoleWithIdentity(ctx, id, iam.AssumeRoleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !creds.Expiration.Equal(id.Expiry) {
+		t.Errorf("no DurationSeconds: expiry %v, want the token's %v", creds.Expiration, id.Expiry)
+	}
+	if user.Arn != "arn:aws:sts::000000000000:assumed-role/openid/app-1" {
+		t.Errorf("ARN %q", user.Arn)
+	}
+	p, _, err := svc.LookupSession(ctx, creds.AccessKeyID, creds.SessionToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p.Session.Claims["secret_claim"]; ok || p.Session.Claims["preferred_username"][0] != "ci" {
+		t.Errorf("claims kept: %v", p.Session.Claims)
+	}
+	get := &policy.Args{Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"}
+	put := &policy.Args{Action: "s3:PutObject", Resource: "arn:aws:s3:::b/k"}
+	if svc.Decide(p, get) != policy.Allow || svc.Decide(p, put) == policy.Allow {
+		t.Errorf("readonly by claim: get=%v put=%v", svc.Decide(p, get), svc.Decide(p, put))
+	}
+	if _, _, err := svc.AssumeRoleWithIdentity(ctx, iam.FederatedIdentity{Subject: "x", Policies: []string{"nosuch"}, Expiry: id.Expiry}, iam.AssumeRoleOptions{}); !errors.Is(err, iam.ErrAccessDenied) {
+		t.Errorf("no existing policy: %v, want ErrAccessDenied", err)
+	}
+	// Revoking the identity's sessions.
+	c.add(time.Second)
+	if err := svc.RevokeFederatedSessions(ctx, "openid", "app-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.LookupSession(ctx, creds.AccessKeyID, creds.SessionToken); !errors.Is(err, iam.ErrInvalidToken) {
+		t.Errorf("revoked federated session: %v", err)
+	}
+}
