@@ -11,7 +11,7 @@ import (
 	"github.com/sesame-s3/sesame/internal/iam/store/memory"
 )
 
-func newService(t *testing.T) (*iam.Service, *memory.Store) {
+func newService(t testing.TB) (*iam.Service, *memory.Store) {
 	t.Helper()
 	st := memory.New(memory.Options{})
 	svc, err := iam.Open(context.Background(), iam.Options{Store: st, RootUser: "admin", RootSecret: "adminsecret"})
