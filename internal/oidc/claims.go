@@ -1,0 +1,114 @@
+package oidc
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+)
+
+// policyClaim returns the policies a claim-based provider's token names in
+// the claim ClaimPrefix+ClaimName: a string holding one name or a
+// comma-separated list, or an array of such strings. Names are trimmed,
+// empty ones dropped, duplicates removed (first one kept).
+func policyClaim(claims map[string]any, prefix, name string) ([]string, error) {
+	claim := prefix + name
+	v, ok := claims[claim]
+	if !ok {
+		return nil, tokenErr(ErrRejectedClaim, CheckClaim, "the token has no %s claim to name its policies", quote(claim))
+	}
+	var raw []string
+	switch v := v.(type) {
+	case string:
+		raw = []string{v}
+	case []any:
+		for _, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				return nil, tokenErr(ErrRejectedClaim, CheckClaim, "claim %s must be a string or an array of strings", quote(claim))
+			}
+			raw = append(raw, s)
+		}
+	default:
+		return nil, tokenErr(ErrRejectedClaim, CheckClaim, "claim %s must be a string or an array of strings", quote(claim))
+	}
+	var policies []string
+	seen := map[string]bool{}
+	for _, s := range raw {
+		for _, p := range splitList(s) {
+			if !seen[p] {
+				seen[p] = true
+				policies = append(policies, p)
+			}
+		}
+	}
+	if len(policies) == 0 {
+		return nil, tokenErr(ErrRejectedClaim, CheckClaim, "claim %s names no policy", quote(claim))
+	}
+	return policies, nil
+}
+
+// flattenClaims turns claims into the string lists that policy variables
+// (${jwt:name}) read: strings as they are, numbers as decimal text, bools
+// as "true"/"false", arrays as the list of their scalar elements. Nulls,
+// objects, and objects or arrays nested in arrays are left out. Keys keep
+// the token's spelling.
+func flattenClaims(claims map[string]any) map[string][]string {
+	out := make(map[string][]string, len(claims))
+	for k, v := range claims {
+		if arr, ok := v.([]any); ok {
+			var list []string
+			for _, e := range arr {
+				if s, ok := scalarText(e); ok {
+					list = append(list, s)
+				}
+			}
+			if list != nil {
+				out[k] = list
+			}
+			continue
+		}
+		if s, ok := scalarText(v); ok {
+			out[k] = []string{s}
+		}
+	}
+	return out
+}
+
+func scalarText(v any) (string, bool) {
+	switch v := v.(type) {
+	case string:
+		return v, true
+	case bool:
+		return strconv.FormatBool(v), true
+	case json.Number:
+		return numberText(v), true
+	}
+	return "", false
+}
+
+// numberText writes a JSON number as plain decimal text: integers as they
+// are, 1.5e9 as "1500000000", fractions without an exponent.
+func numberText(n json.Number) string {
+	s := string(n)
+	if !strings.ContainsAny(s, ".eE") {
+		return s
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return s
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// mergeUserinfo adds the userinfo claims that the token lacks; the token's
+// signed claims win.
+func mergeUserinfo(token, info map[string]any) map[string]any {
+	merged := make(map[string]any, len(token)+len(info))
+	for k, v := range info {
+		merged[k] = v
+	}
+	for k, v := range token {
+		merged[k] = v
+	}
+	return merged
+}

@@ -1,0 +1,91 @@
+// Package oidc verifies the JWTs that AssumeRoleWithClientGrants and
+// AssumeRoleWithWebIdentity trade for temporary credentials, against the
+// OpenID providers configured with MinIO's variables, and says which
+// policies the bearer gets.
+//
+// # Configuration
+//
+// ConfigFromEnv reads MINIO_IDENTITY_OPENID_CONFIG_URL (the discovery
+// document), _CLIENT_ID (required with it), _CLIENT_SECRET, _CLAIM_NAME
+// (default "policy"), _CLAIM_PREFIX, _ROLE_POLICY, _SCOPES, _DISPLAY_NAME,
+// _CLAIM_USERINFO and _ENABLE, each also with a _NAME suffix for further
+// providers (MINIO_IDENTITY_OPENID_CONFIG_URL_DEX, …). At most one provider
+// is claim-based; the others must set ROLE_POLICY. The legacy
+// MINIO_IAM_JWKS_URL configures the un-suffixed provider from a bare JWKS
+// URL: with no discovery there is no issuer, so iss is not checked (nor
+// aud, unless a client id is set) and userinfo is unavailable. Scopes and
+// DisplayName are carried for a console login flow and not used here.
+//
+// CLAIM_PREFIX is read as MinIO documents it: a namespace prefix of the
+// claim's name, prepended to CLAIM_NAME. Prefix "https://min.io/" and name
+// "policy" read the claim "https://min.io/policy"; the policy names in it
+// are used unchanged.
+//
+// A role-policy provider's ARN is "arn:minio:iam:::role/" followed by 16
+// base32 characters of SHA-256 over its discovery (or JWKS) URL and client
+// id: stable across restarts and nodes, independent of the provider's
+// name, different for another IdP or client. RoleARNs lists them for the
+// caller to print at start-up.
+//
+// # Flow of Verify
+//
+// Checks run cheapest first, and none that can cause network traffic runs
+// before every claim check passed, so a forged or stale token costs no
+// fetch:
+//
+//  1. length 4..20000 bytes (AWS's limit; MinIO's documented 2048 is too
+//     short for tokens with group claims);
+//  2. compact JWS: three base64url parts, a JSON header and JSON claims;
+//  3. alg in the allow-list: RS256/384/512, PS256/384/512, ES256/384/512,
+//     EdDSA; HS256/384/512 only for a provider with a client secret, keyed
+//     by it; never none;
+//  4. provider selection (Set.selectProvider): RoleArn of a role-policy
+//     provider; an unknown RoleArn is ignored when a claim-based provider
+//     exists (AWS SDKs always send one) and is ErrNoProvider otherwise; else
+//     the provider whose issuer is the token's iss, else the claim-based
+//     provider. Before a provider's discovery succeeded, its issuer is taken
+//     from its discovery URL for this routing only;
+//  5. the provider's keys have been fetched (else ErrCommunication);
+//  6. iss equals the discovered issuer; aud contains the client id or azp
+//     equals it; exp present and not past, nbf and iat not in the future,
+//     each with 60 s of leeway (an expired token is ErrExpiredToken); sub
+//     present;
+//  7. kid among the provider's keys, and a key of the right type for alg
+//     (a token without kid is tried with every fitting key); the signature,
+//     verified by go-jose with the one alg the header names;
+//  8. with CLAIM_USERINFO, the userinfo endpoint called with the token
+//     (its sub must match; its claims fill those the token lacks);
+//  9. policies: the role policies, or the claim CLAIM_PREFIX+CLAIM_NAME (a
+//     string, a comma-separated string, or an array of strings); a missing
+//     or empty claim is ErrRejectedClaim.
+//
+// Because the claims are checked before the signature, a failure of steps
+// 1 to 6 says nothing about whether the token is genuine. Before the
+// signature verified, the claims only route the token (iss, aud) to the
+// provider whose keys must then verify it and decide whether it is worth
+// a key lookup; nothing of them reaches the Identity. Every failure is a
+// *TokenError naming the check (Check* constants) and wrapping one
+// sentinel; no message or log line contains the token.
+//
+// # Keys
+//
+// Each provider keeps its own keys, so one provider's keys never verify
+// another's tokens. Every fetch reads the discovery document, then the
+// keys at its jwks_uri; both are replaced together on success, and a
+// failed fetch keeps the previous ones. Open fetches every provider
+// once; a provider whose IdP does not answer is retried in the background
+// with exponential backoff (Options.RetryMin..RetryMax) while Verify
+// answers ErrCommunication for it. Keys are refreshed when the JWKS
+// response's Cache-Control max-age ends (clamped to 1 min..24 h, default
+// 1 h), and when a token names an unknown kid: then one fetch runs
+// (single-flight: concurrent misses wait for it) and at most one per
+// Options.RefreshMin (5 s) per provider, counted from the start of the last
+// fetch of any kind. Discovery, JWKS and userinfo responses are limited to
+// 1 MiB and 10 s each; a failed refresh keeps the previous keys.
+//
+// This cache is the package's own rather than go-oidc's RemoteKeySet,
+// which refetches whenever a kid is unknown with no rate limit, has no
+// periodic refresh and no background retry while the IdP is down, and
+// does not know HS* keyed by a client secret. go-jose (ParseSignedCompact
+// with the allow-listed alg, then Verify) does the JWS work.
+package oidc

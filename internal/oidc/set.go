@@ -1,0 +1,432 @@
+package oidc
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options are the dependencies and timings of a Set. The zero value is
+// ready for production.
+type Options struct {
+	// HTTPClient fetches discovery documents, keys and userinfo. Default: a
+	// client with a FetchTimeout timeout. Every request also has its own
+	// FetchTimeout deadline.
+	HTTPClient *http.Client
+	// Logger receives fetch failures and warnings; never tokens. Default:
+	// discard.
+	Logger *slog.Logger
+	// Now is the clock for token times and the refetch rate limit. Default
+	// time.Now.
+	Now func() time.Time
+	// RefreshMin is the shortest gap between two key fetches that an
+	// unknown kid may cause (default 5 s); tests shorten it.
+	RefreshMin time.Duration
+	// RetryMin and RetryMax bound the exponential backoff of the background
+	// fetch after a failure (default 1 s and 1 min); tests shorten them.
+	RetryMin, RetryMax time.Duration
+}
+
+// Default timings of Options.
+const (
+	DefaultRefreshMin = 5 * time.Second
+	DefaultRetryMin   = time.Second
+	DefaultRetryMax   = time.Minute
+)
+
+// Set is the configured OpenID providers, each with its own cached keys.
+// It is safe for concurrent use. Close stops its background fetches.
+type Set struct {
+	providers []*provider
+	byARN     map[string]*provider
+	claim     *provider // the claim-based provider, if any
+
+	client                         *http.Client
+	log                            *slog.Logger
+	now                            func() time.Time
+	refreshMin, retryMin, retryMax time.Duration
+
+	ctx    context.Context // cancelled by Close; background fetches use it
+	cancel context.CancelFunc
+	mu     sync.Mutex // guards closed and wg.Add
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// Identity is what a verified token says about its bearer.
+type Identity struct {
+	// Provider is the name of the provider that verified the token.
+	Provider string
+	// RoleARN is set when that provider is in role-policy mode.
+	RoleARN string
+	// Issuer and Subject are the token's iss and sub.
+	Issuer, Subject string
+	// Audience is the token's aud.
+	Audience []string
+	// Expiry is the token's exp.
+	Expiry time.Time
+	// Policies are the policy names from the claim, or the role policies.
+	Policies []string
+	// Claims are the token's claims (with userinfo's, when
+	// ClaimUserinfo is on), flattened for ${jwt:...} policy variables.
+	// Keys are spelt as in the token.
+	Claims map[string][]string
+}
+
+// Open validates cfgs and starts one key cache per provider. It tries the
+// first fetch of every provider at once and waits for them (each request
+// times out after FetchTimeout), but never fails because an IdP is down:
+// the fetch is retried in the background, and Verify answers
+// ErrCommunication for that provider until it succeeds. Open with no
+// providers returns an empty Set. It fails on an invalid configuration or
+// when ctx ends first.
+func Open(ctx context.Context, cfgs []ProviderConfig, opts Options) (*Set, error) {
+	cfgs = slices.Clone(cfgs)
+	for i := range cfgs {
+		if cfgs[i].ClaimName == "" {
+			cfgs[i].ClaimName = DefaultClaimName
+		}
+		cfgs[i].RolePolicy = trimAll(cfgs[i].RolePolicy)
+	}
+	if err := validate(cfgs); err != nil {
+		return nil, err
+	}
+	s := &Set{
+		byARN:      map[string]*provider{},
+		client:     opts.HTTPClient,
+		log:        opts.Logger,
+		now:        opts.Now,
+		refreshMin: opts.RefreshMin,
+		retryMin:   opts.RetryMin,
+		retryMax:   opts.RetryMax,
+	}
+	if s.client == nil {
+		s.client = &http.Client{Timeout: FetchTimeout}
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.refreshMin <= 0 {
+		s.refreshMin = DefaultRefreshMin
+	}
+	if s.retryMin <= 0 {
+		s.retryMin = DefaultRetryMin
+	}
+	if s.retryMax < s.retryMin {
+		s.retryMax = max(DefaultRetryMax, s.retryMin)
+	}
+	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	for _, c := range cfgs {
+		p := newProvider(s, c)
+		s.providers = append(s.providers, p)
+		if p.arn != "" {
+			s.byARN[p.arn] = p
+		} else {
+			s.claim = p
+		}
+	}
+	flights := make([]*flight, len(s.providers))
+	for i, p := range s.providers {
+		p.mu.Lock()
+		flights[i] = p.startFetchLocked()
+		p.mu.Unlock()
+	}
+	for i, f := range flights {
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			s.Close()
+			return nil, ctx.Err()
+		}
+		if f.err != nil {
+			s.log.Warn("oidc: identity provider unreachable at start-up; retrying in the background",
+				slog.String("provider", s.providers[i].cfg.Name), slog.Any("error", f.err))
+		}
+	}
+	for i, p := range s.providers {
+		s.spawn(func() { p.loop(flights[i]) })
+	}
+	return s, nil
+}
+
+func trimAll(list []string) []string {
+	var out []string
+	for _, s := range list {
+		out = append(out, strings.TrimSpace(s))
+	}
+	return out
+}
+
+// spawn runs f in a goroutine that Close waits for; false once closed.
+func (s *Set) spawn(f func()) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		f()
+	}()
+	return true
+}
+
+// Close stops the background fetches and waits for them. It is safe to
+// call more than once; Verify keeps working with the cached keys.
+func (s *Set) Close() error {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+	return nil
+}
+
+// Empty reports whether no provider is configured (a nil Set is empty).
+func (s *Set) Empty() bool {
+	return s == nil || len(s.providers) == 0
+}
+
+// RoleARNs returns the role ARN of each role-policy provider, by provider
+// name ("" for the un-suffixed one), for the caller to print at start-up.
+// See ProviderConfig and roleARN for how the ARN is derived.
+func (s *Set) RoleARNs() map[string]string {
+	out := map[string]string{}
+	if s == nil {
+		return out
+	}
+	for _, p := range s.providers {
+		if p.arn != "" {
+			out[p.cfg.Name] = p.arn
+		}
+	}
+	return out
+}
+
+// Verify checks token, selects its provider and returns the identity it
+// proves. roleARN is the request's RoleArn ("" when absent). Every error
+// is a *TokenError wrapping ErrInvalidToken, ErrExpiredToken,
+// ErrRejectedClaim, ErrCommunication or ErrNoProvider; see the package
+// documentation for the order of the checks.
+func (s *Set) Verify(ctx context.Context, token, roleARN string) (*Identity, error) {
+	if s.Empty() {
+		return nil, tokenErr(ErrNoProvider, CheckProvider, "no OpenID Connect provider is configured (set MINIO_IDENTITY_OPENID_CONFIG_URL)")
+	}
+	t, err := parseToken(token)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.selectProvider(roleARN, t)
+	if err != nil {
+		return nil, err
+	}
+	id, err := p.verify(ctx, t)
+	if err != nil {
+		var te *TokenError
+		if errors.As(err, &te) {
+			te.Provider = p.cfg.Name
+		}
+		return nil, err
+	}
+	return id, nil
+}
+
+// selectProvider picks the provider that checks t:
+//  1. the role-policy provider whose ARN is roleARN;
+//  2. an unknown roleARN is an error unless a claim-based provider exists
+//     (AWS SDKs always send one), in which case it is ignored;
+//  3. the provider whose issuer is the token's iss; among several, the one
+//     whose client id the token's aud or azp names, else the claim-based
+//     one;
+//  4. the claim-based provider; or the only provider.
+func (s *Set) selectProvider(roleARN string, t *rawToken) (*provider, error) {
+	if roleARN != "" {
+		if p := s.byARN[roleARN]; p != nil {
+			return p, nil
+		}
+		if s.claim == nil {
+			return nil, tokenErr(ErrNoProvider, CheckProvider, "RoleArn %s names no role-policy provider", quote(roleARN))
+		}
+	}
+	iss, _ := t.claims["iss"].(string)
+	var matches []*provider
+	if iss != "" {
+		for _, p := range s.providers {
+			if p.issuer() == iss {
+				matches = append(matches, p)
+			}
+		}
+	}
+	switch len(matches) {
+	case 0:
+		if s.claim != nil {
+			return s.claim, nil
+		}
+		if len(s.providers) == 1 {
+			return s.providers[0], nil
+		}
+		return nil, tokenErr(ErrInvalidToken, CheckIssuer, "iss %s is the issuer of no configured provider; pass the RoleArn of a role-policy provider", quote(iss))
+	case 1:
+		return matches[0], nil
+	}
+	var named []*provider
+	for _, p := range matches {
+		if namesClient(t.claims, p.cfg.ClientID) {
+			named = append(named, p)
+		}
+	}
+	if len(named) == 1 {
+		return named[0], nil
+	}
+	if len(named) > 1 {
+		matches = named
+	}
+	if s.claim != nil && slices.Contains(matches, s.claim) {
+		return s.claim, nil
+	}
+	return nil, tokenErr(ErrInvalidToken, CheckProvider, "iss %s is the issuer of several providers; pass RoleArn to choose one", quote(iss))
+}
+
+// namesClient reports whether the token's aud contains clientID or its azp
+// equals it.
+func namesClient(claims map[string]any, clientID string) bool {
+	if clientID == "" {
+		return false
+	}
+	aud, _ := audience(claims)
+	azp, _ := claims["azp"].(string)
+	return slices.Contains(aud, clientID) || azp == clientID
+}
+
+// verify runs the provider's checks on t, cheapest first: the algorithm
+// against the provider, key readiness, iss, aud/azp, exp, nbf, iat, sub,
+// then the key lookup (which may refetch) and the signature; then
+// userinfo and the policies.
+func (p *provider) verify(ctx context.Context, t *rawToken) (*Identity, error) {
+	if isHMAC(t.alg) && p.cfg.ClientSecret == "" {
+		return nil, tokenErr(ErrInvalidToken, CheckAlg, "alg %s needs a client secret to verify it, and this provider has none", t.alg)
+	}
+	p.mu.Lock()
+	ready, meta, lastErr := p.ready, p.meta, p.lastErr
+	p.mu.Unlock()
+	if !ready {
+		reason := "the first fetch is still under way"
+		if lastErr != nil {
+			reason = lastErr.Error()
+		}
+		e := tokenErr(ErrCommunication, CheckKeys, "the identity provider's keys have not been fetched yet: %s", reason)
+		e.Cause = lastErr
+		return nil, e
+	}
+
+	iss, _, ok := stringClaim(t.claims, "iss")
+	if !ok {
+		return nil, tokenErr(ErrInvalidToken, CheckIssuer, "iss is not a string")
+	}
+	if meta.Issuer != "" && iss != meta.Issuer {
+		return nil, tokenErr(ErrInvalidToken, CheckIssuer, "iss %s is not the provider's issuer %s", quote(iss), quote(meta.Issuer))
+	}
+
+	aud, ok := audience(t.claims)
+	if !ok {
+		return nil, tokenErr(ErrInvalidToken, CheckAudience, "aud is neither a string nor an array of strings")
+	}
+	azp, _, ok := stringClaim(t.claims, "azp")
+	if !ok {
+		return nil, tokenErr(ErrInvalidToken, CheckAudience, "azp is not a string")
+	}
+	if id := p.cfg.ClientID; id != "" && !slices.Contains(aud, id) && azp != id {
+		return nil, tokenErr(ErrInvalidToken, CheckAudience, "neither aud nor azp names the client id %s", quote(id))
+	}
+
+	now := p.set.now()
+	exp, present, ok := numericDate(t.claims, "exp")
+	switch {
+	case !present:
+		return nil, tokenErr(ErrInvalidToken, CheckExpiry, "the token has no exp")
+	case !ok:
+		return nil, tokenErr(ErrInvalidToken, CheckExpiry, "exp is not a valid NumericDate")
+	case now.After(exp.Add(Leeway)):
+		return nil, tokenErr(ErrExpiredToken, CheckExpiry, "the token expired at %s", exp.Format(time.RFC3339))
+	}
+	if nbf, present, ok := numericDate(t.claims, "nbf"); present {
+		if !ok {
+			return nil, tokenErr(ErrInvalidToken, CheckNotBefore, "nbf is not a valid NumericDate")
+		}
+		if nbf.After(now.Add(Leeway)) {
+			return nil, tokenErr(ErrInvalidToken, CheckNotBefore, "the token is not valid before %s", nbf.Format(time.RFC3339))
+		}
+	}
+	if iat, present, ok := numericDate(t.claims, "iat"); present {
+		if !ok {
+			return nil, tokenErr(ErrInvalidToken, CheckIssuedAt, "iat is not a valid NumericDate")
+		}
+		if iat.After(now.Add(Leeway)) {
+			return nil, tokenErr(ErrInvalidToken, CheckIssuedAt, "the token claims to be issued in the future, at %s", iat.Format(time.RFC3339))
+		}
+	}
+	sub, _, ok := stringClaim(t.claims, "sub")
+	if !ok || sub == "" {
+		return nil, tokenErr(ErrInvalidToken, CheckSubject, "the token has no sub")
+	}
+
+	payload, err := p.verifySignature(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(payload, t.payload) {
+		return nil, tokenErr(ErrInvalidToken, CheckSignature, "the signed payload differs from the parsed one")
+	}
+
+	claims := t.claims
+	if p.cfg.ClaimUserinfo {
+		info, err := userinfo(ctx, p.set.client, meta.UserinfoEndpoint, t.raw)
+		var se *statusError
+		switch {
+		case errors.As(err, &se) && (se.code == http.StatusUnauthorized || se.code == http.StatusForbidden):
+			e := tokenErr(ErrInvalidToken, CheckUserinfo, "the userinfo endpoint refused the token (HTTP %d)", se.code)
+			e.Cause = err
+			return nil, e
+		case err != nil:
+			e := tokenErr(ErrCommunication, CheckUserinfo, "%v", err)
+			e.Cause = err
+			return nil, e
+		}
+		if infoSub, _ := info["sub"].(string); infoSub != sub {
+			return nil, tokenErr(ErrInvalidToken, CheckUserinfo, "the userinfo sub %s is not the token's sub %s", quote(infoSub), quote(sub))
+		}
+		claims = mergeUserinfo(claims, info)
+	}
+
+	id := &Identity{
+		Provider: p.cfg.Name,
+		RoleARN:  p.arn,
+		Issuer:   iss,
+		Subject:  sub,
+		Audience: aud,
+		Expiry:   exp,
+		Claims:   flattenClaims(claims),
+	}
+	if p.arn != "" {
+		id.Policies = slices.Clone(p.cfg.RolePolicy)
+	} else {
+		id.Policies, err = policyClaim(claims, p.cfg.ClaimPrefix, p.cfg.ClaimName)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return id, nil
+}
