@@ -19,7 +19,7 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Environ(), os.Stdout, os.Stderr))
 }
 
 const usage = `Usage: sesame COMMAND [ARGS]
@@ -34,14 +34,14 @@ Run 'sesame server --help' for the server's flags.
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func run(args []string, environ []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
 	switch args[0] {
 	case "server":
-		return serve(args[1:], getenv, stderr)
+		return serve(args[1:], environ, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "sesame", version)
 		return 0
@@ -53,8 +53,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	return 2
 }
 
-func serve(args []string, getenv func(string) string, stderr io.Writer) int {
-	cfg, err := config.Load(args, getenv, stderr)
+func serve(args []string, environ []string, stderr io.Writer) int {
+	cfg, err := config.Load(args, environ, stderr)
 	if err != nil {
 		if errors.Is(err, config.ErrUsage) {
 			return 2

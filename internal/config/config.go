@@ -6,6 +6,8 @@
 //	MINIO_ACCESS_KEY / MINIO_SECRET_KEY     the legacy names for the same
 //	MINIO_DOMAIN                            virtual-host-style domains (comma list)
 //	MINIO_REGION / MINIO_SITE_REGION        the server's region
+//	MINIO_IDENTITY_OPENID_* (and _<NAME>)   OpenID Connect providers for STS
+//	MINIO_IAM_JWKS_URL                      the legacy bare JWKS URL
 //
 // Flags win over environment variables.
 package config
@@ -17,6 +19,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/sesame-s3/sesame/internal/oidc"
 )
 
 // Limits on the root credentials, as MinIO enforces them.
@@ -42,6 +46,9 @@ type Config struct {
 	// MaxSessionDuration is the longest DurationSeconds STS grants
 	// (15 minutes to 7 days; default 7 days).
 	MaxSessionDuration time.Duration
+	// OpenID lists the OpenID Connect providers (MINIO_IDENTITY_OPENID_*,
+	// MINIO_IAM_JWKS_URL).
+	OpenID []oidc.ProviderConfig
 }
 
 // ErrUsage is returned (wrapped) for bad command-line usage.
@@ -49,7 +56,14 @@ var ErrUsage = errors.New("usage")
 
 // Load parses the arguments of `sesame server` (after the subcommand) and the
 // environment read through getenv.
-func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+func Load(args []string, environ []string, stderr io.Writer) (Config, error) {
+	env := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	getenv := func(k string) string { return env[k] }
 	cfg := Config{ShutdownTimeout: 30 * time.Second}
 	fs := flag.NewFlagSet("sesame server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -78,6 +92,11 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
+	openID, err := oidc.ConfigFromEnv(getenv, environ)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.OpenID = openID
 	cfg.RootUser = firstSet(getenv, "MINIO_ROOT_USER", "MINIO_ACCESS_KEY")
 	cfg.RootPassword = firstSet(getenv, "MINIO_ROOT_PASSWORD", "MINIO_SECRET_KEY")
 	return cfg, cfg.Validate()

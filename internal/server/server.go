@@ -21,6 +21,7 @@ import (
 	"github.com/sesame-s3/sesame/internal/iam/store/bolt"
 	"github.com/sesame-s3/sesame/internal/iamapi"
 	"github.com/sesame-s3/sesame/internal/object/posix"
+	"github.com/sesame-s3/sesame/internal/oidc"
 	"github.com/sesame-s3/sesame/internal/s3"
 	"github.com/sesame-s3/sesame/internal/sigv4"
 	"github.com/sesame-s3/sesame/internal/sts"
@@ -39,6 +40,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock for signature checks; default time.Now.
 	Now func() time.Time
+	// HTTPClient reaches OpenID Connect providers; default a client with timeouts.
+	HTTPClient *http.Client
 }
 
 // Server is one Sesame node.
@@ -48,6 +51,7 @@ type Server struct {
 	backend *posix.Backend
 	store   *bolt.Store
 	iam     *iam.Service
+	oidc    *oidc.Set // nil without OpenID Connect providers
 	handler http.Handler
 }
 
@@ -78,13 +82,27 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 		backend.Close()
 		return nil, fmt.Errorf("IAM: %w", err)
 	}
+	var idp sts.Verifier
+	var openID *oidc.Set
+	if len(cfg.OpenID) > 0 {
+		if openID, err = oidc.Open(context.Background(), cfg.OpenID, oidc.Options{Logger: opts.Logger, HTTPClient: opts.HTTPClient}); err != nil {
+			svc.Close()
+			st.Close()
+			backend.Close()
+			return nil, fmt.Errorf("OpenID Connect: %w", err)
+		}
+		idp = openID
+		for name, arn := range openID.RoleARNs() {
+			opts.Logger.Info("OpenID Connect role policy provider", "provider", name, "role_arn", arn)
+		}
+	}
 	verifier := sigv4.NewVerifier(sigv4.Options{Now: opts.Now})
 	authn := auth.New(verifier, auth.IAM(svc))
 	s3API := s3.New(s3.Options{Backend: backend, Auth: authn, Authorizer: authorizer{svc}, Region: cfg.Region, Domains: cfg.Domains, Logger: opts.Logger})
 	iamAPI := iamapi.New(iamapi.Options{Service: svc, Auth: authn, Logger: opts.Logger})
-	stsAPI := sts.New(sts.Options{Service: svc, Auth: authn, Logger: opts.Logger, MaxDuration: cfg.MaxSessionDuration})
+	stsAPI := sts.New(sts.Options{Service: svc, Auth: authn, Logger: opts.Logger, MaxDuration: cfg.MaxSessionDuration, OIDC: idp})
 	h := httpx.Wrap(router{s3: s3API, iam: iamAPI, sts: stsAPI}, httpx.Options{Logger: opts.Logger, BodyReadTimeout: bodyReadTimeout, ServerName: "Sesame"})
-	return &Server{cfg: cfg, log: opts.Logger, backend: backend, store: st, iam: svc, handler: h}, nil
+	return &Server{cfg: cfg, log: opts.Logger, backend: backend, store: st, iam: svc, oidc: openID, handler: h}, nil
 }
 
 // Handler returns the server's HTTP handler, for tests and embedding.
@@ -122,5 +140,9 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 
 // Close releases the server's resources.
 func (s *Server) Close() error {
-	return errors.Join(s.iam.Close(), s.store.Close(), s.backend.Close())
+	var oerr error
+	if s.oidc != nil {
+		oerr = s.oidc.Close()
+	}
+	return errors.Join(oerr, s.iam.Close(), s.store.Close(), s.backend.Close())
 }

@@ -31,12 +31,16 @@ type Options struct {
 	// [iam.MinSessionDuration, iam.MaxSessionDuration] and truncated to
 	// whole seconds.
 	MaxDuration time.Duration
+	// OIDC verifies the tokens of AssumeRoleWithClientGrants and
+	// AssumeRoleWithWebIdentity; nil when none is configured.
+	OIDC Verifier
 }
 
 // API serves the STS query API.
 type API struct {
 	svc  *iam.Service
 	auth *auth.Authenticator
+	oidc Verifier // nil when no OpenID Connect provider is configured
 	log  *slog.Logger
 	// maxDuration and defaultDuration bound and default DurationSeconds.
 	maxDuration, defaultDuration time.Duration
@@ -64,12 +68,14 @@ func New(opts Options) *API {
 			"configured", opts.MaxDuration, "used", maxDur)
 	}
 	a := &API{
-		svc: opts.Service, auth: opts.Auth, log: opts.Logger,
+		svc: opts.Service, auth: opts.Auth, log: opts.Logger, oidc: opts.OIDC,
 		maxDuration: maxDur, defaultDuration: min(iam.DefaultSessionDuration, maxDur),
 	}
 	a.actions = map[string]handlerFunc{
-		"AssumeRole":        a.assumeRole,
-		"GetCallerIdentity": a.getCallerIdentity,
+		"AssumeRole":                 a.assumeRole,
+		"GetCallerIdentity":          a.getCallerIdentity,
+		"AssumeRoleWithClientGrants": a.assumeRoleWithClientGrants,
+		"AssumeRoleWithWebIdentity":  a.assumeRoleWithWebIdentity,
 	}
 	return a
 }

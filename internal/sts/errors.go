@@ -12,6 +12,7 @@ import (
 	"github.com/sesame-s3/sesame/internal/httpx"
 	"github.com/sesame-s3/sesame/internal/iam"
 	"github.com/sesame-s3/sesame/internal/iam/store"
+	"github.com/sesame-s3/sesame/internal/oidc"
 	"github.com/sesame-s3/sesame/internal/sigv4"
 )
 
@@ -35,6 +36,10 @@ var (
 	ErrInternalFailure            = &APIError{Code: "InternalFailure", Message: "The request processing has failed because of an unknown error, exception or failure.", Status: http.StatusInternalServerError}
 	ErrInvalidAction              = &APIError{Code: "InvalidAction", Message: "The action or operation requested is invalid.", Status: http.StatusBadRequest}
 	ErrInvalidClientTokenID       = &APIError{Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid.", Status: http.StatusForbidden}
+	ErrInvalidIdentityToken       = &APIError{Code: "InvalidIdentityToken", Message: "The web identity token that was passed could not be validated.", Status: http.StatusBadRequest}
+	ErrExpiredTokenException      = &APIError{Code: "ExpiredTokenException", Message: "The web identity token that was passed is expired.", Status: http.StatusBadRequest}
+	ErrIDPRejectedClaim           = &APIError{Code: "IDPRejectedClaim", Message: "The identity provider's token was rejected.", Status: http.StatusForbidden}
+	ErrIDPCommunicationError      = &APIError{Code: "IDPCommunicationError", Message: "The request could not be fulfilled because the identity provider could not be reached.", Status: http.StatusBadRequest}
 	ErrInvalidParameterValue      = &APIError{Code: "InvalidParameterValue", Message: "An invalid or out-of-range value was supplied for the input parameter.", Status: http.StatusBadRequest}
 	ErrMalformedPolicyDocument    = &APIError{Code: "MalformedPolicyDocument", Message: "The request was rejected because the policy document was malformed.", Status: http.StatusBadRequest}
 	ErrMissingAction              = &APIError{Code: "MissingAction", Message: "Missing Action", Status: http.StatusBadRequest}
@@ -63,6 +68,12 @@ var domainErrors = []struct {
 	apiErr   *APIError
 }{
 	{iam.ErrMalformedPolicy, ErrMalformedPolicyDocument},
+	{oidc.ErrInvalidToken, ErrInvalidIdentityToken},
+	{oidc.ErrExpiredToken, ErrExpiredTokenException},
+	{oidc.ErrRejectedClaim, ErrIDPRejectedClaim},
+	{oidc.ErrCommunication, ErrIDPCommunicationError},
+	{oidc.ErrNoProvider, ErrInvalidIdentityToken},
+	{iam.ErrExpiredToken, ErrExpiredTokenException},
 	{iam.ErrPackedPolicyTooLarge, ErrPackedPolicyTooLarge},
 	{iam.ErrAccessDenied, ErrAccessDenied},
 	// The handlers validate first; this is a second line, not a 500.

@@ -1,0 +1,136 @@
+package sts
+
+import (
+	"context"
+	"unicode/utf8"
+
+	"github.com/sesame-s3/sesame/internal/iam"
+	"github.com/sesame-s3/sesame/internal/oidc"
+)
+
+// Verifier checks OpenID Connect tokens; *oidc.Set is one.
+type Verifier interface {
+	Verify(ctx context.Context, token, roleARN string) (*oidc.Identity, error)
+}
+
+// Limits of the token parameters: AWS accepts identity tokens of 4 to
+// 20000 characters (MinIO's documentation says 2048, but real tokens with
+// group claims are longer).
+const (
+	minTokenLength = 4
+	maxTokenLength = 20000
+)
+
+// assumeRoleWithClientGrants trades a JWT access token from the client
+// credentials grant (parameter Token) for temporary credentials.
+func (a *API) assumeRoleWithClientGrants(req *request) (any, error) {
+	fed, err := a.federated(req, "Token", "token")
+	if err != nil {
+		return nil, err
+	}
+	return clientGrantsResult{
+		Credentials: fed.creds, AssumedRoleUser: fed.user,
+		SubjectFromToken: fed.id.Subject, Audience: firstOf(fed.id.Audience), Provider: fed.id.Issuer,
+	}, nil
+}
+
+// assumeRoleWithWebIdentity trades an OpenID Connect token (parameter
+// WebIdentityToken) for temporary credentials.
+func (a *API) assumeRoleWithWebIdentity(req *request) (any, error) {
+	fed, err := a.federated(req, "WebIdentityToken", "webIdentityToken")
+	if err != nil {
+		return nil, err
+	}
+	return webIdentityResult{
+		Credentials: fed.creds, AssumedRoleUser: fed.user,
+		SubjectFromWebIdentityToken: fed.id.Subject, Audience: firstOf(fed.id.Audience), Provider: fed.id.Issuer,
+	}, nil
+}
+
+type federatedResult struct {
+	id    *oidc.Identity
+	creds credentialsXML
+	user  assumedRoleUserXML
+}
+
+// federated validates the parameters shared by the AssumeRoleWith*
+// actions, verifies the token and mints the session. No signature is
+// needed: the token authenticates the caller.
+func (a *API) federated(req *request, tokenParam, member string) (federatedResult, error) {
+	v := &validator{params: req.params}
+	token, ok := v.get(tokenParam)
+	if !ok {
+		v.problems = append(v.problems, "Value null at '"+member+"' failed to satisfy constraint: Member must not be null")
+	} else {
+		v.length(member, token, minTokenLength, maxTokenLength)
+	}
+	var opts iam.AssumeRoleOptions // zero Duration: until the token expires
+	if s, ok := v.get("DurationSeconds"); ok {
+		opts.Duration = v.duration("durationSeconds", s, iam.MinSessionDuration, a.maxDuration)
+	}
+	roleARN, hasRole := v.get("RoleArn")
+	if hasRole {
+		v.length("roleArn", roleARN, minRoleARNLength, maxRoleARNLength)
+	}
+	if s, ok := v.get("RoleSessionName"); ok {
+		if v.length("roleSessionName", s, minSessionNameLength, maxSessionNameLength) {
+			v.pattern("roleSessionName", s, sessionNamePattern)
+		}
+		opts.RoleSessionName = s
+	}
+	policy, hasPolicy := v.get("Policy")
+	if hasPolicy && policy == "" {
+		v.problem("policy", "''", "Member must have length greater than or equal to 1")
+	}
+	if err := v.err(); err != nil {
+		return federatedResult{}, err
+	}
+	if n := utf8.RuneCountInString(policy); n > iam.MaxSessionPolicySize {
+		return federatedResult{}, packedPolicyTooLarge(n)
+	}
+	opts.Policy = policy
+	if a.oidc == nil {
+		return federatedResult{}, ErrInvalidIdentityToken.WithMessage("No OpenID Connect provider is configured on this server (set MINIO_IDENTITY_OPENID_CONFIG_URL).")
+	}
+	id, err := a.oidc.Verify(req.Context(), token, roleARN)
+	if err != nil {
+		return federatedResult{}, err
+	}
+	creds, user, err := a.svc.AssumeRoleWithIdentity(req.Context(), iam.FederatedIdentity{
+		Provider: id.Provider, Subject: id.Subject, Policies: id.Policies, Claims: id.Claims, Expiry: id.Expiry,
+	}, opts)
+	if err != nil {
+		return federatedResult{}, err
+	}
+	return federatedResult{
+		id: id,
+		creds: credentialsXML{
+			AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey,
+			SessionToken: creds.SessionToken, Expiration: isoTime(creds.Expiration),
+		},
+		user: assumedRoleUserXML{Arn: user.Arn, AssumedRoleID: user.AssumedRoleID},
+	}, nil
+}
+
+func firstOf(list []string) string {
+	if len(list) == 0 {
+		return ""
+	}
+	return list[0]
+}
+
+type clientGrantsResult struct {
+	Credentials      credentialsXML     `xml:"Credentials"`
+	SubjectFromToken string             `xml:"SubjectFromToken"`
+	Audience         string             `xml:"Audience"`
+	AssumedRoleUser  assumedRoleUserXML `xml:"AssumedRoleUser"`
+	Provider         string             `xml:"Provider"`
+}
+
+type webIdentityResult struct {
+	Credentials                 credentialsXML     `xml:"Credentials"`
+	SubjectFromWebIdentityToken string             `xml:"SubjectFromWebIdentityToken"`
+	Audience                    string             `xml:"Audience"`
+	AssumedRoleUser             assumedRoleUserXML `xml:"AssumedRoleUser"`
+	Provider                    string             `xml:"Provider"`
+}
