@@ -2,9 +2,7 @@ package iamapi
 
 import (
 	"errors"
-	"io"
 	"log/slog"
-	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -120,7 +118,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, req, err)
 		return
 	}
-	writeResult(w, req.action, result)
+	httpx.WriteQueryResult(w, xmlns, req.action, result)
 }
 
 func (a *API) serve(req *request) (any, error) {
@@ -148,7 +146,7 @@ func (a *API) serve(req *request) (any, error) {
 		return nil, ErrAccessDenied.WithMessage("Temporary security credentials cannot call the IAM API.")
 	}
 	req.principal = id.Principal
-	if req.params, err = readParams(r); err != nil {
+	if req.params, err = httpx.ReadQueryParams(r, MaxBodySize); err != nil {
 		return nil, err
 	}
 	req.action = req.params.Get("Action")
@@ -166,51 +164,13 @@ func (a *API) serve(req *request) (any, error) {
 	return h(req)
 }
 
-// readParams returns the request's parameters: the form body's over the
-// query string's.
-func readParams(r *http.Request) (url.Values, error) {
-	params := r.URL.Query()
-	if r.Body == nil {
-		return params, nil
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodySize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(body) > MaxBodySize {
-		return nil, ErrInvalidInput.WithMessage("The request body exceeds %d bytes.", MaxBodySize)
-	}
-	if len(body) == 0 {
-		return params, nil
-	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || mt != "application/x-www-form-urlencoded" {
-			return nil, ErrInvalidInput.WithMessage("The request body must be application/x-www-form-urlencoded.")
-		}
-	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		return nil, ErrInvalidInput.WithMessage("The request body is not a valid form: %v", err)
-	}
-	for k, v := range form {
-		params[k] = v
-	}
-	return params, nil
-}
-
 // writeError writes err as an IAM <ErrorResponse>.
 func (a *API) writeError(w http.ResponseWriter, req *request, err error) {
 	apiErr := toAPIError(err)
 	if apiErr.Status >= 500 {
 		a.log.Error("iam request failed", "action", req.action, "user", req.principal.User, "err", err)
 	}
-	writeXML(w, apiErr.Status, errorResponse{
-		Xmlns: xmlns,
-		Error: errorBody{Type: faultType(apiErr), Code: apiErr.Code, Message: apiErr.Message},
-		// The middleware sets the id before any handler runs.
-		RequestID: w.Header().Get(httpx.RequestIDHeader),
-	})
+	httpx.WriteQueryError(w, xmlns, apiErr)
 }
 
 // authorize decides whether the caller may perform the request's action on

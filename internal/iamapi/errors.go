@@ -18,15 +18,6 @@ import (
 // APIError is an IAM error as it goes on the wire.
 type APIError = httpx.APIError
 
-// faultType is the <Type> of the error: Receiver for server faults, Sender
-// for everything the caller can fix.
-func faultType(e *APIError) string {
-	if e.Status >= 500 {
-		return "Receiver"
-	}
-	return "Sender"
-}
-
 // The IAM errors Sesame answers with, named by their wire code.
 var (
 	ErrAccessDenied            = &APIError{Code: "AccessDenied", Message: "Access denied.", Status: http.StatusForbidden}
@@ -85,6 +76,10 @@ func toAPIError(err error) *APIError {
 		}
 	}
 	switch {
+	case errors.Is(err, httpx.ErrBodyTooLarge):
+		return ErrInvalidInput.WithMessage("The request body exceeds %d bytes.", MaxBodySize)
+	case errors.Is(err, httpx.ErrNotForm), errors.Is(err, httpx.ErrBadQuery):
+		return ErrInvalidInput.WithMessage("%s", strings.TrimPrefix(err.Error(), "httpx: "))
 	// Authentication.
 	case errors.Is(err, auth.ErrInvalidAccessKeyID), errors.Is(err, auth.ErrInvalidToken):
 		return ErrInvalidClientTokenID

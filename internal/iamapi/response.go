@@ -1,14 +1,10 @@
 package iamapi
 
 import (
-	"bytes"
-	"encoding/xml"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
-	"github.com/sesame-s3/sesame/internal/httpx"
 	"github.com/sesame-s3/sesame/internal/iam"
 )
 
@@ -20,56 +16,6 @@ const (
 	defaultMaxItems = 100
 	maxMaxItems     = 1000
 )
-
-// writeResult writes <ActionResponse> with result as <ActionResult> (none
-// when result is nil) and the response metadata.
-func writeResult(w http.ResponseWriter, action string, result any) {
-	var buf bytes.Buffer
-	buf.WriteString(xml.Header)
-	enc := xml.NewEncoder(&buf)
-	root := xml.StartElement{Name: xml.Name{Local: action + "Response"}, Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: xmlns}}}
-	err := enc.EncodeToken(root)
-	if err == nil && result != nil {
-		err = enc.EncodeElement(result, xml.StartElement{Name: xml.Name{Local: action + "Result"}})
-	}
-	if err == nil {
-		err = enc.EncodeElement(responseMetadata{RequestID: w.Header().Get(httpx.RequestIDHeader)}, xml.StartElement{Name: xml.Name{Local: "ResponseMetadata"}})
-	}
-	if err == nil {
-		err = enc.EncodeToken(root.End())
-	}
-	if err == nil {
-		err = enc.Flush()
-	}
-	if err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	httpx.WriteBody(w, http.StatusOK, "text/xml", buf.Bytes())
-}
-
-// writeXML writes v as an IAM XML document with status.
-func writeXML(w http.ResponseWriter, status int, v any) {
-	httpx.WriteXML(w, status, "text/xml", v)
-}
-
-type responseMetadata struct {
-	RequestID string `xml:"RequestId"`
-}
-
-// errorResponse is IAM's <ErrorResponse> document.
-type errorResponse struct {
-	XMLName   xml.Name  `xml:"ErrorResponse"`
-	Xmlns     string    `xml:"xmlns,attr"`
-	Error     errorBody `xml:"Error"`
-	RequestID string    `xml:"RequestId"`
-}
-
-type errorBody struct {
-	Type    string `xml:"Type"`
-	Code    string `xml:"Code"`
-	Message string `xml:"Message"`
-}
 
 // isoTime is written as ISO 8601 UTC with second precision; the zero time
 // (the root user's and the canned policies' dates) as the Unix epoch.

@@ -1,9 +1,7 @@
 package sts
 
 import (
-	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -102,7 +100,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, req, err)
 		return
 	}
-	writeResult(w, req.action, result)
+	httpx.WriteQueryResult(w, xmlns, req.action, result)
 }
 
 func (a *API) serve(req *request) (any, error) {
@@ -132,7 +130,7 @@ func (a *API) serve(req *request) (any, error) {
 	}
 	// The body is read after authentication, so that a body that does
 	// not match its signed hash fails here.
-	if req.params, err = readParams(r); err != nil {
+	if req.params, err = httpx.ReadQueryParams(r, MaxBodySize); err != nil {
 		return nil, err
 	}
 	req.action = req.params.Get("Action")
@@ -177,42 +175,6 @@ func (req *request) signed() error {
 	return nil
 }
 
-// readParams returns the request's parameters: the query string's, with
-// those of a form body replacing any of the same name.
-func readParams(r *http.Request) (url.Values, error) {
-	params, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return nil, ErrInvalidParameterValue.WithMessage("The query string is malformed: %v", err)
-	}
-	if r.Body == nil {
-		return params, nil
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodySize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(body) > MaxBodySize {
-		return nil, errBodyTooLarge
-	}
-	if len(body) == 0 {
-		return params, nil
-	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || mt != "application/x-www-form-urlencoded" {
-			return nil, ErrInvalidParameterValue.WithMessage("The request body must be application/x-www-form-urlencoded.")
-		}
-	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		return nil, ErrInvalidParameterValue.WithMessage("The request body is not a valid form: %v", err)
-	}
-	for k, v := range form {
-		params[k] = v
-	}
-	return params, nil
-}
-
 // writeError writes err as an STS <ErrorResponse>. Only server faults are
 // logged, and never with the request's parameters or credentials.
 func (a *API) writeError(w http.ResponseWriter, req *request, err error) {
@@ -220,11 +182,7 @@ func (a *API) writeError(w http.ResponseWriter, req *request, err error) {
 	if apiErr.Status >= 500 {
 		a.log.Error("sts request failed", "action", req.action, "caller", req.callerARN(), "err", err)
 	}
-	writeXML(w, apiErr.Status, errorResponse{
-		Xmlns:     xmlns,
-		Error:     errorBody{Type: faultType(apiErr), Code: apiErr.Code, Message: apiErr.Message},
-		RequestID: w.Header().Get(httpx.RequestIDHeader),
-	})
+	httpx.WriteQueryError(w, xmlns, apiErr)
 }
 
 // callerARN names the caller in log lines: its ARN, never a key.

@@ -19,15 +19,6 @@ import (
 // APIError is an STS error as it goes on the wire.
 type APIError = httpx.APIError
 
-// faultType is the <Type> of the error: Receiver for server faults, Sender
-// for everything the caller can fix.
-func faultType(e *APIError) string {
-	if e.Status >= 500 {
-		return "Receiver"
-	}
-	return "Sender"
-}
-
 // The STS errors Sesame answers with, named by their wire code.
 var (
 	ErrAccessDenied               = &APIError{Code: "AccessDenied", Message: "Access denied.", Status: http.StatusForbidden}
@@ -120,8 +111,10 @@ func toAPIError(err error) *APIError {
 		return ErrIncompleteSignature.WithMessage("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
 	case errors.Is(err, sigv4.ErrInvalidPayloadHash):
 		return ErrIncompleteSignature.WithMessage("The X-Amz-Content-Sha256 header is not valid.")
-	case errors.Is(err, sigv4.ErrPayloadTooLarge):
+	case errors.Is(err, sigv4.ErrPayloadTooLarge), errors.Is(err, httpx.ErrBodyTooLarge):
 		return errBodyTooLarge
+	case errors.Is(err, httpx.ErrNotForm), errors.Is(err, httpx.ErrBadQuery):
+		return ErrInvalidParameterValue.WithMessage("%s", strings.TrimPrefix(err.Error(), "httpx: "))
 	case errors.Is(err, sigv4.ErrMalformedChunk), errors.Is(err, sigv4.ErrChecksumMismatch):
 		return ErrInvalidParameterValue.WithMessage("The request body is malformed: %s", err.Error())
 	// Storage and transport.

@@ -1,0 +1,118 @@
+package httpx
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+)
+
+// The AWS query protocol (IAM, STS): parameters in the query string and a
+// form body, <ActionResponse> documents and <ErrorResponse> errors.
+
+// Errors of ReadQueryParams, which each API maps to its own codes.
+var (
+	// ErrBodyTooLarge is returned for a body over the limit.
+	ErrBodyTooLarge = errors.New("httpx: request body too large")
+	// ErrNotForm is returned for a body that is not application/x-www-form-urlencoded.
+	ErrNotForm = errors.New("httpx: request body is not a form")
+	// ErrBadQuery is returned for a malformed query string.
+	ErrBadQuery = errors.New("httpx: malformed query string")
+)
+
+// ReadQueryParams returns a query-protocol request's parameters: the query
+// string's, with those of a form body (at most limit bytes) replacing any
+// of the same name.
+func ReadQueryParams(r *http.Request, limit int64) (url.Values, error) {
+	params, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
+	}
+	if r.Body == nil {
+		return params, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("%w: the limit is %d bytes", ErrBodyTooLarge, limit)
+	}
+	if len(body) == 0 {
+		return params, nil
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/x-www-form-urlencoded" {
+			return nil, fmt.Errorf("%w: the body must be application/x-www-form-urlencoded", ErrNotForm)
+		}
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotForm, err)
+	}
+	for k, v := range form {
+		params[k] = v
+	}
+	return params, nil
+}
+
+// WriteQueryResult writes <ActionResponse xmlns=...> with result as
+// <ActionResult> (none when result is nil) and the request id.
+func WriteQueryResult(w http.ResponseWriter, xmlns, action string, result any) {
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
+	root := xml.StartElement{Name: xml.Name{Local: action + "Response"}, Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: xmlns}}}
+	err := enc.EncodeToken(root)
+	if err == nil && result != nil {
+		err = enc.EncodeElement(result, xml.StartElement{Name: xml.Name{Local: action + "Result"}})
+	}
+	if err == nil {
+		err = enc.EncodeElement(struct {
+			RequestID string `xml:"RequestId"`
+		}{w.Header().Get(RequestIDHeader)}, xml.StartElement{Name: xml.Name{Local: "ResponseMetadata"}})
+	}
+	if err == nil {
+		err = enc.EncodeToken(root.End())
+	}
+	if err == nil {
+		err = enc.Flush()
+	}
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	WriteBody(w, http.StatusOK, "text/xml", buf.Bytes())
+}
+
+// queryError is the query protocol's <ErrorResponse> document.
+type queryError struct {
+	XMLName xml.Name `xml:"ErrorResponse"`
+	Xmlns   string   `xml:"xmlns,attr"`
+	Error   struct {
+		Type    string `xml:"Type"`
+		Code    string `xml:"Code"`
+		Message string `xml:"Message"`
+	} `xml:"Error"`
+	RequestID string `xml:"RequestId"`
+}
+
+// FaultType is an error's <Type>: Receiver for server faults, Sender for
+// everything the caller can fix.
+func FaultType(e *APIError) string {
+	if e.Status >= 500 {
+		return "Receiver"
+	}
+	return "Sender"
+}
+
+// WriteQueryError writes e as an <ErrorResponse xmlns=...>.
+func WriteQueryError(w http.ResponseWriter, xmlns string, e *APIError) {
+	doc := queryError{Xmlns: xmlns, RequestID: w.Header().Get(RequestIDHeader)}
+	doc.Error.Type, doc.Error.Code, doc.Error.Message = FaultType(e), e.Code, e.Message
+	WriteXML(w, e.Status, "text/xml", doc)
+}
