@@ -29,30 +29,10 @@ func (a *API) assumeRole(req *request) (any, error) {
 	}
 	v := &validator{params: req.params}
 	opts := iam.AssumeRoleOptions{Duration: a.defaultDuration}
-	if s, ok := v.get("DurationSeconds"); ok {
-		opts.Duration = v.duration("durationSeconds", s, iam.MinSessionDuration, a.maxDuration)
-	}
-	if s, ok := v.get("RoleArn"); ok {
-		v.length("roleArn", s, minRoleARNLength, maxRoleARNLength)
-	}
-	if s, ok := v.get("RoleSessionName"); ok {
-		if v.length("roleSessionName", s, minSessionNameLength, maxSessionNameLength) {
-			v.pattern("roleSessionName", s, sessionNamePattern)
-		}
-		opts.RoleSessionName = s
-	}
-	policy, hasPolicy := v.get("Policy")
-	if hasPolicy && policy == "" {
-		v.problem("policy", "''", "Member must have length greater than or equal to 1")
-	}
-	if err := v.err(); err != nil {
+	a.sessionParams(v, &opts)
+	if err := v.check(opts); err != nil {
 		return nil, err
 	}
-	if n := utf8.RuneCountInString(policy); n > iam.MaxSessionPolicySize {
-		return nil, packedPolicyTooLarge(n)
-	}
-	opts.Policy = policy
-
 	creds, user, err := a.svc.AssumeRole(req.Context(), req.principal, opts)
 	if err != nil {
 		return nil, err
@@ -66,6 +46,43 @@ func (a *API) assumeRole(req *request) (any, error) {
 			Expiration:      isoTime(creds.Expiration),
 		},
 	}, nil
+}
+
+// sessionParams reads the parameters every AssumeRole* action shares into
+// opts (DurationSeconds, RoleSessionName, Policy) and returns RoleArn.
+// Problems are collected in v; v.check reports them.
+func (a *API) sessionParams(v *validator, opts *iam.AssumeRoleOptions) (roleARN string) {
+	if s, ok := v.get("DurationSeconds"); ok {
+		opts.Duration = v.duration("durationSeconds", s, iam.MinSessionDuration, a.maxDuration)
+	}
+	roleARN, ok := v.get("RoleArn")
+	if ok {
+		v.length("roleArn", roleARN, minRoleARNLength, maxRoleARNLength)
+	}
+	if s, ok := v.get("RoleSessionName"); ok {
+		if v.length("roleSessionName", s, minSessionNameLength, maxSessionNameLength) {
+			v.pattern("roleSessionName", s, sessionNamePattern)
+		}
+		opts.RoleSessionName = s
+	}
+	policy, hasPolicy := v.get("Policy")
+	if hasPolicy && policy == "" {
+		v.problem("policy", "''", "Member must have length greater than or equal to 1")
+	}
+	opts.Policy = policy
+	return roleARN
+}
+
+// check returns the ValidationError of the problems found, then
+// PackedPolicyTooLarge for an oversized session policy, or nil.
+func (v *validator) check(opts iam.AssumeRoleOptions) error {
+	if err := v.err(); err != nil {
+		return err
+	}
+	if n := utf8.RuneCountInString(opts.Policy); n > iam.MaxSessionPolicySize {
+		return packedPolicyTooLarge(n)
+	}
+	return nil
 }
 
 // packedPolicyTooLarge is the PackedPolicyTooLarge error for a session

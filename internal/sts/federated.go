@@ -2,7 +2,6 @@ package sts
 
 import (
 	"context"
-	"unicode/utf8"
 
 	"github.com/sesame-s3/sesame/internal/iam"
 	"github.com/sesame-s3/sesame/internal/oidc"
@@ -65,30 +64,10 @@ func (a *API) federated(req *request, tokenParam, member string) (federatedResul
 		v.length(member, token, minTokenLength, maxTokenLength)
 	}
 	var opts iam.AssumeRoleOptions // zero Duration: until the token expires
-	if s, ok := v.get("DurationSeconds"); ok {
-		opts.Duration = v.duration("durationSeconds", s, iam.MinSessionDuration, a.maxDuration)
-	}
-	roleARN, hasRole := v.get("RoleArn")
-	if hasRole {
-		v.length("roleArn", roleARN, minRoleARNLength, maxRoleARNLength)
-	}
-	if s, ok := v.get("RoleSessionName"); ok {
-		if v.length("roleSessionName", s, minSessionNameLength, maxSessionNameLength) {
-			v.pattern("roleSessionName", s, sessionNamePattern)
-		}
-		opts.RoleSessionName = s
-	}
-	policy, hasPolicy := v.get("Policy")
-	if hasPolicy && policy == "" {
-		v.problem("policy", "''", "Member must have length greater than or equal to 1")
-	}
-	if err := v.err(); err != nil {
+	roleARN := a.sessionParams(v, &opts)
+	if err := v.check(opts); err != nil {
 		return federatedResult{}, err
 	}
-	if n := utf8.RuneCountInString(policy); n > iam.MaxSessionPolicySize {
-		return federatedResult{}, packedPolicyTooLarge(n)
-	}
-	opts.Policy = policy
 	if a.oidc == nil {
 		return federatedResult{}, ErrInvalidIdentityToken.WithMessage("No OpenID Connect provider is configured on this server (set MINIO_IDENTITY_OPENID_CONFIG_URL).")
 	}
