@@ -2,6 +2,8 @@ package sts
 
 import (
 	"context"
+	"fmt"
+	"unicode/utf8"
 
 	"github.com/sesame-s3/sesame/internal/iam"
 	"github.com/sesame-s3/sesame/internal/oidc"
@@ -60,8 +62,11 @@ func (a *API) federated(req *request, tokenParam, member string) (federatedResul
 	token, ok := v.get(tokenParam)
 	if !ok {
 		v.problems = append(v.problems, "Value null at '"+member+"' failed to satisfy constraint: Member must not be null")
-	} else {
-		v.length(member, token, minTokenLength, maxTokenLength)
+	} else if n := utf8.RuneCountInString(token); n < minTokenLength {
+		// The token's value is never echoed, not even in part.
+		v.problem(member, "'***'", fmt.Sprintf("Member must have length greater than or equal to %d", minTokenLength))
+	} else if n > maxTokenLength {
+		v.problem(member, "'***'", fmt.Sprintf("Member must have length less than or equal to %d", maxTokenLength))
 	}
 	var opts iam.AssumeRoleOptions // zero Duration: until the token expires
 	roleARN := a.sessionParams(v, &opts)
