@@ -8,6 +8,11 @@
 //	MINIO_REGION / MINIO_SITE_REGION        the server's region
 //	MINIO_IDENTITY_OPENID_* (and _<NAME>)   OpenID Connect providers for STS
 //	MINIO_IAM_JWKS_URL                      the legacy bare JWKS URL
+//	MINIO_POLICY_OPA_URL / _AUTH_TOKEN      an OPA server that makes every
+//	                                        authorization decision (also
+//	                                        MINIO_POLICY_PLUGIN_URL / _AUTH_TOKEN
+//	                                        and the legacy MINIO_IAM_OPA_URL /
+//	                                        MINIO_IAM_OPA_AUTHTOKEN; one only)
 //
 // Flags win over environment variables.
 package config
@@ -21,6 +26,7 @@ import (
 	"time"
 
 	"github.com/sesame-s3/sesame/internal/oidc"
+	"github.com/sesame-s3/sesame/internal/opa"
 )
 
 // Limits on the root credentials, as MinIO enforces them.
@@ -49,6 +55,9 @@ type Config struct {
 	// OpenID lists the OpenID Connect providers (MINIO_IDENTITY_OPENID_*,
 	// MINIO_IAM_JWKS_URL).
 	OpenID []oidc.ProviderConfig
+	// OPA, when set, is the Open Policy Agent endpoint that decides every
+	// request instead of the built-in policies, root's included.
+	OPA *opa.Config
 }
 
 // ErrUsage is returned (wrapped) for bad command-line usage.
@@ -97,6 +106,9 @@ func Load(args []string, environ []string, stderr io.Writer) (Config, error) {
 		return cfg, err
 	}
 	cfg.OpenID = openID
+	if cfg.OPA, err = opa.ConfigFromEnv(getenv); err != nil {
+		return cfg, err
+	}
 	cfg.RootUser = firstSet(getenv, "MINIO_ROOT_USER", "MINIO_ACCESS_KEY")
 	cfg.RootPassword = firstSet(getenv, "MINIO_ROOT_PASSWORD", "MINIO_SECRET_KEY")
 	return cfg, cfg.Validate()

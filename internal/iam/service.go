@@ -31,6 +31,16 @@ type Options struct {
 	Logger               *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// External, when set, makes every decision instead of the identity
+	// policies (root's included): see ExternalAuthorizer.
+	External ExternalAuthorizer
+}
+
+// ExternalAuthorizer is an outside policy engine (Open Policy Agent) that
+// replaces the built-in policies. Allowed must fail closed: any error is
+// false.
+type ExternalAuthorizer interface {
+	Allowed(ctx context.Context, p Principal, args *policy.Args) bool
 }
 
 // Service is the IAM domain: identities, policies and decisions.
@@ -40,6 +50,7 @@ type Service struct {
 	rootSecret string
 	log        *slog.Logger
 	now        func() time.Time
+	external   ExternalAuthorizer // nil: the built-in policies decide
 
 	writeMu sync.Mutex // serializes this node's writes and reloads
 	snap    atomic.Pointer[snapshot]
@@ -84,7 +95,7 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 	}
 	s := &Service{
 		st: opts.Store, rootUser: opts.RootUser, rootSecret: opts.RootSecret,
-		log: opts.Logger, now: opts.Now, compiled: map[string]*policy.Policy{},
+		log: opts.Logger, now: opts.Now, compiled: map[string]*policy.Policy{}, external: opts.External,
 		done: make(chan struct{}),
 	}
 	wctx, cancel := context.WithCancel(context.Background())
@@ -463,7 +474,26 @@ func (s *Service) LookupAccessKey(_ context.Context, accessKey string) (Principa
 // Temporary credentials get their parent's live decision intersected with
 // the session policy: where the session policy does not allow, the answer
 // is Deny, so no other policy (a bucket policy) can widen a session.
+//
+// Decide is DecideContext with a background context.
 func (s *Service) Decide(p Principal, args *policy.Args) policy.Decision {
+	return s.DecideContext(context.Background(), p, args)
+}
+
+// External reports whether an ExternalAuthorizer makes the decisions; the
+// S3 and IAM APIs then skip their own shortcuts (root, bucket policies).
+func (s *Service) External() bool { return s.external != nil }
+
+// DecideContext is Decide for one request. With an ExternalAuthorizer it
+// asks only that (root included): Allow or Deny, never NotApplicable, so
+// nothing else (a bucket policy) can widen its answer.
+func (s *Service) DecideContext(ctx context.Context, p Principal, args *policy.Args) policy.Decision {
+	if s.external != nil {
+		if s.external.Allowed(ctx, p, args) {
+			return policy.Allow
+		}
+		return policy.Deny
+	}
 	decision := s.decideParent(p, args)
 	if p.Session == nil || p.Session.Policy == "" || decision == policy.Deny {
 		return decision
@@ -503,6 +533,15 @@ func (s *Service) decideParent(p Principal, args *policy.Args) policy.Decision {
 		}
 	}
 	return decision
+}
+
+// UserGroups returns the names of the groups user belongs to (nil for an
+// unknown user).
+func (s *Service) UserGroups(user string) []string {
+	if u, ok := s.snap.Load().users[user]; ok {
+		return slices.Clone(u.Groups)
+	}
+	return nil
 }
 
 // IsAllowed reports whether the principal's identity policies allow args.

@@ -537,7 +537,8 @@ const maxClaimBytes = 1024
 
 // AssumeRoleWithIdentity mints temporary credentials for an OpenID Connect
 // identity. Its named policies that exist grant the session's rights (live,
-// like a user's); none existing is ErrAccessDenied. A zero opts.Duration
+// like a user's); none existing is ErrAccessDenied. With an external
+// authorizer the names are kept as given, existing or not, and it decides. A zero opts.Duration
 // means until the identity token expires (at most MaxSessionDuration).
 func (s *Service) AssumeRoleWithIdentity(_ context.Context, id FederatedIdentity, opts AssumeRoleOptions) (Credentials, AssumedRoleUser, error) {
 	if id.Subject == "" {
@@ -561,7 +562,11 @@ func (s *Service) AssumeRoleWithIdentity(_ context.Context, id FederatedIdentity
 			policies = append(policies, p)
 		}
 	}
-	if len(policies) == 0 {
+	if s.external != nil {
+		// The external authorizer decides from the names and claims;
+		// whether such policies exist here does not matter.
+		policies = slices.Clone(id.Policies)
+	} else if len(policies) == 0 {
 		return Credentials{}, AssumedRoleUser{}, errorf(ErrAccessDenied, "none of the policies the identity names (%s) exists", strings.Join(id.Policies, ", "))
 	}
 	now := s.now()
@@ -581,7 +586,18 @@ func (s *Service) AssumeRoleWithIdentity(_ context.Context, id FederatedIdentity
 	}
 	claims := map[string][]string{}
 	size := 0
-	for _, k := range KeptClaims {
+	keep := KeptClaims
+	if s.external != nil {
+		// The external authorizer may read any claim: keep them all
+		// (KeptClaims first), within the same size bound.
+		keep = slices.Clone(KeptClaims)
+		for _, k := range sortedKeys(id.Claims) {
+			if !slices.Contains(KeptClaims, k) {
+				keep = append(keep, k)
+			}
+		}
+	}
+	for _, k := range keep {
 		for _, v := range id.Claims[k] {
 			if size += len(k) + len(v); size > maxClaimBytes {
 				break

@@ -19,7 +19,7 @@ import (
 type Authorizer interface {
 	// Decide returns Deny if a policy of the identity denies args, Allow if
 	// one allows it, NotApplicable otherwise.
-	Decide(id auth.Identity, args *policy.Args) policy.Decision
+	Decide(ctx context.Context, id auth.Identity, args *policy.Args) policy.Decision
 }
 
 // resourceARN names a bucket or object as IAM policies do.
@@ -47,9 +47,10 @@ func principalARN(id auth.Identity) string {
 // authorize decides whether the request's identity may perform action on
 // the bucket or object, evaluating its identity policies together with the bucket's
 // policy as AWS does within one account: an explicit Deny in either wins,
-// otherwise an Allow in either grants. Root may do everything.
+// otherwise an Allow in either grants. Root may do everything. With an
+// exclusive authorizer (OPA), only its answer counts, for every caller.
 func (a *API) authorize(req *request, action, bucketName, key string) error {
-	if req.id.Root {
+	if req.id.Root && !a.exclusive {
 		return nil
 	}
 	args := &policy.Args{
@@ -58,9 +59,15 @@ func (a *API) authorize(req *request, action, bucketName, key string) error {
 		Principal:  principalARN(req.id),
 		Conditions: a.conditions(req, action),
 	}
+	if a.exclusive {
+		if a.authz.Decide(req.Context(), req.id, args) != policy.Allow {
+			return ErrAccessDenied
+		}
+		return nil
+	}
 	identity := policy.NotApplicable
 	if !req.id.Anonymous && a.authz != nil {
-		identity = a.authz.Decide(req.id, args)
+		identity = a.authz.Decide(req.Context(), req.id, args)
 	}
 	if identity == policy.Deny {
 		return ErrAccessDenied

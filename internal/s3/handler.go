@@ -26,7 +26,11 @@ type Options struct {
 	Domains []string
 	// Authorizer decides identity-based permissions; nil allows only root.
 	Authorizer Authorizer
-	Logger     *slog.Logger
+	// ExclusiveAuthorizer makes Authorizer the only judge (an external
+	// policy engine): root and anonymous requests are asked about too, and
+	// bucket policies are not consulted. It requires an Authorizer.
+	ExclusiveAuthorizer bool
+	Logger              *slog.Logger
 }
 
 // API serves the S3 REST API.
@@ -36,7 +40,9 @@ type API struct {
 	region  string
 	domains []string
 	authz   Authorizer
-	log     *slog.Logger
+	// exclusive: authz alone decides (Options.ExclusiveAuthorizer).
+	exclusive bool
+	log       *slog.Logger
 	// policies caches parsed bucket policies.
 	policies policyCache
 }
@@ -49,7 +55,7 @@ func New(opts Options) *API {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &API{backend: opts.Backend, auth: opts.Auth, region: opts.Region, domains: opts.Domains, authz: opts.Authorizer, log: opts.Logger}
+	return &API{backend: opts.Backend, auth: opts.Auth, region: opts.Region, domains: opts.Domains, authz: opts.Authorizer, exclusive: opts.ExclusiveAuthorizer && opts.Authorizer != nil, log: opts.Logger}
 }
 
 // request is one S3 call after routing and authentication.

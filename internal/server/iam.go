@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -12,8 +13,8 @@ import (
 // authorizer lets the S3 API ask the IAM service about an identity.
 type authorizer struct{ svc *iam.Service }
 
-func (a authorizer) Decide(id auth.Identity, args *policy.Args) policy.Decision {
-	return a.svc.Decide(id.Principal, args)
+func (a authorizer) Decide(ctx context.Context, id auth.Identity, args *policy.Args) policy.Decision {
+	return a.svc.DecideContext(ctx, id.Principal, args)
 }
 
 // scopeService returns the service named in a SigV4 credential scope

@@ -22,6 +22,7 @@ import (
 	"github.com/sesame-s3/sesame/internal/iamapi"
 	"github.com/sesame-s3/sesame/internal/object/posix"
 	"github.com/sesame-s3/sesame/internal/oidc"
+	"github.com/sesame-s3/sesame/internal/opa"
 	"github.com/sesame-s3/sesame/internal/s3"
 	"github.com/sesame-s3/sesame/internal/sigv4"
 	"github.com/sesame-s3/sesame/internal/sts"
@@ -76,11 +77,21 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 		backend.Close()
 		return nil, fmt.Errorf("IAM store: %w", err)
 	}
-	svc, err := iam.Open(context.Background(), iam.Options{Store: st, RootUser: cfg.RootUser, RootSecret: cfg.RootPassword, Logger: opts.Logger})
+	iamOpts := iam.Options{Store: st, RootUser: cfg.RootUser, RootSecret: cfg.RootPassword, Logger: opts.Logger}
+	var ext *opaAuthorizer
+	if cfg.OPA != nil {
+		ext = &opaAuthorizer{client: opa.New(*cfg.OPA, opa.Options{HTTPClient: opts.HTTPClient, Logger: opts.Logger})}
+		iamOpts.External = ext
+		opts.Logger.Info("authorization by OPA at " + cfg.OPA.URL)
+	}
+	svc, err := iam.Open(context.Background(), iamOpts)
 	if err != nil {
 		st.Close()
 		backend.Close()
 		return nil, fmt.Errorf("IAM: %w", err)
+	}
+	if ext != nil {
+		ext.svc = svc
 	}
 	var idp sts.Verifier
 	var openID *oidc.Set
@@ -98,7 +109,7 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 	}
 	verifier := sigv4.NewVerifier(sigv4.Options{Now: opts.Now})
 	authn := auth.New(verifier, auth.IAM(svc))
-	s3API := s3.New(s3.Options{Backend: backend, Auth: authn, Authorizer: authorizer{svc}, Region: cfg.Region, Domains: cfg.Domains, Logger: opts.Logger})
+	s3API := s3.New(s3.Options{Backend: backend, Auth: authn, Authorizer: authorizer{svc}, ExclusiveAuthorizer: ext != nil, Region: cfg.Region, Domains: cfg.Domains, Logger: opts.Logger})
 	iamAPI := iamapi.New(iamapi.Options{Service: svc, Auth: authn, Logger: opts.Logger})
 	stsAPI := sts.New(sts.Options{Service: svc, Auth: authn, Logger: opts.Logger, MaxDuration: cfg.MaxSessionDuration, OIDC: idp})
 	h := httpx.Wrap(router{s3: s3API, iam: iamAPI, sts: stsAPI}, httpx.Options{Logger: opts.Logger, BodyReadTimeout: bodyReadTimeout, ServerName: "Sesame"})
