@@ -31,6 +31,10 @@ type Options struct {
 	// RetryMin and RetryMax bound the exponential backoff of the background
 	// fetch after a failure (default 1 s and 1 min); tests shorten them.
 	RetryMin, RetryMax time.Duration
+	// PolicyClaimOptional accepts tokens of a claim-based provider that
+	// carry no policy claim (Identity.Policies is then empty): an external
+	// authorizer (OPA) decides from the claims, as MinIO does with OPA.
+	PolicyClaimOptional bool
 }
 
 // Default timings of Options.
@@ -51,6 +55,7 @@ type Set struct {
 	log                            *slog.Logger
 	now                            func() time.Time
 	refreshMin, retryMin, retryMax time.Duration
+	policyOptional                 bool
 
 	ctx    context.Context // cancelled by Close; background fetches use it
 	cancel context.CancelFunc
@@ -102,9 +107,9 @@ func Open(ctx context.Context, cfgs []ProviderConfig, opts Options) (*Set, error
 		client:     opts.HTTPClient,
 		log:        opts.Logger,
 		now:        opts.Now,
-		refreshMin: opts.RefreshMin,
-		retryMin:   opts.RetryMin,
-		retryMax:   opts.RetryMax,
+		refreshMin: opts.RefreshMin, policyOptional: opts.PolicyClaimOptional,
+		retryMin: opts.RetryMin,
+		retryMax: opts.RetryMax,
 	}
 	if s.client == nil {
 		s.client = &http.Client{Timeout: FetchTimeout}
@@ -424,7 +429,7 @@ func (p *provider) verify(ctx context.Context, t *rawToken) (*Identity, error) {
 		id.Policies = slices.Clone(p.cfg.RolePolicy)
 	} else {
 		id.Policies, err = policyClaim(claims, p.cfg.ClaimPrefix, p.cfg.ClaimName)
-		if err != nil {
+		if err != nil && !(p.set.policyOptional && errors.Is(err, ErrRejectedClaim)) {
 			return nil, err
 		}
 	}

@@ -96,7 +96,7 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 	var idp sts.Verifier
 	var openID *oidc.Set
 	if len(cfg.OpenID) > 0 {
-		if openID, err = oidc.Open(context.Background(), cfg.OpenID, oidc.Options{Logger: opts.Logger, HTTPClient: opts.HTTPClient}); err != nil {
+		if openID, err = oidc.Open(context.Background(), cfg.OpenID, oidc.Options{Logger: opts.Logger, HTTPClient: opts.HTTPClient, PolicyClaimOptional: cfg.OPA != nil}); err != nil {
 			svc.Close()
 			st.Close()
 			backend.Close()

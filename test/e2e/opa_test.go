@@ -180,6 +180,12 @@ func TestOPA(t *testing.T) {
 		_, err := sdk.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("y"), Body: strings.NewReader("y")})
 		expectError(t, err, "AccessDenied", http.StatusForbidden)
 
+		// No policy claim at all: with OPA the token is still accepted.
+		noClaim := clientGrants(t, root, p.Token(t, map[string]any{"team": "blue"}), nil)
+		if got := getObject(t, s3WithCreds(root, staticCreds(noClaim.Result.Credentials)), bucket, "doc.txt"); string(got) != "hello" {
+			t.Fatalf("GetObject without a policy claim = %q", got)
+		}
+
 		red := clientGrants(t, root, p.Token(t, map[string]any{"policy": "readwrite", "team": "red"}), url.Values{"DurationSeconds": {"900"}})
 		_, err = s3WithCreds(root, staticCreds(red.Result.Credentials)).
 			GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("doc.txt")})
