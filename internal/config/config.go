@@ -14,7 +14,8 @@
 //	                                        and the legacy MINIO_IAM_OPA_URL /
 //	                                        MINIO_IAM_OPA_AUTHTOKEN; one only)
 //
-// Flags win over environment variables.
+// Flags win over environment variables, which win over the --config file
+// (KEY=VALUE lines with the same names).
 package config
 
 import (
@@ -22,6 +23,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -66,19 +68,13 @@ var ErrUsage = errors.New("usage")
 // Load parses the arguments of `sesame server` (after the subcommand) and the
 // environment read through getenv.
 func Load(args []string, environ []string, stderr io.Writer) (Config, error) {
-	env := map[string]string{}
-	for _, kv := range environ {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			env[k] = v
-		}
-	}
-	getenv := func(k string) string { return env[k] }
 	cfg := Config{ShutdownTimeout: 30 * time.Second}
 	fs := flag.NewFlagSet("sesame server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	configFile := fs.String("config", "", "`file` of KEY=VALUE settings with MinIO's variable names (MINIO_IDENTITY_OPENID_*, ...); the environment wins over it")
 	fs.StringVar(&cfg.Address, "address", ":9000", "listen address `host:port`")
-	domain := fs.String("domain", getenv("MINIO_DOMAIN"), "comma-separated domains for virtual-host-style requests (env MINIO_DOMAIN)")
-	fs.StringVar(&cfg.Region, "region", firstSet(getenv, "MINIO_REGION", "MINIO_SITE_REGION"), "region reported to clients (env MINIO_REGION)")
+	domain := fs.String("domain", "", "comma-separated domains for virtual-host-style requests (env MINIO_DOMAIN)")
+	fs.StringVar(&cfg.Region, "region", "", "region reported to clients (env MINIO_REGION)")
 	fs.DurationVar(&cfg.MaxSessionDuration, "sts-max-duration", 7*24*time.Hour, "longest temporary credentials STS grants (15m to 168h)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: sesame server [flags] DIR\n\nServes the files in DIR as an S3-compatible object store.\n"+
@@ -93,6 +89,26 @@ func Load(args []string, environ []string, stderr io.Writer) (Config, error) {
 		return cfg, fmt.Errorf("%w: exactly one data directory is required", ErrUsage)
 	}
 	cfg.Dir = fs.Arg(0)
+	if *configFile != "" {
+		fileEnv, err := readEnvFile(*configFile)
+		if err != nil {
+			return cfg, err
+		}
+		environ = append(fileEnv, environ...) // later entries win
+	}
+	env := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	getenv := func(k string) string { return env[k] }
+	if *domain == "" {
+		*domain = getenv("MINIO_DOMAIN")
+	}
+	if cfg.Region == "" {
+		cfg.Region = firstSet(getenv, "MINIO_REGION", "MINIO_SITE_REGION")
+	}
 	for _, d := range strings.Split(*domain, ",") {
 		if d = strings.ToLower(strings.TrimSpace(d)); d != "" {
 			cfg.Domains = append(cfg.Domains, d)
@@ -100,6 +116,10 @@ func Load(args []string, environ []string, stderr io.Writer) (Config, error) {
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
+	}
+	environ = make([]string, 0, len(env))
+	for k, v := range env {
+		environ = append(environ, k+"="+v)
 	}
 	openID, err := oidc.ConfigFromEnv(getenv, environ)
 	if err != nil {
@@ -112,6 +132,40 @@ func Load(args []string, environ []string, stderr io.Writer) (Config, error) {
 	cfg.RootUser = firstSet(getenv, "MINIO_ROOT_USER", "MINIO_ACCESS_KEY")
 	cfg.RootPassword = firstSet(getenv, "MINIO_ROOT_PASSWORD", "MINIO_SECRET_KEY")
 	return cfg, cfg.Validate()
+}
+
+// maxConfigFile bounds the --config file.
+const maxConfigFile = 1 << 20
+
+// readEnvFile reads KEY=VALUE lines (blank lines and # comments skipped,
+// an optional "export " prefix, values optionally in matching quotes).
+func readEnvFile(path string) ([]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config file: %w", err)
+	}
+	if len(data) > maxConfigFile {
+		return nil, fmt.Errorf("config file %s is larger than %d bytes", path, maxConfigFile)
+	}
+	var out []string
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		line = strings.TrimPrefix(line, "export ")
+		k, v, ok := strings.Cut(line, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" || strings.ContainsAny(k, " \t") {
+			return nil, fmt.Errorf("config file %s, line %d: want KEY=VALUE", path, i+1)
+		}
+		v = strings.TrimSpace(v)
+		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+			v = v[1 : len(v)-1]
+		}
+		out = append(out, k+"="+v)
+	}
+	return out, nil
 }
 
 // Validate reports the first problem with cfg, saying what to set.
