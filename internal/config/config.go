@@ -13,6 +13,12 @@
 //	                                        MINIO_POLICY_PLUGIN_URL / _AUTH_TOKEN
 //	                                        and the legacy MINIO_IAM_OPA_URL /
 //	                                        MINIO_IAM_OPA_AUTHTOKEN; one only)
+//	MINIO_ETCD_ENDPOINTS (comma list)       keep IAM state in etcd, shared by
+//	                                        every node, instead of on this
+//	                                        node (also MINIO_ETCD_PATH_PREFIX,
+//	                                        _CLIENT_CERT, _CLIENT_CERT_KEY,
+//	                                        _USERNAME, _PASSWORD, and Sesame's
+//	                                        own MINIO_ETCD_CA: a PEM CA bundle)
 //
 // Flags win over environment variables, which win over the --config file
 // (KEY=VALUE lines with the same names).
@@ -27,6 +33,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sesame-s3/sesame/internal/iam/store/etcd"
 	"github.com/sesame-s3/sesame/internal/oidc"
 	"github.com/sesame-s3/sesame/internal/opa"
 )
@@ -60,6 +67,9 @@ type Config struct {
 	// OPA, when set, is the Open Policy Agent endpoint that decides every
 	// request instead of the built-in policies, root's included.
 	OPA *opa.Config
+	// Etcd, when set, is the etcd cluster that holds IAM state for every
+	// node (MINIO_ETCD_*); otherwise IAM state is a bbolt file in Dir.
+	Etcd *etcd.Config
 }
 
 // ErrUsage is returned (wrapped) for bad command-line usage.
@@ -127,6 +137,9 @@ func Load(args []string, environ []string, stderr io.Writer) (Config, error) {
 	}
 	cfg.OpenID = openID
 	if cfg.OPA, err = opa.ConfigFromEnv(getenv); err != nil {
+		return cfg, err
+	}
+	if cfg.Etcd, err = etcd.ConfigFromEnv(getenv); err != nil {
 		return cfg, err
 	}
 	cfg.RootUser = firstSet(getenv, "MINIO_ROOT_USER", "MINIO_ACCESS_KEY")

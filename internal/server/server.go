@@ -12,13 +12,16 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/sesame-s3/sesame/internal/auth"
 	"github.com/sesame-s3/sesame/internal/config"
 	"github.com/sesame-s3/sesame/internal/httpx"
 	"github.com/sesame-s3/sesame/internal/iam"
+	"github.com/sesame-s3/sesame/internal/iam/store"
 	"github.com/sesame-s3/sesame/internal/iam/store/bolt"
+	"github.com/sesame-s3/sesame/internal/iam/store/etcd"
 	"github.com/sesame-s3/sesame/internal/iamapi"
 	"github.com/sesame-s3/sesame/internal/object/posix"
 	"github.com/sesame-s3/sesame/internal/oidc"
@@ -34,6 +37,8 @@ const (
 	bodyReadTimeout   = 60 * time.Second
 	idleTimeout       = 120 * time.Second
 	maxHeaderBytes    = 64 << 10
+	// etcdStartTimeout bounds how long Open waits for the etcd cluster.
+	etcdStartTimeout = 60 * time.Second
 )
 
 // Options are the parts of a Server that tests inject.
@@ -50,7 +55,7 @@ type Server struct {
 	cfg     config.Config
 	log     *slog.Logger
 	backend *posix.Backend
-	store   *bolt.Store
+	store   store.Store
 	iam     *iam.Service
 	oidc    *oidc.Set // nil without OpenID Connect providers
 	handler http.Handler
@@ -72,7 +77,7 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", cfg.Dir, err)
 	}
-	st, err := bolt.Open(filepath.Join(cfg.Dir, ".sesame.sys", "iam.db"), bolt.Options{Logger: opts.Logger})
+	st, err := openStore(cfg, opts.Logger)
 	if err != nil {
 		backend.Close()
 		return nil, fmt.Errorf("IAM store: %w", err)
@@ -114,6 +119,23 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 	stsAPI := sts.New(sts.Options{Service: svc, Auth: authn, Logger: opts.Logger, MaxDuration: cfg.MaxSessionDuration, OIDC: idp})
 	h := httpx.Wrap(router{s3: s3API, iam: iamAPI, sts: stsAPI}, httpx.Options{Logger: opts.Logger, BodyReadTimeout: bodyReadTimeout, ServerName: "Sesame"})
 	return &Server{cfg: cfg, log: opts.Logger, backend: backend, store: st, iam: svc, oidc: openID, handler: h}, nil
+}
+
+// openStore opens where IAM state lives: the etcd cluster cfg.Etcd names,
+// waiting up to etcdStartTimeout for it, or else a bbolt file in the data
+// directory.
+func openStore(cfg config.Config, log *slog.Logger) (store.Store, error) {
+	if cfg.Etcd == nil {
+		return bolt.Open(filepath.Join(cfg.Dir, ".sesame.sys", "iam.db"), bolt.Options{Logger: log})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), etcdStartTimeout)
+	defer cancel()
+	st, err := etcd.Open(ctx, *cfg.Etcd, etcd.Options{Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	log.Info("IAM state in etcd at "+strings.Join(cfg.Etcd.Endpoints, ","), "prefix", st.Prefix())
+	return st, nil
 }
 
 // Handler returns the server's HTTP handler, for tests and embedding.
