@@ -1,6 +1,8 @@
 // Command sesame is an S3-compatible object server with a Security Token Service.
 //
 //	sesame server [--address :9000] [--domain example.com] DIR
+//	sesame admin iam export [--out FILE] DIR
+//	sesame admin iam import [--replace] [--in FILE] DIR
 package main
 
 import (
@@ -26,6 +28,7 @@ const usage = `Usage: sesame COMMAND [ARGS]
 
 Commands:
   server   serve a directory as an S3-compatible object store
+  admin    export or import IAM state ('sesame admin --help')
   version  print the version
 
 Run 'sesame server --help' for the server's flags.
@@ -42,6 +45,8 @@ func run(args []string, environ []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "server":
 		return serve(args[1:], environ, stderr)
+	case "admin":
+		return admin(args[1:], environ, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "sesame", version)
 		return 0
