@@ -1,11 +1,6 @@
 package process
 
 import (
-	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -13,10 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
 // doIAM sends a signed IAM query (service "iam") with form and returns the
@@ -24,25 +17,8 @@ import (
 func doIAM(t *testing.T, endpoint string, c aws.Credentials, form url.Values) (int, string) {
 	t.Helper()
 	form.Set("Version", "2010-05-08")
-	body := []byte(form.Encode())
-	req, err := http.NewRequest(http.MethodPost, endpoint+"/", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	sum := sha256.Sum256(body)
-	hash := hex.EncodeToString(sum[:])
-	req.Header.Set("X-Amz-Content-Sha256", hash)
-	if err := v4.NewSigner().SignHTTP(context.Background(), c, req, hash, "iam", "us-east-1", time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(data)
+	code, body := signedRequest(t, c, "iam", http.MethodPost, endpoint+"/", "application/x-www-form-urlencoded", []byte(form.Encode()))
+	return code, string(body)
 }
 
 var (

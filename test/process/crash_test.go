@@ -19,17 +19,27 @@ import (
 
 var creds = aws.Credentials{AccessKeyID: rootUser, SecretAccessKey: rootPassword}
 
-// do sends a signed request with a fully known body and returns status and body.
+// do sends an S3 request signed by root with a fully known body.
 func do(t *testing.T, method, url string, body []byte) (int, []byte) {
+	t.Helper()
+	return signedRequest(t, creds, "s3", method, url, "", body)
+}
+
+// signedRequest sends a request signed for service with the payload's
+// SHA-256 and returns the status and body.
+func signedRequest(t *testing.T, c aws.Credentials, service, method, url, contentType string, body []byte) (int, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
 	sum := sha256.Sum256(body)
 	hash := hex.EncodeToString(sum[:])
 	req.Header.Set("X-Amz-Content-Sha256", hash)
-	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hash, "s3", "us-east-1", time.Now()); err != nil {
+	if err := v4.NewSigner().SignHTTP(context.Background(), c, req, hash, service, "us-east-1", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := http.DefaultClient.Do(req)
