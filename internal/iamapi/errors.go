@@ -1,14 +1,12 @@
 package iamapi
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/sesame-s3/sesame/internal/auth"
+	"github.com/sesame-s3/sesame/internal/awsquery"
 	"github.com/sesame-s3/sesame/internal/httpx"
 	"github.com/sesame-s3/sesame/internal/iam"
 	"github.com/sesame-s3/sesame/internal/iam/store"
@@ -20,13 +18,13 @@ type APIError = httpx.APIError
 
 // The IAM errors Sesame answers with, named by their wire code.
 var (
-	ErrAccessDenied            = &APIError{Code: "AccessDenied", Message: "Access denied.", Status: http.StatusForbidden}
+	ErrAccessDenied            = awsquery.ErrAccessDenied
 	ErrConcurrentModification  = &APIError{Code: "ConcurrentModification", Message: "The request was rejected because multiple requests to change this object were submitted simultaneously. Wait a few minutes and submit your request again.", Status: http.StatusConflict}
 	ErrDeleteConflict          = &APIError{Code: "DeleteConflict", Message: "The entity cannot be deleted because it still has subordinate entities.", Status: http.StatusConflict}
 	ErrEntityAlreadyExists     = &APIError{Code: "EntityAlreadyExists", Message: "The entity already exists.", Status: http.StatusConflict}
-	ErrIncompleteSignature     = &APIError{Code: "IncompleteSignature", Message: "The request signature does not conform to AWS standards.", Status: http.StatusBadRequest}
+	ErrIncompleteSignature     = awsquery.ErrIncompleteSignature
 	ErrInvalidAction           = &APIError{Code: "InvalidAction", Message: "The action or operation requested is invalid.", Status: http.StatusBadRequest}
-	ErrInvalidClientTokenID    = &APIError{Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid.", Status: http.StatusForbidden}
+	ErrInvalidClientTokenID    = awsquery.ErrInvalidClientTokenID
 	ErrExpiredToken            = &APIError{Code: "ExpiredToken", Message: "The security token included in the request is expired.", Status: http.StatusForbidden}
 	ErrInvalidInput            = &APIError{Code: "InvalidInput", Message: "The request was rejected because an invalid or out-of-range value was supplied for an input parameter.", Status: http.StatusBadRequest}
 	ErrLimitExceeded           = &APIError{Code: "LimitExceeded", Message: "The request was rejected because it attempted to create resources beyond the current account limits.", Status: http.StatusConflict}
@@ -34,10 +32,10 @@ var (
 	ErrMissingAction           = &APIError{Code: "MissingAction", Message: "Missing Action.", Status: http.StatusBadRequest}
 	ErrMissingParameter        = &APIError{Code: "MissingParameter", Message: "A required parameter for the specified action is not supplied.", Status: http.StatusBadRequest}
 	ErrNoSuchEntity            = &APIError{Code: "NoSuchEntity", Message: "The request was rejected because it referenced a resource entity that does not exist.", Status: http.StatusNotFound}
-	ErrRequestTimeout          = &APIError{Code: "RequestTimeout", Message: "The request body was not received in time.", Status: http.StatusBadRequest}
+	ErrRequestTimeout          = awsquery.ErrRequestTimeout
 	ErrServiceFailure          = &APIError{Code: "ServiceFailure", Message: "The request processing has failed because of an unknown error, exception or failure.", Status: http.StatusInternalServerError}
-	ErrServiceUnavailable      = &APIError{Code: "ServiceUnavailable", Message: "The request has failed due to a temporary failure of the server.", Status: http.StatusServiceUnavailable}
-	ErrSignatureDoesNotMatch   = &APIError{Code: "SignatureDoesNotMatch", Message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.", Status: http.StatusForbidden}
+	ErrServiceUnavailable      = awsquery.ErrServiceUnavailable
+	ErrSignatureDoesNotMatch   = awsquery.ErrSignatureDoesNotMatch
 	ErrValidation              = &APIError{Code: "ValidationError", Message: "The input fails to satisfy the constraints specified by an AWS service.", Status: http.StatusBadRequest}
 )
 
@@ -69,80 +67,28 @@ func toAPIError(err error) *APIError {
 	}
 	for _, d := range domainErrors {
 		if errors.Is(err, d.sentinel) {
-			if msg := explanation(err, d.sentinel); msg != "" {
+			if msg := awsquery.Explanation(err, d.sentinel); msg != "" {
 				return d.apiErr.WithMessage("%s", msg)
 			}
 			return d.apiErr
 		}
 	}
 	switch {
-	case errors.Is(err, httpx.ErrBodyTooLarge):
+	case errors.Is(err, httpx.ErrBodyTooLarge), errors.Is(err, sigv4.ErrPayloadTooLarge):
 		return ErrInvalidInput.WithMessage("The request body exceeds %d bytes.", MaxBodySize)
 	case errors.Is(err, httpx.ErrNotForm), errors.Is(err, httpx.ErrBadQuery):
 		return ErrInvalidInput.WithMessage("%s", strings.TrimPrefix(err.Error(), "httpx: "))
-	// Authentication.
-	case errors.Is(err, auth.ErrInvalidAccessKeyID), errors.Is(err, auth.ErrInvalidToken):
-		return ErrInvalidClientTokenID
-	case errors.Is(err, auth.ErrExpiredToken):
-		return ErrExpiredToken
-	case errors.Is(err, sigv4.ErrSignatureMismatch), errors.Is(err, sigv4.ErrChunkSignatureMismatch):
-		return ErrSignatureDoesNotMatch
-	case errors.Is(err, sigv4.ErrContentSHA256Mismatch):
-		return ErrSignatureDoesNotMatch.WithMessage("The request body does not match the payload hash that was signed.")
-	case errors.Is(err, sigv4.ErrTimeSkewed):
-		return ErrSignatureDoesNotMatch.WithMessage("Signature expired: the request time is more than %d minutes away from the server's time.", int(sigv4.DefaultMaxSkew.Minutes()))
-	case errors.Is(err, sigv4.ErrExpired):
-		return ErrAccessDenied.WithMessage("Request has expired.")
-	case errors.Is(err, sigv4.ErrMalformedAuth), errors.Is(err, sigv4.ErrMalformedPresign), errors.Is(err, sigv4.ErrInvalidExpires):
-		return ErrIncompleteSignature.WithMessage("%s", err.Error())
-	case errors.Is(err, sigv4.ErrUnsupportedAlgorithm):
-		return ErrIncompleteSignature.WithMessage("Only AWS Signature Version 4 (AWS4-HMAC-SHA256) is supported.")
-	case errors.Is(err, sigv4.ErrMissingDate):
-		return ErrIncompleteSignature.WithMessage("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
-	case errors.Is(err, sigv4.ErrInvalidPayloadHash):
-		return ErrIncompleteSignature.WithMessage("The X-Amz-Content-Sha256 header is not valid.")
-	case errors.Is(err, sigv4.ErrPayloadTooLarge):
-		return ErrInvalidInput.WithMessage("The request body exceeds %d bytes.", MaxBodySize)
 	case errors.Is(err, sigv4.ErrMalformedChunk), errors.Is(err, sigv4.ErrChecksumMismatch):
 		return ErrInvalidInput.WithMessage("The request body is malformed: %s", err.Error())
-	// Storage.
+	case errors.Is(err, auth.ErrExpiredToken):
+		return ErrExpiredToken
 	case errors.Is(err, store.ErrConflict):
 		return ErrConcurrentModification
-	case errors.Is(err, store.ErrUnavailable):
-		return ErrServiceUnavailable
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), isTimeout(err):
-		return ErrRequestTimeout
+	}
+	if e := awsquery.Common(err); e != nil {
+		return e
 	}
 	return ErrServiceFailure
-}
-
-// explanation returns what err says after the sentinel's own text, as a
-// sentence: "iam: no such entity: the user with name bob cannot be found"
-// becomes "The user with name bob cannot be found.".
-func explanation(err, sentinel error) string {
-	msg := err.Error()
-	prefix := sentinel.Error() + ": "
-	i := strings.Index(msg, prefix)
-	if i < 0 {
-		return ""
-	}
-	msg = msg[i+len(prefix):]
-	// The policy parser's own sentinel text repeats what the code says.
-	msg = strings.TrimPrefix(msg, "malformed policy document: ")
-	if msg == "" {
-		return ""
-	}
-	r, n := utf8.DecodeRuneInString(msg)
-	msg = string(unicode.ToUpper(r)) + msg[n:]
-	if !strings.HasSuffix(msg, ".") {
-		msg += "."
-	}
-	return msg
-}
-
-func isTimeout(err error) bool {
-	var t interface{ Timeout() bool }
-	return errors.As(err, &t) && t.Timeout()
 }
 
 // validationError reports the parameters that failed validation, as AWS's
