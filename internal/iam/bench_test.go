@@ -34,7 +34,7 @@ func BenchmarkService_DecideSession(b *testing.B) {
 	ctx := context.Background()
 	svc, _ := newService(b)
 	svc.CreateUser(ctx, "alice")
-	svc.AttachUserPolicy(ctx, "alice", "readwrite", true)
+	svc.AttachUserPolicy(ctx, "alice", "readwrite")
 	u, _ := svc.GetUser(ctx, "alice")
 	creds, _, _ := svc.AssumeRole(ctx, iam.Principal{User: "alice", UserID: u.ID}, iam.AssumeRoleOptions{Duration: time.Hour, Policy: photosPolicy})
 	p, _, err := svc.LookupSession(ctx, creds.AccessKeyID, creds.SessionToken)

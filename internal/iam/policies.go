@@ -100,8 +100,8 @@ func (s *Service) DeletePolicy(ctx context.Context, name string) error {
 }
 
 // attach adds or removes a policy name in list.
-func attach(list []string, name string, on bool) ([]string, error) {
-	if !on {
+func attach(list []string, name string, op attachment) ([]string, error) {
+	if op == detachPolicy {
 		out, ok := removeSorted(list, name)
 		if !ok {
 			return list, errorf(ErrNoSuchEntity, "policy %s is not attached", name)
@@ -117,29 +117,56 @@ func attach(list []string, name string, on bool) ([]string, error) {
 	return insertSorted(list, name), nil
 }
 
-// AttachUserPolicy attaches (on) or detaches a managed policy to a user.
-func (s *Service) AttachUserPolicy(ctx context.Context, user, policyName string, on bool) error {
-	return s.write(ctx, func(snap *snapshot) error {
-		if _, ok := snap.policies[policyName]; !ok && on {
-			return errorf(ErrNoSuchEntity, "policy %s does not exist", policyName)
-		}
-		return storeErr(update(ctx, s.st, store.KindUser, user, func(u *User) (err error) {
-			u.AttachedPolicies, err = attach(u.AttachedPolicies, policyName, on)
-			return err
-		}), "user "+user)
-	})
+// AttachUserPolicy attaches a managed policy to a user; attaching one that
+// is already attached is a no-op.
+func (s *Service) AttachUserPolicy(ctx context.Context, user, policyName string) error {
+	return s.setUserPolicy(ctx, user, policyName, attachPolicy)
 }
 
-// AttachGroupPolicy attaches (on) or detaches a managed policy to a group.
-func (s *Service) AttachGroupPolicy(ctx context.Context, group, policyName string, on bool) error {
+// DetachUserPolicy detaches a managed policy from a user.
+func (s *Service) DetachUserPolicy(ctx context.Context, user, policyName string) error {
+	return s.setUserPolicy(ctx, user, policyName, detachPolicy)
+}
+
+// AttachGroupPolicy attaches a managed policy to a group; attaching one
+// that is already attached is a no-op.
+func (s *Service) AttachGroupPolicy(ctx context.Context, group, policyName string) error {
+	return s.setGroupPolicy(ctx, group, policyName, attachPolicy)
+}
+
+// DetachGroupPolicy detaches a managed policy from a group.
+func (s *Service) DetachGroupPolicy(ctx context.Context, group, policyName string) error {
+	return s.setGroupPolicy(ctx, group, policyName, detachPolicy)
+}
+
+// attachment is what setUserPolicy and setGroupPolicy do to a policy list.
+type attachment int
+
+const (
+	attachPolicy attachment = iota
+	detachPolicy
+)
+
+func (s *Service) setUserPolicy(ctx context.Context, user, policyName string, op attachment) error {
+	return setAttached(ctx, s, store.KindUser, "user "+user, user, policyName, op, func(u *User) *[]string { return &u.AttachedPolicies })
+}
+
+func (s *Service) setGroupPolicy(ctx context.Context, group, policyName string, op attachment) error {
+	return setAttached(ctx, s, store.KindGroup, "group "+group, group, policyName, op, func(g *Group) *[]string { return &g.AttachedPolicies })
+}
+
+// setAttached attaches or detaches policyName in the list that attached
+// returns of the stored record kind/name (what names it in errors).
+func setAttached[T any](ctx context.Context, s *Service, kind store.Kind, what, name, policyName string, op attachment, attached func(*T) *[]string) error {
 	return s.write(ctx, func(snap *snapshot) error {
-		if _, ok := snap.policies[policyName]; !ok && on {
+		if _, ok := snap.policies[policyName]; !ok && op == attachPolicy {
 			return errorf(ErrNoSuchEntity, "policy %s does not exist", policyName)
 		}
-		return storeErr(update(ctx, s.st, store.KindGroup, group, func(g *Group) (err error) {
-			g.AttachedPolicies, err = attach(g.AttachedPolicies, policyName, on)
+		return storeErr(update(ctx, s.st, kind, name, func(v *T) (err error) {
+			list := attached(v)
+			*list, err = attach(*list, policyName, op)
 			return err
-		}), "group "+group)
+		}), what)
 	})
 }
 

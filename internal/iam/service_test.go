@@ -103,10 +103,10 @@ func TestService_PoliciesAndGroups(t *testing.T) {
 	if _, err := svc.CreatePolicy(ctx, "photos", photosPolicy); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.AttachUserPolicy(ctx, "alice", "nope", true); !errors.Is(err, iam.ErrNoSuchEntity) {
+	if err := svc.AttachUserPolicy(ctx, "alice", "nope"); !errors.Is(err, iam.ErrNoSuchEntity) {
 		t.Fatalf("attach missing policy: %v", err)
 	}
-	if err := svc.AttachUserPolicy(ctx, "alice", "photos", true); err != nil {
+	if err := svc.AttachUserPolicy(ctx, "alice", "photos"); err != nil {
 		t.Fatal(err)
 	}
 	if !svc.IsAllowed(alice, put) || svc.IsAllowed(alice, other) {
@@ -115,7 +115,7 @@ func TestService_PoliciesAndGroups(t *testing.T) {
 	if err := svc.DeletePolicy(ctx, "photos"); !errors.Is(err, iam.ErrDeleteConflict) {
 		t.Fatalf("delete attached policy: %v", err)
 	}
-	if err := svc.AttachUserPolicy(ctx, "alice", "photos", false); err != nil {
+	if err := svc.DetachUserPolicy(ctx, "alice", "photos"); err != nil {
 		t.Fatal(err)
 	}
 	if svc.IsAllowed(alice, put) {
@@ -124,7 +124,7 @@ func TestService_PoliciesAndGroups(t *testing.T) {
 
 	// Through a group, with a canned policy, and an inline Deny that wins.
 	svc.CreateGroup(ctx, "staff")
-	if err := svc.AttachGroupPolicy(ctx, "staff", "readwrite", true); err != nil {
+	if err := svc.AttachGroupPolicy(ctx, "staff", "readwrite"); err != nil {
 		t.Fatal(err)
 	}
 	if err := svc.AddUserToGroup(ctx, "staff", "alice"); err != nil {

@@ -426,35 +426,39 @@ func (s *Service) fetchSealingKey(ctx context.Context, id [seal.IDSize]byte) (se
 	return sk.key()
 }
 
-func revocationName(user string, root bool) string {
-	if root {
-		return "root"
-	}
-	return "user:" + user
-}
+// rootRevocation names the revocation entry of the root user's sessions.
+const rootRevocation = "root"
+
+// userRevocation names the revocation entry of a user's sessions.
+func userRevocation(user string) string { return "user:" + user }
 
 // revocationName names the revocation entry that covers the session.
 func (s *Session) revocationName() string {
 	if s.Provider != "" {
 		return "oidc:" + s.Provider + ":" + s.Parent
 	}
-	return revocationName(s.Parent, s.ParentRoot)
+	if s.ParentRoot {
+		return rootRevocation
+	}
+	return userRevocation(s.Parent)
 }
 
 type revocation struct {
 	NotBefore time.Time `json:"notBefore"`
 }
 
-// RevokeSessions ends every session of user (the root user when root)
-// issued before now. The entry is kept only as long as such a session
-// could live.
-func (s *Service) RevokeSessions(ctx context.Context, user string, root bool) error {
-	if !root {
-		if _, err := s.GetUser(ctx, user); err != nil {
-			return err
-		}
+// RevokeUserSessions ends every session of user issued before now. The
+// entry is kept only as long as such a session could live.
+func (s *Service) RevokeUserSessions(ctx context.Context, user string) error {
+	if _, err := s.GetUser(ctx, user); err != nil {
+		return err
 	}
-	return s.revoke(ctx, revocationName(user, root))
+	return s.revoke(ctx, userRevocation(user))
+}
+
+// RevokeRootSessions ends every session of the root user issued before now.
+func (s *Service) RevokeRootSessions(ctx context.Context) error {
+	return s.revoke(ctx, rootRevocation)
 }
 
 // RevokeFederatedSessions ends every session of an OpenID Connect subject

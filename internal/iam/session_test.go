@@ -42,7 +42,7 @@ func TestService_AssumeRole(t *testing.T) {
 	st := memory.New(memory.Options{})
 	svc := openAt(t, st, c)
 	svc.CreateUser(ctx, "alice")
-	svc.AttachUserPolicy(ctx, "alice", "readwrite", true)
+	svc.AttachUserPolicy(ctx, "alice", "readwrite")
 	alice, _ := svc.GetUser(ctx, "alice")
 	parent := iam.Principal{User: "alice", UserID: alice.ID}
 
@@ -68,11 +68,11 @@ func TestService_AssumeRole(t *testing.T) {
 	}
 	// The parent's live policies bound the session: detach, and even the
 	// session policy's prefix is denied.
-	svc.AttachUserPolicy(ctx, "alice", "readwrite", false)
+	svc.DetachUserPolicy(ctx, "alice", "readwrite")
 	if svc.Decide(p, in) == policy.Allow {
 		t.Fatal("session outlived its parent's policy")
 	}
-	svc.AttachUserPolicy(ctx, "alice", "readwrite", true)
+	svc.AttachUserPolicy(ctx, "alice", "readwrite")
 
 	// Wrong access key, tampering, truncation.
 	other, _, _ := svc.AssumeRole(ctx, parent, iam.AssumeRoleOptions{Duration: time.Hour})
@@ -185,7 +185,7 @@ func TestService_SessionRevocationAndRestart(t *testing.T) {
 
 	// Revocation ends sessions issued before it, on every node.
 	c.add(time.Second)
-	if err := svc.RevokeSessions(ctx, "bob", false); err != nil {
+	if err := svc.RevokeUserSessions(ctx, "bob"); err != nil {
 		t.Fatal(err)
 	}
 	c.add(time.Second)

@@ -203,7 +203,7 @@ func (a *API) attachUserPolicy(req *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, a.svc.AttachUserPolicy(req.Context(), user, p.Name, true)
+	return nil, a.svc.AttachUserPolicy(req.Context(), user, p.Name)
 }
 
 func (a *API) detachUserPolicy(req *request) (any, error) {
@@ -211,7 +211,7 @@ func (a *API) detachUserPolicy(req *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, a.svc.AttachUserPolicy(req.Context(), user, p.Name, false)
+	return nil, a.svc.DetachUserPolicy(req.Context(), user, p.Name)
 }
 
 func (a *API) attachGroupPolicy(req *request) (any, error) {
@@ -219,7 +219,7 @@ func (a *API) attachGroupPolicy(req *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, a.svc.AttachGroupPolicy(req.Context(), group, p.Name, true)
+	return nil, a.svc.AttachGroupPolicy(req.Context(), group, p.Name)
 }
 
 func (a *API) detachGroupPolicy(req *request) (any, error) {
@@ -227,7 +227,7 @@ func (a *API) detachGroupPolicy(req *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, a.svc.AttachGroupPolicy(req.Context(), group, p.Name, false)
+	return nil, a.svc.DetachGroupPolicy(req.Context(), group, p.Name)
 }
 
 func attachedList(policies []iam.ManagedPolicy, p page) listAttachedPoliciesResult {

@@ -215,5 +215,5 @@ func (a *API) revokeUserSessions(req *request) (any, error) {
 	if err := a.notRoot(req, name); err != nil {
 		return nil, err
 	}
-	return nil, a.svc.RevokeSessions(req.Context(), name, false)
+	return nil, a.svc.RevokeUserSessions(req.Context(), name)
 }
