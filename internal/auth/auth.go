@@ -34,12 +34,10 @@ var (
 	ErrExpiredToken = errors.New("auth: the security token has expired")
 )
 
-// Identity is who made a request: an IAM principal (root, a user, or
-// temporary credentials with their session) or nobody.
+// Identity is who made a request: an IAM principal (root, a user,
+// temporary credentials with their session, or nobody: Anonymous).
 type Identity struct {
 	iam.Principal
-	// Anonymous is true for unsigned requests.
-	Anonymous bool
 }
 
 // Credentials finds the secret key and identity behind an access key and,
@@ -102,7 +100,7 @@ type Result struct {
 func (a *Authenticator) Authenticate(r *http.Request) (Result, error) {
 	sig, err := sigv4.Parse(r)
 	if errors.Is(err, sigv4.ErrNoAuth) {
-		return Result{Identity: Identity{Anonymous: true}}, nil
+		return Result{Identity: Identity{Principal: iam.Principal{Anonymous: true}}}, nil
 	}
 	if err != nil {
 		return Result{}, err

@@ -1,7 +1,10 @@
-// Package awsquery holds what Sesame's AWS query-protocol APIs (IAM, STS)
-// share about errors: the authentication and transport codes both answer
-// with, and how a domain error's detail becomes a message. Each API keeps
-// its own codes and its one mapping function, which calls Common last.
+// Package awsquery serves Sesame's AWS query-protocol APIs (IAM, STS): the
+// serve sequence both share (method, size, authentication, credential
+// scope, parameters, Action and Version, dispatch), the authorization
+// guard (a handler's success is sent only if it asked Request.Authorize),
+// parameter validation in AWS's words, and the one mapping of errors to
+// wire codes. Each API brings its Spec: its actions, its domain errors and
+// the few codes in which IAM and STS differ.
 package awsquery
 
 import (
@@ -14,6 +17,7 @@ import (
 
 	"github.com/sesame-s3/sesame/internal/auth"
 	"github.com/sesame-s3/sesame/internal/httpx"
+	"github.com/sesame-s3/sesame/internal/iam"
 	"github.com/sesame-s3/sesame/internal/iam/store"
 	"github.com/sesame-s3/sesame/internal/sigv4"
 )
@@ -23,19 +27,79 @@ type APIError = httpx.APIError
 
 // The errors IAM and STS answer with alike.
 var (
-	ErrAccessDenied          = &APIError{Code: "AccessDenied", Message: "Access denied.", Status: http.StatusForbidden}
-	ErrIncompleteSignature   = &APIError{Code: "IncompleteSignature", Message: "The request signature does not conform to AWS standards.", Status: http.StatusBadRequest}
-	ErrInvalidClientTokenID  = &APIError{Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid.", Status: http.StatusForbidden}
-	ErrRequestTimeout        = &APIError{Code: "RequestTimeout", Message: "The request body was not received in time.", Status: http.StatusBadRequest}
-	ErrServiceUnavailable    = &APIError{Code: "ServiceUnavailable", Message: "The request has failed due to a temporary failure of the server.", Status: http.StatusServiceUnavailable}
-	ErrSignatureDoesNotMatch = &APIError{Code: "SignatureDoesNotMatch", Message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.", Status: http.StatusForbidden}
+	ErrAccessDenied               = &APIError{Code: "AccessDenied", Message: "Access denied.", Status: http.StatusForbidden}
+	ErrIncompleteSignature        = &APIError{Code: "IncompleteSignature", Message: "The request signature does not conform to AWS standards.", Status: http.StatusBadRequest}
+	ErrInvalidAction              = &APIError{Code: "InvalidAction", Message: "The action or operation requested is invalid.", Status: http.StatusBadRequest}
+	ErrInvalidClientTokenID       = &APIError{Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid.", Status: http.StatusForbidden}
+	ErrMalformedPolicyDocument    = &APIError{Code: "MalformedPolicyDocument", Message: "The policy document is malformed.", Status: http.StatusBadRequest}
+	ErrMissingAction              = &APIError{Code: "MissingAction", Message: "Missing Action.", Status: http.StatusBadRequest}
+	ErrMissingAuthenticationToken = &APIError{Code: "MissingAuthenticationToken", Message: "Request is missing Authentication Token.", Status: http.StatusForbidden}
+	ErrMissingParameter           = &APIError{Code: "MissingParameter", Message: "A required parameter for the specified action is not supplied.", Status: http.StatusBadRequest}
+	ErrRequestTimeout             = &APIError{Code: "RequestTimeout", Message: "The request body was not received in time.", Status: http.StatusBadRequest}
+	ErrServiceUnavailable         = &APIError{Code: "ServiceUnavailable", Message: "The request has failed due to a temporary failure of the server.", Status: http.StatusServiceUnavailable}
+	ErrSignatureDoesNotMatch      = &APIError{Code: "SignatureDoesNotMatch", Message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.", Status: http.StatusForbidden}
+	ErrValidation                 = &APIError{Code: "ValidationError", Message: "The input fails to satisfy the constraints specified by an AWS service.", Status: http.StatusBadRequest}
 )
 
-// Common maps the authentication, signature, store-availability and
-// timeout errors both APIs share; it returns nil for any other error.
-// Callers map their own cases (body limits, expired tokens, ...) first.
-func Common(err error) *APIError {
+// Codes are the wire errors in which the APIs differ.
+type Codes struct {
+	// Internal answers a server fault (IAM ServiceFailure, STS
+	// InternalFailure); the details stay in the log.
+	Internal *APIError
+	// BadInput answers a body over the limit, a body that is not a form,
+	// or a malformed query string or aws-chunked body (IAM InvalidInput;
+	// STS ValidationError for size, InvalidParameterValue for the rest).
+	BodyTooLarge, BadInput *APIError
+	// ExpiredToken answers expired temporary credentials.
+	ExpiredToken *APIError
+	// WrongScope answers a credential scoped to another service.
+	WrongScope *APIError
+	// Domain maps the API's domain sentinels to wire errors, tried in
+	// order after the shared ones; the sentinel's explanation becomes the
+	// message.
+	Domain []Mapping
+}
+
+// Mapping maps a sentinel error to a wire error.
+type Mapping struct {
+	Sentinel error
+	Wire     *APIError
+}
+
+// shared maps the domain sentinels both APIs answer alike.
+var shared = []Mapping{
+	{iam.ErrAccessDenied, ErrAccessDenied},
+	{iam.ErrMalformedPolicy, ErrMalformedPolicyDocument},
+}
+
+// toAPIError maps an error to its wire error. This is the one place where
+// iam, store, auth and sigv4 errors become IAM and STS wire codes;
+// anything unknown is Codes.Internal, whose details stay in the log.
+func (a *API) toAPIError(err error) *APIError {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr
+	}
+	codes := &a.spec.Codes
+	for _, list := range [][]Mapping{codes.Domain, shared} {
+		for _, d := range list {
+			if errors.Is(err, d.Sentinel) {
+				if msg := Explanation(err, d.Sentinel); msg != "" {
+					return d.Wire.WithMessage("%s", msg)
+				}
+				return d.Wire
+			}
+		}
+	}
 	switch {
+	case errors.Is(err, httpx.ErrBodyTooLarge), errors.Is(err, sigv4.ErrPayloadTooLarge):
+		return fmtBodyTooLarge(&a.spec)
+	case errors.Is(err, httpx.ErrNotForm), errors.Is(err, httpx.ErrBadQuery):
+		return codes.BadInput.WithMessage("%s", strings.TrimPrefix(err.Error(), "httpx: "))
+	case errors.Is(err, sigv4.ErrMalformedChunk), errors.Is(err, sigv4.ErrChecksumMismatch):
+		return codes.BadInput.WithMessage("The request body is malformed: %s", err.Error())
+	case errors.Is(err, auth.ErrExpiredToken):
+		return codes.ExpiredToken
 	case errors.Is(err, auth.ErrInvalidAccessKeyID), errors.Is(err, auth.ErrInvalidToken):
 		return ErrInvalidClientTokenID
 	case errors.Is(err, sigv4.ErrSignatureMismatch), errors.Is(err, sigv4.ErrChunkSignatureMismatch):
@@ -59,7 +123,11 @@ func Common(err error) *APIError {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), isTimeout(err):
 		return ErrRequestTimeout
 	}
-	return nil
+	return codes.Internal
+}
+
+func fmtBodyTooLarge(spec *Spec) *APIError {
+	return spec.Codes.BodyTooLarge.WithMessage("The request body exceeds %d bytes.", spec.MaxBody)
 }
 
 func isTimeout(err error) bool {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,15 +33,14 @@ type Options struct {
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// External, when set, makes every decision instead of the identity
-	// policies (root's included): see ExternalAuthorizer.
+	// and resource policies (root's included): see Authorize. It is the
+	// one place where "OPA is on" is configured.
 	External ExternalAuthorizer
-}
-
-// ExternalAuthorizer is an outside policy engine (Open Policy Agent) that
-// replaces the built-in policies. Allowed must fail closed: any error is
-// false.
-type ExternalAuthorizer interface {
-	Allowed(ctx context.Context, p Principal, args *policy.Args) bool
+	// Providers are the names of the OpenID Connect providers whose
+	// sessions this service mints ("openid" for the un-suffixed one). Their
+	// sessions' ARNs name them as a role would, so no user may take one of
+	// these names (case-insensitively).
+	Providers []string
 }
 
 // Service is the IAM domain: identities, policies and decisions.
@@ -51,6 +51,7 @@ type Service struct {
 	log        *slog.Logger
 	now        func() time.Time
 	external   ExternalAuthorizer // nil: the built-in policies decide
+	providers  []string           // OpenID provider names: reserved user names
 
 	writeMu sync.Mutex // serializes this node's writes and reloads
 	snap    atomic.Pointer[snapshot]
@@ -96,7 +97,7 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 	s := &Service{
 		st: opts.Store, rootUser: opts.RootUser, rootSecret: opts.RootSecret,
 		log: opts.Logger, now: opts.Now, compiled: map[string]*policy.Policy{}, external: opts.External,
-		done: make(chan struct{}),
+		providers: opts.Providers, done: make(chan struct{}),
 	}
 	wctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
@@ -114,6 +115,12 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 	if err != nil {
 		cancel()
 		return nil, err
+	}
+	for _, u := range s.snap.Load().users {
+		if s.reservedName(u.Name) {
+			s.log.Warn("iam: a user has the name of an OpenID Connect provider, so its sessions and the provider's share ARNs; rename the user",
+				"user", u.Name)
+		}
 	}
 	go s.follow(wctx, events)
 	go s.maintain(wctx)
@@ -424,33 +431,6 @@ func randomSecret() string {
 	return string(b)
 }
 
-// Principal is an authenticated identity: root, a user, or temporary
-// credentials (Session set) acting for one of them.
-type Principal struct {
-	Root      bool
-	User      string // user name; the root user's access key for root
-	UserID    string
-	AccessKey string
-	// Session is set for temporary credentials: the principal is then the
-	// session's parent, narrowed by the session policy.
-	Session *Session
-}
-
-// ARN returns the principal's ARN.
-func (p Principal) ARN() string {
-	if p.Session != nil {
-		name := p.Session.Name
-		if name == "" {
-			name = p.Session.AccessKey
-		}
-		return "arn:aws:sts::" + AccountID + ":assumed-role/" + p.Session.Parent + "/" + name
-	}
-	if p.Root {
-		return RootARN
-	}
-	return UserARN(p.User)
-}
-
 // LookupAccessKey finds the principal and secret behind an access key. An
 // unknown key, an inactive key or a key of a deleted user is ErrNoSuchEntity.
 func (s *Service) LookupAccessKey(_ context.Context, accessKey string) (Principal, string, error) {
@@ -469,84 +449,15 @@ func (s *Service) LookupAccessKey(_ context.Context, accessKey string) (Principa
 	return Principal{User: u.Name, UserID: u.ID, AccessKey: k.ID}, k.Secret, nil
 }
 
-// Decide evaluates the principal's identity policies: Deny if any denies,
-// Allow if any allows, NotApplicable otherwise. Root is allowed everything.
-// Temporary credentials get their parent's live decision intersected with
-// the session policy: where the session policy does not allow, the answer
-// is Deny, so no other policy (a bucket policy) can widen a session.
-//
-// Decide is DecideContext with a background context.
-func (s *Service) Decide(p Principal, args *policy.Args) policy.Decision {
-	return s.DecideContext(context.Background(), p, args)
-}
-
-// External reports whether an ExternalAuthorizer makes the decisions; the
-// S3 and IAM APIs then skip their own shortcuts (root, bucket policies).
-func (s *Service) External() bool { return s.external != nil }
-
-// DecideContext is Decide for one request. With an ExternalAuthorizer it
-// asks only that (root included): Allow or Deny, never NotApplicable, so
-// nothing else (a bucket policy) can widen its answer.
-func (s *Service) DecideContext(ctx context.Context, p Principal, args *policy.Args) policy.Decision {
-	if s.external != nil {
-		if s.external.Allowed(ctx, p, args) {
-			return policy.Allow
-		}
-		return policy.Deny
-	}
-	decision := s.decideParent(p, args)
-	if p.Session == nil || p.Session.Policy == "" || decision == policy.Deny {
-		return decision
-	}
-	sp, err := s.sessionPolicy(p.Session.Policy)
-	if err != nil || sp.Evaluate(args) != policy.Allow {
-		return policy.Deny
-	}
-	return decision
-}
-
-func (s *Service) decideParent(p Principal, args *policy.Args) policy.Decision {
-	if p.Root {
-		return policy.Allow
-	}
-	snap := s.snap.Load()
-	var eff []*policy.Policy
-	if p.Session != nil && p.Session.Provider != "" {
-		for _, name := range p.Session.Policies {
-			if c, ok := snap.managed[name]; ok {
-				eff = append(eff, c)
-			}
-		}
-	} else {
-		var ok bool
-		if eff, ok = snap.effective[p.User]; !ok {
-			return policy.NotApplicable
+// reservedName reports whether name is an OpenID provider's: the role
+// part of its sessions' ARNs, which no user may share.
+func (s *Service) reservedName(name string) bool {
+	for _, p := range s.providers {
+		if strings.EqualFold(p, name) {
+			return true
 		}
 	}
-	decision := policy.NotApplicable
-	for _, pol := range eff {
-		switch pol.Evaluate(args) {
-		case policy.Deny:
-			return policy.Deny
-		case policy.Allow:
-			decision = policy.Allow
-		}
-	}
-	return decision
-}
-
-// UserGroups returns the names of the groups user belongs to (nil for an
-// unknown user).
-func (s *Service) UserGroups(user string) []string {
-	if u, ok := s.snap.Load().users[user]; ok {
-		return slices.Clone(u.Groups)
-	}
-	return nil
-}
-
-// IsAllowed reports whether the principal's identity policies allow args.
-func (s *Service) IsAllowed(p Principal, args *policy.Args) bool {
-	return s.Decide(p, args) == policy.Allow
+	return false
 }
 
 func (s *Service) isRoot(name string) bool {

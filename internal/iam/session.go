@@ -302,10 +302,22 @@ func (s *Service) AssumeRole(_ context.Context, p Principal, opts AssumeRoleOpti
 		return Credentials{}, AssumedRoleUser{}, err
 	}
 	creds := Credentials{AccessKeyID: sess.AccessKey, SecretAccessKey: sess.SecretKey, SessionToken: token, Expiration: sess.Expires.UTC()}
-	return creds, s.assumedRoleUser(sess), nil
+	return creds, sess.AssumedRoleUser(), nil
 }
 
-func (s *Service) assumedRoleUser(sess *Session) AssumedRoleUser {
+// AssumedRoleUser names the session as STS reports it, and as policies
+// and Authorize see it:
+//
+//   - a session of a user or of root: arn:aws:sts::ACCOUNT:assumed-role/
+//     <parent>/<session name>, id <parent's id>:<session name>;
+//   - a federated session: arn:aws:sts::ACCOUNT:assumed-role/<provider>/
+//     <session name>, id <provider's role id>:<session name>, where the
+//     provider is "openid" for the un-suffixed provider and the role id is
+//     derived from the provider's name alone, never from a token claim.
+//
+// The session name is the RoleSessionName given, else the subject for a
+// federated session and the access key for the others.
+func (sess *Session) AssumedRoleUser() AssumedRoleUser {
 	name := sess.Name
 	if name == "" {
 		name = sess.AccessKey
@@ -315,7 +327,7 @@ func (s *Service) assumedRoleUser(sess *Session) AssumedRoleUser {
 	case sess.ParentRoot:
 		id = AccountID
 	case sess.Provider != "":
-		id, role = sess.Provider+":"+sess.Parent, sess.Provider
+		id, role = FederatedRoleID(sess.Provider), sess.Provider
 		if sess.Name == "" {
 			name = sess.Parent
 		}
@@ -326,11 +338,33 @@ func (s *Service) assumedRoleUser(sess *Session) AssumedRoleUser {
 	}
 }
 
+// FederatedRole is the role part of the ARNs of the sessions of the
+// OpenID provider called provider: "openid" for the un-suffixed provider
+// (""), else the provider's name.
+func FederatedRole(provider string) string {
+	if provider == "" {
+		return "openid"
+	}
+	return provider
+}
+
+// FederatedRoleID is the role id of the sessions of the OpenID provider
+// called provider: "AROA" and 17 characters derived from its name, shaped
+// like an AWS role id.
+func FederatedRoleID(provider string) string {
+	sum := sha256.Sum256([]byte("sesame federated role\x00" + provider))
+	b := make([]byte, 17)
+	for i := range b {
+		b[i] = idAlphabet[int(sum[i])%len(idAlphabet)]
+	}
+	return "AROA" + string(b)
+}
+
 // CallerIdentity describes p as GetCallerIdentity reports it.
 func (s *Service) CallerIdentity(p Principal) (arn, userID, account string) {
 	switch {
 	case p.Session != nil:
-		u := s.assumedRoleUser(p.Session)
+		u := p.Session.AssumedRoleUser()
 		return u.Arn, u.AssumedRoleID, AccountID
 	case p.Root:
 		return RootARN, AccountID, AccountID
@@ -526,6 +560,10 @@ type FederatedIdentity struct {
 	Subject  string
 	// Policies are the managed policies the token grants (claim or role).
 	Policies []string
+	// PolicyErr, when set, says why the token names no policies (no policy
+	// claim, an empty one). Without an external authorizer that is the
+	// answer; with one (OPA), which decides from the claims, it is not.
+	PolicyErr error
 	// Claims feed ${jwt:...} policy variables; only KeptClaims are kept.
 	Claims map[string][]string
 	// Expiry is when the identity token expires.
@@ -559,6 +597,9 @@ func (s *Service) AssumeRoleWithIdentity(_ context.Context, id FederatedIdentity
 			return Credentials{}, AssumedRoleUser{}, err
 		}
 	}
+	if id.PolicyErr != nil && s.external == nil {
+		return Credentials{}, AssumedRoleUser{}, id.PolicyErr
+	}
 	var policies []string
 	snap := s.snap.Load()
 	for _, p := range id.Policies {
@@ -584,10 +625,7 @@ func (s *Service) AssumeRoleWithIdentity(_ context.Context, id FederatedIdentity
 	if !expires.After(now) {
 		return Credentials{}, AssumedRoleUser{}, errorf(ErrExpiredToken, "the identity token has expired")
 	}
-	provider := id.Provider
-	if provider == "" {
-		provider = "openid"
-	}
+	provider := FederatedRole(id.Provider)
 	claims := map[string][]string{}
 	size := 0
 	keep := KeptClaims
@@ -620,5 +658,5 @@ func (s *Service) AssumeRoleWithIdentity(_ context.Context, id FederatedIdentity
 		return Credentials{}, AssumedRoleUser{}, err
 	}
 	return Credentials{AccessKeyID: sess.AccessKey, SecretAccessKey: sess.SecretKey, SessionToken: token, Expiration: sess.Expires.UTC()},
-		s.assumedRoleUser(sess), nil
+		sess.AssumedRoleUser(), nil
 }

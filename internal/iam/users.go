@@ -16,6 +16,9 @@ func (s *Service) CreateUser(ctx context.Context, name string) (User, error) {
 	if s.isRoot(name) {
 		return User{}, errorf(ErrEntityAlreadyExists, "user %s already exists", name)
 	}
+	if s.reservedName(name) {
+		return User{}, errorf(ErrInvalidInput, "the name %s belongs to an OpenID Connect provider, whose sessions it names; choose another", name)
+	}
 	u := User{Name: name, ID: randomID("AIDA", 21), Created: s.now().UTC()}
 	err := s.write(ctx, func(*snapshot) error {
 		return storeErr(put(ctx, s.st, store.KindUser, name, &u), "user "+name)

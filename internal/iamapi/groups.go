@@ -1,6 +1,7 @@
 package iamapi
 
 import (
+	"github.com/sesame-s3/sesame/internal/awsquery"
 	"github.com/sesame-s3/sesame/internal/iam"
 )
 
@@ -27,20 +28,20 @@ func groupARN(name string) string { return iam.Group{Name: name}.ARN() }
 
 // groupAction validates an action on a group (GroupName plus whatever more
 // does) and authorizes it on the group's ARN.
-func (a *API) groupAction(req *request, more func(*params)) (string, error) {
-	v := req.validate()
-	group := v.required("GroupName")
+func (a *API) groupAction(req *request, more func(*awsquery.Params)) (string, error) {
+	v := req.Validate()
+	group := v.Required("GroupName")
 	if more != nil {
 		more(v)
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return "", err
 	}
-	return group, req.authorize(groupARN(group), nil)
+	return group, req.Authorize(groupARN(group), nil)
 }
 
 func (a *API) createGroup(req *request) (any, error) {
-	group, err := a.groupAction(req, func(v *params) { v.optional("Path") })
+	group, err := a.groupAction(req, func(v *awsquery.Params) { v.Optional("Path") })
 	if err != nil {
 		return nil, err
 	}
@@ -52,8 +53,8 @@ func (a *API) createGroup(req *request) (any, error) {
 }
 
 func (a *API) getGroup(req *request) (any, error) {
-	var p page
-	group, err := a.groupAction(req, func(v *params) { p = v.page() })
+	var p pageRequest
+	group, err := a.groupAction(req, func(v *awsquery.Params) { p = page(v) })
 	if err != nil {
 		return nil, err
 	}
@@ -70,19 +71,19 @@ func (a *API) getGroup(req *request) (any, error) {
 }
 
 func (a *API) listGroups(req *request) (any, error) {
-	v := req.validate()
-	v.optional("PathPrefix") // every path is "/"
-	p := v.page()
-	if err := v.err(); err != nil {
+	v := req.Validate()
+	v.Optional("PathPrefix") // every path is "/"
+	p := page(v)
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := req.authorize(accountARN("group"), nil); err != nil {
+	if err := req.Authorize(accountARN("group"), nil); err != nil {
 		return nil, err
 	}
 	return groupList(a.svc.ListGroups(req.Context()), p), nil
 }
 
-func groupList(groups []iam.Group, p page) listGroupsResult {
+func groupList(groups []iam.Group, p pageRequest) listGroupsResult {
 	groups, truncated, next := paginate(groups, func(g iam.Group) string { return g.Name }, p)
 	res := listGroupsResult{IsTruncated: truncated, Marker: next}
 	for _, g := range groups {
@@ -102,7 +103,7 @@ func (a *API) deleteGroup(req *request) (any, error) {
 // membership validates and authorizes AddUserToGroup and
 // RemoveUserFromGroup, whose resource is the group.
 func (a *API) membership(req *request) (group, user string, err error) {
-	group, err = a.groupAction(req, func(v *params) { user = v.required("UserName") })
+	group, err = a.groupAction(req, func(v *awsquery.Params) { user = v.Required("UserName") })
 	if err != nil {
 		return "", "", err
 	}
@@ -126,8 +127,8 @@ func (a *API) removeUserFromGroup(req *request) (any, error) {
 }
 
 func (a *API) listGroupsForUser(req *request) (any, error) {
-	var p page
-	user, err := a.userAction(req, false, func(v *params) { p = v.page() })
+	var p pageRequest
+	user, err := a.userAction(req, false, func(v *awsquery.Params) { p = page(v) })
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,7 @@ package iamapi
 
 import (
 	"context"
-	"fmt"
+	"github.com/sesame-s3/sesame/internal/awsquery"
 
 	"github.com/sesame-s3/sesame/internal/iam"
 )
@@ -43,14 +43,14 @@ type listUserPoliciesResult struct {
 
 // policyARN validates the PolicyArn parameter and returns it with the
 // policy name it names; a malformed ARN is a validation problem.
-func policyARN(v *params) (arn, name string) {
-	arn = v.required("PolicyArn")
+func policyARN(v *awsquery.Params) (arn, name string) {
+	arn = v.Required("PolicyArn")
 	if arn == "" {
 		return "", ""
 	}
 	name, err := iam.PolicyNameFromARN(arn)
 	if err != nil {
-		v.problems = append(v.problems, fmt.Sprintf("Value '%s' at 'policyArn' failed to satisfy constraint: Member must be an IAM policy ARN (arn:aws:iam::<account>:policy/<name>)", arn))
+		v.Problem("policyArn", awsquery.Quote(arn), "Member must be an IAM policy ARN (arn:aws:iam::<account>:policy/<name>)")
 		return "", ""
 	}
 	return arn, name
@@ -65,21 +65,21 @@ func (a *API) resolvePolicy(ctx context.Context, arn, name string) (iam.ManagedP
 		err = iam.ErrNoSuchEntity
 	}
 	if err != nil {
-		return iam.ManagedPolicy{}, ErrNoSuchEntity.WithMessage("Policy %s does not exist or is not attachable.", arn)
+		return iam.ManagedPolicy{}, awsquery.ErrNoSuchEntity.WithMessage("Policy %s does not exist or is not attachable.", arn)
 	}
 	return p, nil
 }
 
 func (a *API) createPolicy(req *request) (any, error) {
-	v := req.validate()
-	name := v.required("PolicyName")
-	doc := v.required("PolicyDocument")
-	v.optional("Path")        // every path is "/"
-	v.optional("Description") // not kept
-	if err := v.err(); err != nil {
+	v := req.Validate()
+	name := v.Required("PolicyName")
+	doc := v.Required("PolicyDocument")
+	v.Optional("Path")        // every path is "/"
+	v.Optional("Description") // not kept
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := req.authorize(iam.ManagedPolicy{Name: name}.ARN(), nil); err != nil {
+	if err := req.Authorize(iam.ManagedPolicy{Name: name}.ARN(), nil); err != nil {
 		return nil, err
 	}
 	p, err := a.svc.CreatePolicy(req.Context(), name, doc)
@@ -91,16 +91,16 @@ func (a *API) createPolicy(req *request) (any, error) {
 
 // policyAction validates an action on a managed policy (PolicyArn plus
 // whatever more does), authorizes it on the ARN and resolves the policy.
-func (a *API) policyAction(req *request, more func(*params)) (iam.ManagedPolicy, error) {
-	v := req.validate()
+func (a *API) policyAction(req *request, more func(*awsquery.Params)) (iam.ManagedPolicy, error) {
+	v := req.Validate()
 	arn, name := policyARN(v)
 	if more != nil {
 		more(v)
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return iam.ManagedPolicy{}, err
 	}
-	if err := req.authorize(arn, nil); err != nil {
+	if err := req.Authorize(arn, nil); err != nil {
 		return iam.ManagedPolicy{}, err
 	}
 	return a.resolvePolicy(req.Context(), arn, name)
@@ -116,12 +116,12 @@ func (a *API) getPolicy(req *request) (any, error) {
 
 func (a *API) getPolicyVersion(req *request) (any, error) {
 	var version string
-	p, err := a.policyAction(req, func(v *params) { version = v.required("VersionId") })
+	p, err := a.policyAction(req, func(v *awsquery.Params) { version = v.Required("VersionId") })
 	if err != nil {
 		return nil, err
 	}
 	if version != p.VersionID() {
-		return nil, ErrNoSuchEntity.WithMessage("Policy %s version %s does not exist or is not attachable.", p.ARN(), version)
+		return nil, awsquery.ErrNoSuchEntity.WithMessage("Policy %s version %s does not exist or is not attachable.", p.ARN(), version)
 	}
 	return policyVersionResult{policyVersionXML{
 		Document: encodeDocument(p.Document), VersionID: p.VersionID(), IsDefaultVersion: true, CreateDate: isoTime(p.Created),
@@ -129,16 +129,16 @@ func (a *API) getPolicyVersion(req *request) (any, error) {
 }
 
 func (a *API) listPolicies(req *request) (any, error) {
-	v := req.validate()
-	scope := v.enum("Scope", "All", "All", "AWS", "Local")
-	onlyAttached := v.boolean("OnlyAttached")
-	v.optional("PathPrefix")        // every path is "/"
-	v.optional("PolicyUsageFilter") // there are no permissions boundaries
-	p := v.page()
-	if err := v.err(); err != nil {
+	v := req.Validate()
+	scope := v.Enum("Scope", "All", "All", "AWS", "Local")
+	onlyAttached := v.Bool("OnlyAttached")
+	v.Optional("PathPrefix")        // every path is "/"
+	v.Optional("PolicyUsageFilter") // there are no permissions boundaries
+	p := page(v)
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := req.authorize(accountARN("policy"), nil); err != nil {
+	if err := req.Authorize(accountARN("policy"), nil); err != nil {
 		return nil, err
 	}
 	type counted struct {
@@ -176,17 +176,17 @@ func (a *API) deletePolicy(req *request) (any, error) {
 // the resource is the user or group (parameter nameParam), and the
 // condition key iam:PolicyARN names the policy.
 func (a *API) attachment(req *request, nameParam string) (target string, p iam.ManagedPolicy, err error) {
-	v := req.validate()
-	target = v.required(nameParam)
+	v := req.Validate()
+	target = v.Required(nameParam)
 	arn, policyName := policyARN(v)
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return "", p, err
 	}
 	resource := groupARN(target)
 	if nameParam == "UserName" {
 		resource = iam.UserARN(target)
 	}
-	if err := req.authorize(resource, map[string][]string{"iam:policyarn": {arn}}); err != nil {
+	if err := req.Authorize(resource, map[string][]string{"iam:policyarn": {arn}}); err != nil {
 		return "", p, err
 	}
 	if nameParam == "UserName" {
@@ -230,7 +230,7 @@ func (a *API) detachGroupPolicy(req *request) (any, error) {
 	return nil, a.svc.DetachGroupPolicy(req.Context(), group, p.Name)
 }
 
-func attachedList(policies []iam.ManagedPolicy, p page) listAttachedPoliciesResult {
+func attachedList(policies []iam.ManagedPolicy, p pageRequest) listAttachedPoliciesResult {
 	policies, truncated, next := paginate(policies, func(mp iam.ManagedPolicy) string { return mp.Name }, p)
 	res := listAttachedPoliciesResult{IsTruncated: truncated, Marker: next}
 	for _, mp := range policies {
@@ -240,10 +240,10 @@ func attachedList(policies []iam.ManagedPolicy, p page) listAttachedPoliciesResu
 }
 
 func (a *API) listAttachedUserPolicies(req *request) (any, error) {
-	var p page
-	user, err := a.userAction(req, false, func(v *params) {
-		v.optional("PathPrefix")
-		p = v.page()
+	var p pageRequest
+	user, err := a.userAction(req, false, func(v *awsquery.Params) {
+		v.Optional("PathPrefix")
+		p = page(v)
 	})
 	if err != nil {
 		return nil, err
@@ -256,10 +256,10 @@ func (a *API) listAttachedUserPolicies(req *request) (any, error) {
 }
 
 func (a *API) listAttachedGroupPolicies(req *request) (any, error) {
-	var p page
-	group, err := a.groupAction(req, func(v *params) {
-		v.optional("PathPrefix")
-		p = v.page()
+	var p pageRequest
+	group, err := a.groupAction(req, func(v *awsquery.Params) {
+		v.Optional("PathPrefix")
+		p = page(v)
 	})
 	if err != nil {
 		return nil, err
@@ -273,9 +273,9 @@ func (a *API) listAttachedGroupPolicies(req *request) (any, error) {
 
 func (a *API) putUserPolicy(req *request) (any, error) {
 	var name, doc string
-	user, err := a.userAction(req, false, func(v *params) {
-		name = v.required("PolicyName")
-		doc = v.required("PolicyDocument")
+	user, err := a.userAction(req, false, func(v *awsquery.Params) {
+		name = v.Required("PolicyName")
+		doc = v.Required("PolicyDocument")
 	})
 	if err != nil {
 		return nil, err
@@ -285,7 +285,7 @@ func (a *API) putUserPolicy(req *request) (any, error) {
 
 func (a *API) getUserPolicy(req *request) (any, error) {
 	var name string
-	user, err := a.userAction(req, false, func(v *params) { name = v.required("PolicyName") })
+	user, err := a.userAction(req, false, func(v *awsquery.Params) { name = v.Required("PolicyName") })
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +298,7 @@ func (a *API) getUserPolicy(req *request) (any, error) {
 
 func (a *API) deleteUserPolicy(req *request) (any, error) {
 	var name string
-	user, err := a.userAction(req, false, func(v *params) { name = v.required("PolicyName") })
+	user, err := a.userAction(req, false, func(v *awsquery.Params) { name = v.Required("PolicyName") })
 	if err != nil {
 		return nil, err
 	}
@@ -306,8 +306,8 @@ func (a *API) deleteUserPolicy(req *request) (any, error) {
 }
 
 func (a *API) listUserPolicies(req *request) (any, error) {
-	var p page
-	user, err := a.userAction(req, false, func(v *params) { p = v.page() })
+	var p pageRequest
+	user, err := a.userAction(req, false, func(v *awsquery.Params) { p = page(v) })
 	if err != nil {
 		return nil, err
 	}

@@ -36,7 +36,7 @@ type members[T any] struct {
 }
 
 // page is the paging request of a List action.
-type page struct {
+type pageRequest struct {
 	marker string
 	max    int
 }
@@ -45,7 +45,7 @@ type page struct {
 // in key order, whether more follow, and the marker of the next page (the
 // key of its first item). A marker whose item is gone continues at the
 // first item after it.
-func paginate[T any](items []T, key func(T) string, p page) (out []T, truncated bool, next string) {
+func paginate[T any](items []T, key func(T) string, p pageRequest) (out []T, truncated bool, next string) {
 	start := 0
 	if p.marker != "" {
 		start = len(items)

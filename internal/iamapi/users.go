@@ -1,6 +1,7 @@
 package iamapi
 
 import (
+	"github.com/sesame-s3/sesame/internal/awsquery"
 	"github.com/sesame-s3/sesame/internal/iam"
 )
 
@@ -33,13 +34,13 @@ func accountARN(kind string) string {
 }
 
 func (a *API) createUser(req *request) (any, error) {
-	v := req.validate()
-	name := v.required("UserName")
-	v.optional("Path") // Sesame keeps no paths: every entity's is "/".
-	if err := v.err(); err != nil {
+	v := req.Validate()
+	name := v.Required("UserName")
+	v.Optional("Path") // Sesame keeps no paths: every entity's is "/".
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := req.authorize(iam.UserARN(name), nil); err != nil {
+	if err := req.Authorize(iam.UserARN(name), nil); err != nil {
 		return nil, err
 	}
 	u, err := a.svc.CreateUser(req.Context(), name)
@@ -50,12 +51,12 @@ func (a *API) createUser(req *request) (any, error) {
 }
 
 func (a *API) getUser(req *request) (any, error) {
-	v := req.validate()
-	name := v.user(true)
-	if err := v.err(); err != nil {
+	v := req.Validate()
+	name := userParam(req, v, true)
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := req.authorize(iam.UserARN(name), nil); err != nil {
+	if err := req.Authorize(iam.UserARN(name), nil); err != nil {
 		return nil, err
 	}
 	if a.isRoot(req, name) {
@@ -70,13 +71,13 @@ func (a *API) getUser(req *request) (any, error) {
 }
 
 func (a *API) listUsers(req *request) (any, error) {
-	v := req.validate()
-	v.optional("PathPrefix") // every path is "/"
-	p := v.page()
-	if err := v.err(); err != nil {
+	v := req.Validate()
+	v.Optional("PathPrefix") // every path is "/"
+	p := page(v)
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := req.authorize(accountARN("user"), nil); err != nil {
+	if err := req.Authorize(accountARN("user"), nil); err != nil {
 		return nil, err
 	}
 	users, truncated, next := paginate(a.svc.ListUsers(req.Context()), func(u iam.User) string { return u.Name }, p)
@@ -88,12 +89,12 @@ func (a *API) listUsers(req *request) (any, error) {
 }
 
 func (a *API) deleteUser(req *request) (any, error) {
-	v := req.validate()
-	name := v.required("UserName")
-	if err := v.err(); err != nil {
+	v := req.Validate()
+	name := v.Required("UserName")
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := req.authorize(iam.UserARN(name), nil); err != nil {
+	if err := req.Authorize(iam.UserARN(name), nil); err != nil {
 		return nil, err
 	}
 	if err := a.notRoot(req, name); err != nil {
@@ -105,16 +106,16 @@ func (a *API) deleteUser(req *request) (any, error) {
 // userAction validates an action on a user (UserName, or the caller when
 // callerDefault and it is absent) plus whatever more does, authorizes it on
 // the user's ARN and refuses the root user.
-func (a *API) userAction(req *request, callerDefault bool, more func(*params)) (string, error) {
-	v := req.validate()
-	user := v.user(callerDefault)
+func (a *API) userAction(req *request, callerDefault bool, more func(*awsquery.Params)) (string, error) {
+	v := req.Validate()
+	user := userParam(req, v, callerDefault)
 	if more != nil {
 		more(v)
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return "", err
 	}
-	if err := req.authorize(iam.UserARN(user), nil); err != nil {
+	if err := req.Authorize(iam.UserARN(user), nil); err != nil {
 		return "", err
 	}
 	if err := a.notRoot(req, user); err != nil {
@@ -138,8 +139,8 @@ func (a *API) createAccessKey(req *request) (any, error) {
 }
 
 func (a *API) listAccessKeys(req *request) (any, error) {
-	var p page
-	user, err := a.userAction(req, true, func(v *params) { p = v.page() })
+	var p pageRequest
+	user, err := a.userAction(req, true, func(v *awsquery.Params) { p = page(v) })
 	if err != nil {
 		return nil, err
 	}
@@ -160,9 +161,9 @@ func (a *API) listAccessKeys(req *request) (any, error) {
 
 func (a *API) updateAccessKey(req *request) (any, error) {
 	var id, status string
-	user, err := a.userAction(req, true, func(v *params) {
-		id = v.required("AccessKeyId")
-		status = v.requiredEnum("Status", iam.StatusActive, iam.StatusInactive)
+	user, err := a.userAction(req, true, func(v *awsquery.Params) {
+		id = v.Required("AccessKeyId")
+		status = v.RequiredEnum("Status", iam.StatusActive, iam.StatusInactive)
 	})
 	if err != nil {
 		return nil, err
@@ -172,7 +173,7 @@ func (a *API) updateAccessKey(req *request) (any, error) {
 
 func (a *API) deleteAccessKey(req *request) (any, error) {
 	var id string
-	user, err := a.userAction(req, true, func(v *params) { id = v.required("AccessKeyId") })
+	user, err := a.userAction(req, true, func(v *awsquery.Params) { id = v.Required("AccessKeyId") })
 	if err != nil {
 		return nil, err
 	}
@@ -183,16 +184,16 @@ func (a *API) deleteAccessKey(req *request) (any, error) {
 // UserName and Status ("enabled" or "disabled"). A disabled user's keys
 // and sessions are refused from the next request on.
 func (a *API) setUserStatus(req *request) (any, error) {
-	v := req.validate()
-	name := v.required("UserName")
-	status := v.required("Status")
-	if err := v.err(); err != nil {
+	v := req.Validate()
+	name := v.Required("UserName")
+	status := v.Required("Status")
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	if status != iam.UserEnabled && status != iam.UserDisabled {
-		return nil, ErrValidation.WithMessage("1 validation error detected: Value '%s' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [enabled, disabled]", status)
+		return nil, awsquery.ErrValidation.WithMessage("1 validation error detected: Value '%s' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [enabled, disabled]", status)
 	}
-	if err := req.authorize(iam.UserARN(name), nil); err != nil {
+	if err := req.Authorize(iam.UserARN(name), nil); err != nil {
 		return nil, err
 	}
 	if err := a.notRoot(req, name); err != nil {
@@ -204,12 +205,12 @@ func (a *API) setUserStatus(req *request) (any, error) {
 // revokeUserSessions ends every session of a user issued before now
 // (Sesame extension): parameter UserName.
 func (a *API) revokeUserSessions(req *request) (any, error) {
-	v := req.validate()
-	name := v.required("UserName")
-	if err := v.err(); err != nil {
+	v := req.Validate()
+	name := v.Required("UserName")
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := req.authorize(iam.UserARN(name), nil); err != nil {
+	if err := req.Authorize(iam.UserARN(name), nil); err != nil {
 		return nil, err
 	}
 	if err := a.notRoot(req, name); err != nil {

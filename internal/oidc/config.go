@@ -23,10 +23,17 @@ type ProviderConfig struct {
 	// jwks_uri and the userinfo endpoint.
 	ConfigURL string
 	// JWKSURL is the legacy MINIO_IAM_JWKS_URL: a bare JWKS URL, used
-	// instead of ConfigURL. There is no discovery, so no issuer to check
-	// tokens against (iss is not checked), no userinfo endpoint, and the
-	// audience is checked only when ClientID is set.
+	// instead of ConfigURL. There is no discovery, so no userinfo endpoint
+	// and no issuer but Issuer. MinIO's legacy setup (and its documented
+	// sample) sets neither Issuer nor ClientID: Sesame then skips the
+	// issuer or audience check, says so in a warning at start-up
+	// (Set.Warnings), and docs/OIDC.md names the variables that turn the
+	// checks on.
 	JWKSURL string
+	// Issuer is the iss a JWKSURL provider's tokens must carry
+	// (SESAME_IDENTITY_OPENID_ISSUER); with ConfigURL the discovery
+	// document's issuer is required and used instead.
+	Issuer string
 	// ClientID must appear in a token's aud, or be its azp. Required with
 	// ConfigURL.
 	ClientID string
@@ -63,6 +70,8 @@ type ProviderConfig struct {
 const (
 	envPrefix        = "MINIO_IDENTITY_OPENID_"
 	envLegacyJWKSURL = "MINIO_IAM_JWKS_URL"
+	// envIssuer is Sesame's own: the issuer of a MINIO_IAM_JWKS_URL provider.
+	envIssuer = "SESAME_IDENTITY_OPENID_ISSUER"
 
 	keyConfigURL     = "CONFIG_URL"
 	keyClientID      = "CLIENT_ID"
@@ -184,6 +193,7 @@ func providerFromEnv(getenv func(string) string, name string) (cfg ProviderConfi
 	}
 	if name == "" {
 		cfg.JWKSURL = strings.TrimSpace(getenv(envLegacyJWKSURL))
+		cfg.Issuer = strings.TrimSpace(getenv(envIssuer))
 		if cfg.JWKSURL != "" && cfg.ConfigURL != "" {
 			return cfg, false, configErr("%s and %s are both set: use %s alone (%s is its legacy form without discovery)",
 				envName(keyConfigURL, ""), envLegacyJWKSURL, envName(keyConfigURL, ""), envLegacyJWKSURL)
@@ -234,6 +244,9 @@ func validate(cfgs []ProviderConfig) error {
 		case c.ConfigURL != "":
 			if err := checkURL(envName(keyConfigURL, c.Name), c.ConfigURL); err != nil {
 				return err
+			}
+			if c.Issuer != "" {
+				return configErr("%s is only for %s: with %s the discovery document names the issuer", envIssuer, envLegacyJWKSURL, envName(keyConfigURL, c.Name))
 			}
 			if c.ClientID == "" {
 				return configErr("%s is required when %s is set", envName(keyClientID, c.Name), envName(keyConfigURL, c.Name))

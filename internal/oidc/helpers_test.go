@@ -301,3 +301,12 @@ func eventually(t testing.TB, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// policyErr is Verify's error, or else the identity's PolicyErr: why the
+// token names no policy, which the IAM service may refuse it for.
+func policyErr(id *oidc.Identity, err error) error {
+	if err != nil {
+		return err
+	}
+	return id.PolicyErr
+}

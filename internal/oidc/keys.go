@@ -51,7 +51,7 @@ func newProvider(s *Set, cfg ProviderConfig) *provider {
 		p.arn = roleARN(cfg)
 	}
 	if cfg.JWKSURL != "" {
-		p.meta = &metadata{JWKSURI: cfg.JWKSURL}
+		p.meta = &metadata{JWKSURI: cfg.JWKSURL, Issuer: cfg.Issuer}
 	} else {
 		p.hint = expectedIssuer(cfg.ConfigURL)
 	}

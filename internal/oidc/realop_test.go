@@ -57,7 +57,7 @@ func TestSet_Verify_realProvider(t *testing.T) {
 		t.Fatalf("expiry in %v", d)
 	}
 
-	_, err = s.Verify(ctx, op.Token(t, nil), "")
+	err = policyErr(s.Verify(ctx, op.Token(t, nil), ""))
 	wantErr(t, err, oidc.ErrRejectedClaim, oidc.CheckClaim)
 
 	// Another client of the same IdP: aud names it, not ours.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -31,10 +32,6 @@ type Options struct {
 	// RetryMin and RetryMax bound the exponential backoff of the background
 	// fetch after a failure (default 1 s and 1 min); tests shorten them.
 	RetryMin, RetryMax time.Duration
-	// PolicyClaimOptional accepts tokens of a claim-based provider that
-	// carry no policy claim (Identity.Policies is then empty): an external
-	// authorizer (OPA) decides from the claims, as MinIO does with OPA.
-	PolicyClaimOptional bool
 }
 
 // Default timings of Options.
@@ -55,7 +52,6 @@ type Set struct {
 	log                            *slog.Logger
 	now                            func() time.Time
 	refreshMin, retryMin, retryMax time.Duration
-	policyOptional                 bool
 
 	ctx    context.Context // cancelled by Close; background fetches use it
 	cancel context.CancelFunc
@@ -78,6 +74,11 @@ type Identity struct {
 	Expiry time.Time
 	// Policies are the policy names from the claim, or the role policies.
 	Policies []string
+	// PolicyErr is set when a claim-based provider's token names no
+	// policy: no policy claim, an empty one, or one of the wrong type (an
+	// ErrRejectedClaim *TokenError). Whether that refuses the token is the
+	// IAM service's decision: with OPA, which reads the claims, it does not.
+	PolicyErr error
 	// Claims are the token's claims (with userinfo's, when
 	// ClaimUserinfo is on), flattened for ${jwt:...} policy variables.
 	// Keys are spelt as in the token.
@@ -107,9 +108,9 @@ func Open(ctx context.Context, cfgs []ProviderConfig, opts Options) (*Set, error
 		client:     opts.HTTPClient,
 		log:        opts.Logger,
 		now:        opts.Now,
-		refreshMin: opts.RefreshMin, policyOptional: opts.PolicyClaimOptional,
-		retryMin: opts.RetryMin,
-		retryMax: opts.RetryMax,
+		refreshMin: opts.RefreshMin,
+		retryMin:   opts.RetryMin,
+		retryMax:   opts.RetryMax,
 	}
 	if s.client == nil {
 		s.client = &http.Client{Timeout: FetchTimeout}
@@ -160,7 +161,32 @@ func Open(ctx context.Context, cfgs []ProviderConfig, opts Options) (*Set, error
 	for i, p := range s.providers {
 		s.spawn(func() { p.loop(flights[i]) })
 	}
+	for _, w := range Warnings(cfgs) {
+		s.log.Warn("oidc: " + w)
+	}
 	return s, nil
+}
+
+// Warnings lists the checks that cfgs leave off, each with the variable
+// that turns it on: only MinIO's legacy MINIO_IAM_JWKS_URL setup can skip
+// the issuer check (no SESAME_IDENTITY_OPENID_ISSUER) and the audience
+// check (no MINIO_IDENTITY_OPENID_CLIENT_ID). Open logs them at start-up.
+func Warnings(cfgs []ProviderConfig) []string {
+	var out []string
+	for _, c := range cfgs {
+		if c.JWKSURL == "" {
+			continue
+		}
+		if c.Issuer == "" {
+			out = append(out, fmt.Sprintf("%s without %s: the tokens' issuer (iss) is NOT checked; set %s to the issuer's URL",
+				envLegacyJWKSURL, envIssuer, envIssuer))
+		}
+		if c.ClientID == "" {
+			out = append(out, fmt.Sprintf("%s without %s: the tokens' audience (aud/azp) is NOT checked, so a token the identity provider issued to any client is accepted; set %s",
+				envLegacyJWKSURL, envName(keyClientID, c.Name), envName(keyClientID, c.Name)))
+		}
+	}
+	return out
 }
 
 func trimAll(list []string) []string {
@@ -341,6 +367,8 @@ func (p *provider) verify(ctx context.Context, t *rawToken) (*Identity, error) {
 	if !ok {
 		return nil, tokenErr(ErrInvalidToken, CheckIssuer, "iss is not a string")
 	}
+	// meta.Issuer is "" only for a MINIO_IAM_JWKS_URL provider without
+	// SESAME_IDENTITY_OPENID_ISSUER, which Open warned about (Warnings).
 	if meta.Issuer != "" && iss != meta.Issuer {
 		return nil, tokenErr(ErrInvalidToken, CheckIssuer, "iss %s is not the provider's issuer %s", quote(iss), quote(meta.Issuer))
 	}
@@ -353,6 +381,8 @@ func (p *provider) verify(ctx context.Context, t *rawToken) (*Identity, error) {
 	if !ok {
 		return nil, tokenErr(ErrInvalidToken, CheckAudience, "azp is not a string")
 	}
+	// ClientID is "" only for a MINIO_IAM_JWKS_URL provider, which Open
+	// warned about (Warnings); discovery providers require it.
 	if id := p.cfg.ClientID; id != "" && !slices.Contains(aud, id) && azp != id {
 		return nil, tokenErr(ErrInvalidToken, CheckAudience, "neither aud nor azp names the client id %s", quote(id))
 	}
@@ -428,9 +458,12 @@ func (p *provider) verify(ctx context.Context, t *rawToken) (*Identity, error) {
 	if p.arn != "" {
 		id.Policies = slices.Clone(p.cfg.RolePolicy)
 	} else {
-		id.Policies, err = policyClaim(claims, p.cfg.ClaimPrefix, p.cfg.ClaimName)
-		if err != nil && !(p.set.policyOptional && errors.Is(err, ErrRejectedClaim)) {
-			return nil, err
+		if id.Policies, err = policyClaim(claims, p.cfg.ClaimPrefix, p.cfg.ClaimName); err != nil {
+			var te *TokenError
+			if errors.As(err, &te) {
+				te.Provider = p.cfg.Name
+			}
+			id.PolicyErr = err
 		}
 	}
 	return id, nil

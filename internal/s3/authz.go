@@ -3,24 +3,15 @@ package s3
 import (
 	"context"
 	"errors"
-	"net"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/sesame-s3/sesame/internal/auth"
+	"github.com/sesame-s3/sesame/internal/httpx"
 	"github.com/sesame-s3/sesame/internal/iam"
 	"github.com/sesame-s3/sesame/internal/iam/policy"
 	"github.com/sesame-s3/sesame/internal/object"
 )
-
-// Authorizer decides what an identity's own policies say about a request.
-type Authorizer interface {
-	// Decide returns Deny if a policy of the identity denies args, Allow if
-	// one allows it, NotApplicable otherwise.
-	Decide(ctx context.Context, id auth.Identity, args *policy.Args) policy.Decision
-}
 
 // resourceARN names a bucket or object as IAM policies do.
 func resourceARN(bucket, key string) string {
@@ -33,97 +24,37 @@ func resourceARN(bucket, key string) string {
 	return "arn:aws:s3:::" + bucket + "/" + key
 }
 
-// principalARN is the caller as bucket policies name it; "" for anonymous.
-func principalARN(id auth.Identity) string {
-	switch {
-	case id.Anonymous:
-		return ""
-	case id.Root:
-		return iam.RootARN
-	}
-	return id.ARN()
-}
-
-// authorize decides whether the request's identity may perform action on
-// the bucket or object, evaluating its identity policies together with the bucket's
-// policy as AWS does within one account: an explicit Deny in either wins,
-// otherwise an Allow in either grants. Root may do everything. With an
-// exclusive authorizer (OPA), only its answer counts, for every caller.
+// authorize asks the IAM service whether the request's caller may perform
+// action on the bucket or object, with the bucket's policy as the
+// resource policy. The IAM service alone decides (iam.Service.Authorize):
+// this only gathers the request's condition keys.
 func (a *API) authorize(req *request, action, bucketName, key string) error {
-	if req.id.Root && !a.exclusive {
-		return nil
+	cond, err := a.conditions(req, action)
+	if err != nil {
+		return err
 	}
-	args := &policy.Args{
-		Action:     action,
-		Resource:   resourceARN(bucketName, key),
-		Principal:  principalARN(req.id),
-		Conditions: a.conditions(req, action),
-	}
-	if a.exclusive {
-		if a.authz.Decide(req.Context(), req.id, args) != policy.Allow {
-			return ErrAccessDenied
-		}
-		return nil
-	}
-	identity := policy.NotApplicable
-	if !req.id.Anonymous && a.authz != nil {
-		identity = a.authz.Decide(req.Context(), req.id, args)
-	}
-	if identity == policy.Deny {
-		return ErrAccessDenied
-	}
-	bucket := policy.NotApplicable
+	ar := &iam.Request{Principal: req.id, Action: action, Resource: resourceARN(bucketName, key), Conditions: cond}
 	if bucketName != "" {
-		bp, err := a.bucketPolicy(req.Context(), bucketName)
-		if err != nil {
+		if ar.ResourcePolicy, err = a.bucketPolicy(req.Context(), bucketName); err != nil {
 			return err
 		}
-		if bp != nil {
-			bucket = bp.Evaluate(args)
-		}
 	}
-	if bucket == policy.Deny || (identity != policy.Allow && bucket != policy.Allow) {
+	if err := a.iam.Authorize(req.Context(), ar); err != nil {
 		return ErrAccessDenied
 	}
 	return nil
 }
 
 // conditions builds the condition context of a request: the global aws:
-// keys and the s3: keys of the action.
-func (a *API) conditions(req *request, action string) map[string][]string {
-	now := time.Now().UTC()
-	c := map[string][]string{
-		"aws:currenttime":     {now.Format(time.RFC3339)},
-		"aws:epochtime":       {strconv.FormatInt(now.Unix(), 10)},
-		"aws:securetransport": {strconv.FormatBool(req.TLS != nil)},
-	}
-	if host, _, err := net.SplitHostPort(req.RemoteAddr); err == nil {
-		c["aws:sourceip"] = []string{host}
+// keys of the HTTP request and the s3: keys of the action.
+func (a *API) conditions(req *request, action string) (map[string][]string, error) {
+	c, err := httpx.Conditions(req.Request, time.Now())
+	if err != nil {
+		return nil, ErrInvalidArgument.WithMessage("%s", strings.TrimPrefix(err.Error(), "httpx: "))
 	}
 	set := func(key, v string) {
 		if v != "" {
 			c[key] = []string{v}
-		}
-	}
-	set("aws:useragent", req.UserAgent())
-	set("aws:referer", req.Referer())
-	switch {
-	case req.id.Anonymous:
-		c["aws:principaltype"] = []string{"Anonymous"}
-	case req.id.Root:
-		c["aws:principaltype"] = []string{"Account"}
-	default:
-		c["aws:principaltype"] = []string{"User"}
-		set("aws:username", req.id.User)
-		set("aws:userid", req.id.UserID)
-	}
-	if s := req.id.Session; s != nil {
-		// Sessions act for their parent user, whose name policy variables
-		// keep resolving to (as MinIO does); claims feed ${jwt:...}.
-		c["aws:principaltype"] = []string{"AssumedRole"}
-		c["aws:tokenissuetime"] = []string{s.Issued.UTC().Format(time.RFC3339)}
-		for k, v := range s.Claims {
-			c["jwt:"+strings.ToLower(k)] = v
 		}
 	}
 	if req.sig != nil {
@@ -148,7 +79,7 @@ func (a *API) conditions(req *request, action string) map[string][]string {
 			set("s3:"+h, req.Header.Get(h))
 		}
 	}
-	return c
+	return c, nil
 }
 
 // policyCacheTTL bounds how long a bucket policy read from the backend is

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sesame-s3/sesame/internal/auth"
 	"github.com/sesame-s3/sesame/internal/httpx"
+	"github.com/sesame-s3/sesame/internal/iam"
 	"github.com/sesame-s3/sesame/internal/object"
 	"github.com/sesame-s3/sesame/internal/sigv4"
 )
@@ -24,13 +25,9 @@ type Options struct {
 	// Domains enable virtual-host-style requests: a Host of
 	// "<bucket>.<domain>" addresses that bucket.
 	Domains []string
-	// Authorizer decides identity-based permissions; nil allows only root.
-	Authorizer Authorizer
-	// ExclusiveAuthorizer makes Authorizer the only judge (an external
-	// policy engine): root and anonymous requests are asked about too, and
-	// bucket policies are not consulted. It requires an Authorizer.
-	ExclusiveAuthorizer bool
-	Logger              *slog.Logger
+	// IAM decides every request (iam.Service.Authorize).
+	IAM    *iam.Service
+	Logger *slog.Logger
 }
 
 // API serves the S3 REST API.
@@ -39,10 +36,8 @@ type API struct {
 	auth    *auth.Authenticator
 	region  string
 	domains []string
-	authz   Authorizer
-	// exclusive: authz alone decides (Options.ExclusiveAuthorizer).
-	exclusive bool
-	log       *slog.Logger
+	iam     *iam.Service
+	log     *slog.Logger
 	// policies caches parsed bucket policies.
 	policies policyCache
 }
@@ -55,7 +50,7 @@ func New(opts Options) *API {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &API{backend: opts.Backend, auth: opts.Auth, region: opts.Region, domains: opts.Domains, authz: opts.Authorizer, exclusive: opts.ExclusiveAuthorizer && opts.Authorizer != nil, log: opts.Logger}
+	return &API{backend: opts.Backend, auth: opts.Auth, region: opts.Region, domains: opts.Domains, iam: opts.IAM, log: opts.Logger}
 }
 
 // request is one S3 call after routing and authentication.
@@ -65,7 +60,7 @@ type request struct {
 	bucket string
 	key    string
 	query  url.Values
-	id     auth.Identity
+	id     iam.Principal
 	sig    *sigv4.Request // nil when anonymous
 }
 
@@ -81,7 +76,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.writeError(req, err)
 		return
 	}
-	req.id, req.sig = res.Identity, res.Sig
+	req.id, req.sig = res.Identity.Principal, res.Sig
 	if op.h == nil {
 		a.writeError(req, ErrMethodNotAllowed)
 		return

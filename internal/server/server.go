@@ -1,6 +1,10 @@
-// Package server wires Sesame together: the object backend, authentication,
-// the S3 API (and, as they land, STS and IAM) behind the HTTP edge's
-// middleware, and the http.Server with its slowloris-safe timeouts.
+// Package server wires Sesame together: the object backend, the IAM store
+// and service (with OPA when configured), the OpenID Connect providers,
+// authentication, and the S3, IAM and STS APIs behind a router and the
+// HTTP edge's middleware; then the http.Server with its timeouts.
+//
+// Every authorization decision of every API is iam.Service.Authorize's;
+// nothing here decides anything.
 package server
 
 import (
@@ -83,11 +87,14 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("IAM store: %w", err)
 	}
 	iamOpts := iam.Options{Store: st, RootUser: cfg.RootUser, RootSecret: cfg.RootPassword, Logger: opts.Logger}
-	var ext *opaAuthorizer
 	if cfg.OPA != nil {
-		ext = &opaAuthorizer{client: opa.New(*cfg.OPA, opa.Options{HTTPClient: opts.HTTPClient, Logger: opts.Logger})}
-		iamOpts.External = ext
+		// The one place where "OPA is on" is configured: the IAM service
+		// then asks it for every decision.
+		iamOpts.External = opa.New(*cfg.OPA, opa.Options{HTTPClient: opts.HTTPClient, Logger: opts.Logger})
 		opts.Logger.Info("authorization by OPA at " + cfg.OPA.URL)
+	}
+	for _, p := range cfg.OpenID {
+		iamOpts.Providers = append(iamOpts.Providers, iam.FederatedRole(p.Name))
 	}
 	svc, err := iam.Open(context.Background(), iamOpts)
 	if err != nil {
@@ -95,13 +102,10 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 		backend.Close()
 		return nil, fmt.Errorf("IAM: %w", err)
 	}
-	if ext != nil {
-		ext.svc = svc
-	}
 	var idp sts.Verifier
 	var openID *oidc.Set
 	if len(cfg.OpenID) > 0 {
-		if openID, err = oidc.Open(context.Background(), cfg.OpenID, oidc.Options{Logger: opts.Logger, HTTPClient: opts.HTTPClient, PolicyClaimOptional: cfg.OPA != nil}); err != nil {
+		if openID, err = oidc.Open(context.Background(), cfg.OpenID, oidc.Options{Logger: opts.Logger, HTTPClient: opts.HTTPClient}); err != nil {
 			svc.Close()
 			st.Close()
 			backend.Close()
@@ -114,7 +118,7 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 	}
 	verifier := sigv4.NewVerifier(sigv4.Options{Now: opts.Now})
 	authn := auth.New(verifier, auth.IAM(svc))
-	s3API := s3.New(s3.Options{Backend: backend, Auth: authn, Authorizer: authorizer{svc}, ExclusiveAuthorizer: ext != nil, Region: cfg.Region, Domains: cfg.Domains, Logger: opts.Logger})
+	s3API := s3.New(s3.Options{Backend: backend, Auth: authn, IAM: svc, Region: cfg.Region, Domains: cfg.Domains, Logger: opts.Logger})
 	iamAPI := iamapi.New(iamapi.Options{Service: svc, Auth: authn, Logger: opts.Logger})
 	stsAPI := sts.New(sts.Options{Service: svc, Auth: authn, Logger: opts.Logger, MaxDuration: cfg.MaxSessionDuration, OIDC: idp})
 	h := httpx.Wrap(router{s3: s3API, iam: iamAPI, sts: stsAPI}, httpx.Options{Logger: opts.Logger, BodyReadTimeout: bodyReadTimeout, ServerName: "Sesame"})

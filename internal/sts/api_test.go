@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/xml"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,12 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesame-s3/sesame/internal/awsquery/querytest"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awssts "github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/sesame-s3/sesame/internal/auth"
@@ -141,33 +140,9 @@ func (e *env) assume(c *awssts.Client, in *awssts.AssumeRoleInput) (*awssts.Clie
 	return e.client(*cr.AccessKeyId, *cr.SecretAccessKey, *cr.SessionToken), out
 }
 
-// wantErr checks that err is the STS error code with HTTP status, and that
+// wantErr checks that err is the wire error code with HTTP status, and that
 // its message contains every fragment.
-func wantErr(t *testing.T, err error, code string, status int, fragments ...string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("got success, want %s (%d)", code, status)
-	}
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		t.Fatalf("got %v, want API error %s", err, code)
-	}
-	if ae.ErrorCode() != code {
-		t.Errorf("code = %s (%s), want %s", ae.ErrorCode(), ae.ErrorMessage(), code)
-	}
-	var re *awshttp.ResponseError
-	if !errors.As(err, &re) {
-		t.Fatalf("%v has no HTTP response", err)
-	}
-	if re.HTTPStatusCode() != status {
-		t.Errorf("%s: status = %d, want %d", code, re.HTTPStatusCode(), status)
-	}
-	for _, f := range fragments {
-		if !strings.Contains(ae.ErrorMessage(), f) {
-			t.Errorf("%s message %q does not contain %q", code, ae.ErrorMessage(), f)
-		}
-	}
-}
+var wantErr = querytest.WantErr
 
 // signed is how raw signs a request: with which credentials, for which
 // service; the zero value sends it unsigned.

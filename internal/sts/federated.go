@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"unicode/utf8"
 
+	"github.com/sesame-s3/sesame/internal/awsquery"
 	"github.com/sesame-s3/sesame/internal/iam"
 	"github.com/sesame-s3/sesame/internal/oidc"
 )
@@ -58,30 +59,33 @@ type federatedResult struct {
 // actions, verifies the token and mints the session. No signature is
 // needed: the token authenticates the caller.
 func (a *API) federated(req *request, tokenParam, member string) (federatedResult, error) {
-	v := &validator{params: req.params}
-	token, ok := v.get(tokenParam)
+	v := req.Validate()
+	token, ok := v.Get(tokenParam)
 	if !ok {
-		v.problems = append(v.problems, "Value null at '"+member+"' failed to satisfy constraint: Member must not be null")
+		v.Problem(member, "null", "Member must not be null")
 	} else if n := utf8.RuneCountInString(token); n < minTokenLength {
 		// The token's value is never echoed, not even in part.
-		v.problem(member, "'***'", fmt.Sprintf("Member must have length greater than or equal to %d", minTokenLength))
+		v.Problem(member, "'***'", fmt.Sprintf("Member must have length greater than or equal to %d", minTokenLength))
 	} else if n > maxTokenLength {
-		v.problem(member, "'***'", fmt.Sprintf("Member must have length less than or equal to %d", maxTokenLength))
+		v.Problem(member, "'***'", fmt.Sprintf("Member must have length less than or equal to %d", maxTokenLength))
 	}
 	var opts iam.AssumeRoleOptions // zero Duration: until the token expires
 	roleARN := a.sessionParams(v, &opts)
-	if err := v.check(opts); err != nil {
+	if err := check(v, opts); err != nil {
 		return federatedResult{}, err
 	}
 	if a.oidc == nil {
-		return federatedResult{}, ErrInvalidIdentityToken.WithMessage("No OpenID Connect provider is configured on this server (set MINIO_IDENTITY_OPENID_CONFIG_URL).")
+		return federatedResult{}, awsquery.ErrInvalidIdentityToken.WithMessage("No OpenID Connect provider is configured on this server (set MINIO_IDENTITY_OPENID_CONFIG_URL).")
 	}
 	id, err := a.oidc.Verify(req.Context(), token, roleARN)
 	if err != nil {
 		return federatedResult{}, err
 	}
+	// The token is the caller's proof of identity and of its rights.
+	req.Authenticated()
 	creds, user, err := a.svc.AssumeRoleWithIdentity(req.Context(), iam.FederatedIdentity{
-		Provider: id.Provider, Subject: id.Subject, Policies: id.Policies, Claims: id.Claims, Expiry: id.Expiry,
+		Provider: id.Provider, Subject: id.Subject, Policies: id.Policies, PolicyErr: id.PolicyErr,
+		Claims: id.Claims, Expiry: id.Expiry,
 	}, opts)
 	if err != nil {
 		return federatedResult{}, err

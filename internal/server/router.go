@@ -1,43 +1,21 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"strings"
 
-	"github.com/sesame-s3/sesame/internal/auth"
-	"github.com/sesame-s3/sesame/internal/iam"
-	"github.com/sesame-s3/sesame/internal/iam/policy"
+	"github.com/sesame-s3/sesame/internal/sigv4"
 )
 
-// authorizer lets the S3 API ask the IAM service about an identity.
-type authorizer struct{ svc *iam.Service }
-
-func (a authorizer) Decide(ctx context.Context, id auth.Identity, args *policy.Args) policy.Decision {
-	return a.svc.DecideContext(ctx, id.Principal, args)
-}
-
 // scopeService returns the service named in a SigV4 credential scope
-// ("s3", "iam", "sts"), or "" when the request is not signed that way.
+// ("s3", "iam", "sts"), or "" when the request is not signed that way (or
+// its signature does not parse: the handler it reaches reports that).
 func scopeService(r *http.Request) string {
-	var cred string
-	if h := r.Header.Get("Authorization"); h != "" {
-		i := strings.Index(h, "Credential=")
-		if i < 0 {
-			return ""
-		}
-		cred = h[i+len("Credential="):]
-		if j := strings.IndexAny(cred, ", "); j >= 0 {
-			cred = cred[:j]
-		}
-	} else if strings.Contains(r.URL.RawQuery, "X-Amz-Credential=") {
-		cred = r.URL.Query().Get("X-Amz-Credential")
-	}
-	parts := strings.Split(cred, "/")
-	if len(parts) != 5 {
+	sig, err := sigv4.Parse(r)
+	if err != nil {
 		return ""
 	}
-	return parts[3]
+	return sig.Service
 }
 
 // router sends the query APIs to their handlers and everything else to S3:

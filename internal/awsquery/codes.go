@@ -1,0 +1,73 @@
+package awsquery
+
+import (
+	"net/http"
+
+	"github.com/sesame-s3/sesame/internal/iam"
+	"github.com/sesame-s3/sesame/internal/iam/store"
+	"github.com/sesame-s3/sesame/internal/oidc"
+)
+
+// The errors only IAM answers with.
+var (
+	ErrConcurrentModification = &APIError{Code: "ConcurrentModification", Message: "The request was rejected because multiple requests to change this object were submitted simultaneously. Wait a few minutes and submit your request again.", Status: http.StatusConflict}
+	ErrDeleteConflict         = &APIError{Code: "DeleteConflict", Message: "The entity cannot be deleted because it still has subordinate entities.", Status: http.StatusConflict}
+	ErrEntityAlreadyExists    = &APIError{Code: "EntityAlreadyExists", Message: "The entity already exists.", Status: http.StatusConflict}
+	ErrIAMExpiredToken        = &APIError{Code: "ExpiredToken", Message: "The security token included in the request is expired.", Status: http.StatusForbidden}
+	ErrInvalidInput           = &APIError{Code: "InvalidInput", Message: "The request was rejected because an invalid or out-of-range value was supplied for an input parameter.", Status: http.StatusBadRequest}
+	ErrLimitExceeded          = &APIError{Code: "LimitExceeded", Message: "The request was rejected because it attempted to create resources beyond the current account limits.", Status: http.StatusConflict}
+	ErrNoSuchEntity           = &APIError{Code: "NoSuchEntity", Message: "The request was rejected because it referenced a resource entity that does not exist.", Status: http.StatusNotFound}
+	ErrServiceFailure         = &APIError{Code: "ServiceFailure", Message: "The request processing has failed because of an unknown error, exception or failure.", Status: http.StatusInternalServerError}
+	// errRootUser answers any IAM action that names the root user.
+	errRootUser = ErrInvalidInput.WithMessage("The root user is configured on the server, not an IAM user, and cannot be managed through the IAM API.")
+)
+
+// The errors only STS answers with.
+var (
+	ErrSTSExpiredToken       = &APIError{Code: "ExpiredToken", Message: "The security token included in the request is expired", Status: http.StatusBadRequest}
+	ErrInternalFailure       = &APIError{Code: "InternalFailure", Message: "The request processing has failed because of an unknown error, exception or failure.", Status: http.StatusInternalServerError}
+	ErrInvalidIdentityToken  = &APIError{Code: "InvalidIdentityToken", Message: "The web identity token that was passed could not be validated.", Status: http.StatusBadRequest}
+	ErrExpiredTokenException = &APIError{Code: "ExpiredTokenException", Message: "The web identity token that was passed is expired.", Status: http.StatusBadRequest}
+	ErrIDPRejectedClaim      = &APIError{Code: "IDPRejectedClaim", Message: "The identity provider's token was rejected.", Status: http.StatusForbidden}
+	ErrIDPCommunicationError = &APIError{Code: "IDPCommunicationError", Message: "The request could not be fulfilled because the identity provider could not be reached.", Status: http.StatusBadRequest}
+	ErrInvalidParameterValue = &APIError{Code: "InvalidParameterValue", Message: "An invalid or out-of-range value was supplied for the input parameter.", Status: http.StatusBadRequest}
+	ErrPackedPolicyTooLarge  = &APIError{Code: "PackedPolicyTooLarge", Message: "The request was rejected because the total packed size of the session policies exceeds the limit.", Status: http.StatusBadRequest}
+)
+
+// IAMCodes are the IAM API's own wire errors.
+var IAMCodes = Codes{
+	Internal:     ErrServiceFailure,
+	BodyTooLarge: ErrInvalidInput,
+	BadInput:     ErrInvalidInput,
+	ExpiredToken: ErrIAMExpiredToken,
+	WrongScope:   ErrInvalidAction,
+	Domain: []Mapping{
+		{iam.ErrNoSuchEntity, ErrNoSuchEntity},
+		{iam.ErrEntityAlreadyExists, ErrEntityAlreadyExists},
+		{iam.ErrDeleteConflict, ErrDeleteConflict},
+		{iam.ErrLimitExceeded, ErrLimitExceeded},
+		{iam.ErrInvalidInput, ErrInvalidInput},
+		{iam.ErrRootUser, errRootUser},
+		{store.ErrConflict, ErrConcurrentModification},
+	},
+}
+
+// STSCodes are the STS API's own wire errors.
+var STSCodes = Codes{
+	Internal:     ErrInternalFailure,
+	BodyTooLarge: ErrValidation,
+	BadInput:     ErrInvalidParameterValue,
+	ExpiredToken: ErrSTSExpiredToken,
+	WrongScope:   ErrSignatureDoesNotMatch,
+	Domain: []Mapping{
+		{oidc.ErrInvalidToken, ErrInvalidIdentityToken},
+		{oidc.ErrExpiredToken, ErrExpiredTokenException},
+		{oidc.ErrRejectedClaim, ErrIDPRejectedClaim},
+		{oidc.ErrCommunication, ErrIDPCommunicationError},
+		{oidc.ErrNoProvider, ErrInvalidIdentityToken},
+		{iam.ErrExpiredToken, ErrExpiredTokenException},
+		{iam.ErrPackedPolicyTooLarge, ErrPackedPolicyTooLarge},
+		// The handlers validate first; this is a second line, not a 500.
+		{iam.ErrInvalidInput, ErrValidation},
+	},
+}
