@@ -156,6 +156,11 @@ func (a *API) serve(req *Request) (any, error) {
 		return nil, ErrMissingParameter.WithMessage("The request must contain the parameter Version.")
 	}
 	h, ok := spec.Actions[req.Action]
+	if !ok && req.Sig == nil {
+		// An unsigned call of an action not served here (an IAM call
+		// without a signature reaches STS): authentication comes first.
+		return nil, ErrMissingAuthenticationToken
+	}
 	if !ok || version[0] != spec.Version {
 		return nil, ErrInvalidAction.WithMessage("Could not find operation %s for version %s.", req.Action, version[0])
 	}

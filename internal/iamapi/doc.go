@@ -10,21 +10,24 @@
 //     before any signature work;
 //  2. authenticates the request with the auth.Authenticator (unsigned
 //     requests are refused: IAM has no anonymous access), and refuses a
-//     credential scoped to another service or carrying a session token;
+//     credential scoped to another service;
 //  3. reads the form body (at most MaxBodySize bytes; the signature covers
 //     it) and merges it over the query string's parameters;
 //  4. checks Version and Action and dispatches to the action's handler.
 //
 // Every handler validates its parameters, names the resource it acts on and
-// calls (*request).authorize before it touches the Service; ServeHTTP
-// refuses to send a success that was not authorized (and the tests call
-// every action as a user without permissions). A handler returns its result
-// (a struct written as <ActionResult>) or an error; writeError is the one
-// place where iam, auth and sigv4 errors become IAM wire codes (toAPIError).
+// calls Request.Authorize before it touches the Service; the shared serve
+// sequence (awsquery) refuses to send a success that was not authorized
+// (and the tests call every action as a user without permissions). A
+// handler returns its result (a struct written as <ActionResult>) or an
+// error; awsquery is the one place where iam, auth and sigv4 errors become
+// IAM wire codes (awsquery.IAMCodes).
 //
 // # Authorization
 //
-// The root credentials may do everything. Any other caller needs its
+// iam.Service.Authorize decides (docs/IAM.md, "How a request is decided"):
+// the root keys may do everything; temporary credentials nothing; with OPA,
+// OPA alone answers. Any other caller needs its
 // identity policies to allow "iam:<Action>" on the target's ARN (the user's,
 // group's or policy's; for ListUsers, ListGroups and ListPolicies the
 // account's path prefix "arn:aws:iam::000000000000:user/", ".../group/",
@@ -35,7 +38,9 @@
 // Condition keys: aws:username, aws:userid, aws:principalarn,
 // aws:principaltype ("User"), aws:sourceip (the TCP peer, never a
 // forwarded header), aws:securetransport, aws:currenttime, aws:epochtime,
-// and iam:policyarn for Attach/Detach{User,Group}Policy.
+// and iam:policyarn for Attach/Detach{User,Group}Policy. A denial is
+// AccessDenied "User: ARN is not authorized to perform: iam:X on resource:
+// ARN".
 //
 // # Error codes
 //

@@ -46,8 +46,10 @@
 //     provider. Before a provider's discovery succeeded, its issuer is taken
 //     from its discovery URL for this routing only;
 //  5. the provider's keys have been fetched (else ErrCommunication);
-//  6. iss equals the discovered issuer; aud contains the client id or azp
-//     equals it; exp present and not past, nbf and iat not in the future,
+//  6. iss equals the discovered issuer (for a bare MINIO_IAM_JWKS_URL,
+//     SESAME_IDENTITY_OPENID_ISSUER; without it the check is off and Open
+//     warns, see Warnings); aud contains the client id or azp equals it
+//     (off, with a warning, only for a bare JWKS URL without a client id); exp present and not past, nbf and iat not in the future,
 //     each with 60 s of leeway (an expired token is ErrExpiredToken); sub
 //     present;
 //  7. kid among the provider's keys, and a key of the right type for alg
@@ -57,7 +59,9 @@
 //     (its sub must match; its claims fill those the token lacks);
 //  9. policies: the role policies, or the claim CLAIM_PREFIX+CLAIM_NAME (a
 //     string, a comma-separated string, or an array of strings); a missing
-//     or empty claim is ErrRejectedClaim.
+//     or empty claim does not fail Verify but sets Identity.PolicyErr (an
+//     ErrRejectedClaim): the IAM service refuses such a token unless OPA
+//     decides, the one place that knows whether OPA is on.
 //
 // Because the claims are checked before the signature, a failure of steps
 // 1 to 6 says nothing about whether the token is genuine. Before the

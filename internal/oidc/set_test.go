@@ -152,6 +152,35 @@ func TestSet_Verify_legacyJWKS(t *testing.T) {
 	withID := openSet(t, clk, oidc.ProviderConfig{JWKSURL: idp.srv.URL + "/jwks", ClientID: testClientID})
 	_, err = withID.Verify(ctx, sign(t, key("rsa1"), idp.claims(clk.Now(), map[string]any{"aud": "x"})), "")
 	wantErr(t, err, oidc.ErrInvalidToken, oidc.CheckAudience)
+
+	// SESAME_IDENTITY_OPENID_ISSUER turns the issuer check on.
+	withIss := openSet(t, clk, oidc.ProviderConfig{JWKSURL: idp.srv.URL + "/jwks", ClientID: testClientID, Issuer: "https://wso2.example/oauth2/token"})
+	_, err = withIss.Verify(ctx, sign(t, key("rsa1"), idp.claims(clk.Now(), map[string]any{"iss": "https://evil.example/"})), "")
+	wantErr(t, err, oidc.ErrInvalidToken, oidc.CheckIssuer)
+	if _, err := withIss.Verify(ctx, sign(t, key("rsa1"), idp.claims(clk.Now(), map[string]any{"iss": "https://wso2.example/oauth2/token"})), ""); err != nil {
+		t.Errorf("the configured issuer: %v", err)
+	}
+}
+
+// TestWarnings checks that every check a configuration leaves off is
+// named, with the variable that turns it on, and that nothing else is.
+func TestWarnings(t *testing.T) {
+	all := oidc.Warnings([]oidc.ProviderConfig{{JWKSURL: "https://idp.example/jwks"}})
+	if len(all) != 2 || !strings.Contains(all[0], "SESAME_IDENTITY_OPENID_ISSUER") || !strings.Contains(all[1], "MINIO_IDENTITY_OPENID_CLIENT_ID") {
+		t.Errorf("legacy JWKS with nothing set: %q", all)
+	}
+	if w := oidc.Warnings([]oidc.ProviderConfig{{JWKSURL: "https://idp.example/jwks", Issuer: "https://idp.example", ClientID: "c"}}); len(w) != 0 {
+		t.Errorf("legacy JWKS with issuer and client id: %q", w)
+	}
+	if w := oidc.Warnings([]oidc.ProviderConfig{{ConfigURL: "https://idp.example/.well-known/openid-configuration", ClientID: "c"}}); len(w) != 0 {
+		t.Errorf("discovery: %q", w)
+	}
+	cfgs, err := oidc.ConfigFromEnv(func(k string) string {
+		return map[string]string{"MINIO_IAM_JWKS_URL": "https://idp.example/jwks", "SESAME_IDENTITY_OPENID_ISSUER": "https://idp.example"}[k]
+	}, []string{"MINIO_IAM_JWKS_URL=https://idp.example/jwks"})
+	if err != nil || len(cfgs) != 1 || cfgs[0].Issuer != "https://idp.example" {
+		t.Errorf("ConfigFromEnv = %+v, %v", cfgs, err)
+	}
 }
 
 func TestOpen_invalidConfig(t *testing.T) {
@@ -166,6 +195,7 @@ func TestOpen_invalidConfig(t *testing.T) {
 			{Name: "X", ConfigURL: "https://b.example/", ClientID: "b"},
 		}, "MINIO_IDENTITY_OPENID_ROLE_POLICY_X"},
 		{"no URL", []oidc.ProviderConfig{{ClientID: "a"}}, "MINIO_IDENTITY_OPENID_CONFIG_URL is required"},
+		{"issuer with discovery", []oidc.ProviderConfig{{ConfigURL: "https://a.example/", ClientID: "a", Issuer: "https://a.example"}}, "SESAME_IDENTITY_OPENID_ISSUER is only for MINIO_IAM_JWKS_URL"},
 		{"duplicate name", []oidc.ProviderConfig{
 			{Name: "X", ConfigURL: "https://a.example/", ClientID: "a"},
 			{Name: "X", ConfigURL: "https://b.example/", ClientID: "b", RolePolicy: []string{"p"}},

@@ -1,6 +1,9 @@
 // Package sts serves the AWS Security Token Service query API (version
 // 2011-06-15) over an iam.Service: AssumeRole, which mints temporary
-// credentials for the caller, and GetCallerIdentity.
+// credentials for the caller, AssumeRoleWithClientGrants and
+// AssumeRoleWithWebIdentity, which trade an OpenID Connect token for them
+// (federated.go), and GetCallerIdentity. The serve sequence, parameter
+// validation and error mapping are awsquery's, shared with the IAM API.
 //
 // # Flow
 //
@@ -22,15 +25,19 @@
 //     MinIO's documented request puts everything in the query string of a
 //     bodiless POST; SDKs put everything in the body;
 //  4. checks Action and Version and dispatches to the action's handler,
-//     which returns its <ActionResult> or an error. writeError is the one
-//     place where iam, auth and sigv4 errors become STS wire codes
-//     (toAPIError).
+//     which returns its <ActionResult> or an error. awsquery maps errors to
+//     STS wire codes (awsquery.STSCodes), in one place for IAM and STS.
 //
 // AssumeRole and GetCallerIdentity require a signature (anonymous is
-// MissingAuthenticationToken). The caller's principal (id.Principal from
-// auth, its session included) goes to iam.Service unchanged; a request
-// that carried a session token but came out of auth without a session is
-// refused as an InternalFailure rather than taken for its parent.
+// MissingAuthenticationToken), and ask iam.Service.Authorize for
+// sts:AssumeRole (on the RoleArn given, or "*") and sts:GetCallerIdentity:
+// an identity policy's explicit Deny stops a user minting credentials;
+// temporary credentials may not call AssumeRole; GetCallerIdentity is never
+// denied to a signed caller, as in AWS. The caller's principal (its session
+// included) goes to iam.Service unchanged; a request that carried a
+// session token but came out of auth without a session is refused as an
+// InternalFailure rather than taken for its parent. The AssumeRoleWith*
+// actions are authenticated by their token (Request.Authenticated).
 //
 // # AssumeRole parameters
 //
@@ -66,8 +73,10 @@
 // Request shape (400): no Action is MissingAction; no or empty Version is
 // MissingParameter; another Version or an unknown Action is InvalidAction
 // ("Could not find operation X for version Y", as AWS's query services
-// answer); an AssumeRoleWith* action is InvalidAction ("not implemented
-// yet"); a method other than GET or POST is InvalidAction; a body over 64
+// answer; MissingAuthenticationToken when unsigned); AssumeRoleWithSAML,
+// AssumeRoleWithLDAPIdentity, AssumeRoleWithCertificate,
+// AssumeRoleWithCustomToken, GetSessionToken and GetFederationToken are
+// InvalidAction ("not implemented yet"); a method other than GET or POST is InvalidAction; a body over 64
 // KiB is ValidationError; a body that is not form-encoded, or a query
 // string with bad escapes, is InvalidParameterValue.
 //
@@ -82,7 +91,10 @@
 //
 // Domain: iam.ErrMalformedPolicy is MalformedPolicyDocument (400),
 // ErrPackedPolicyTooLarge PackedPolicyTooLarge (400), ErrAccessDenied
-// AccessDenied (403), ErrInvalidInput ValidationError (400);
+// AccessDenied (403, "User: ARN is not authorized to perform: ACTION on
+// resource: ARN"), ErrInvalidInput ValidationError (400); the OpenID
+// errors are InvalidIdentityToken, ExpiredTokenException, IDPRejectedClaim
+// and IDPCommunicationError (docs/OIDC.md);
 // store.ErrUnavailable is ServiceUnavailable (503);
 // anything else is InternalFailure (500) with a fixed message: the details
 // go to the log only, with the action and the caller's ARN. Nothing logs
