@@ -1,10 +1,13 @@
 package sigv4
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"io"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -214,5 +217,147 @@ func FuzzChunkedReader_RoundTrip(f *testing.F) {
 		if err == nil && !bytes.Equal(got, data) {
 			t.Fatalf("%s: byte %d of the encoding changed (%q), yet the reader returned other data without an error", mode, i, body[max(0, i-20):min(len(body), i+20)])
 		}
+	})
+}
+
+// oracleSkipHeaders are header names the differential fuzz does not send:
+// net/http writes or drops them itself (Host, Content-Length,
+// Transfer-Encoding, Trailer), the SDK's signer owns them (Authorization
+// and the SigV4 names), or the presigner would turn them into the query
+// parameters of the authentication.
+var oracleSkipHeaders = []string{
+	"Host", "Content-Length", "Transfer-Encoding", "Trailer", "Authorization",
+	"X-Amz-Date", "X-Amz-Content-Sha256", "X-Amz-Security-Token", "X-Amz-Algorithm",
+	"X-Amz-Credential", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature",
+}
+
+// oracleSkipQuery are query names that would turn the request into another
+// kind of authentication (presigned SigV4, or SigV2).
+var oracleSkipQuery = []string{
+	"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
+	"X-Amz-Signature", "X-Amz-Security-Token", "X-Amz-Content-Sha256", "AWSAccessKeyId", "Signature",
+}
+
+// oracleCase builds the sdkCase of the differential fuzz, or reports false
+// for input the SDK and net/http cannot carry to a server as signed:
+//   - a method that is not an HTTP token, or CONNECT (net/http writes the
+//     authority instead of the path);
+//   - a header name that is not a token or is one of oracleSkipHeaders, or
+//     a value with CR, LF or NUL (which would end or split the header);
+//   - a query name from oracleSkipQuery.
+func oracleCase(method, key, qName, qValue, h1, v1, h2, v2 string, body []byte, presign bool) (sdkCase, bool) {
+	if method == "" || strings.EqualFold(method, "CONNECT") || !isToken(method) {
+		return sdkCase{}, false
+	}
+	c := sdkCase{method: method, key: key, body: body, presign: presign, expires: 3600}
+	if qName != "" || qValue != "" {
+		for _, n := range oracleSkipQuery {
+			if qName == n {
+				return sdkCase{}, false
+			}
+		}
+		c.query = url.Values{qName: {qValue}}
+	}
+	for _, h := range [][2]string{{h1, v1}, {h2, v2}} {
+		if h[0] == "" {
+			continue
+		}
+		if !isToken(h[0]) || strings.ContainsAny(h[1], "\r\n\x00") {
+			return sdkCase{}, false
+		}
+		for _, n := range oracleSkipHeaders {
+			if strings.EqualFold(h[0], n) {
+				return sdkCase{}, false
+			}
+		}
+		if c.header == nil {
+			c.header = http.Header{}
+		}
+		c.header.Add(h[0], h[1])
+	}
+	return c, true
+}
+
+// isToken reports whether s is a non-empty RFC 9110 token.
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isTokenChar(s[i]) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// FuzzVerify_SDKOracle signs requests built from fuzzed methods, keys,
+// query parameters, headers and bodies with the AWS SDK's signer (header
+// authentication or presigned URL), carries them through net/http's wire
+// format, and checks that Verify accepts them, that Body returns the body,
+// and that a changed signature digit is refused. Inputs the SDK or net/http
+// cannot carry are skipped (see oracleCase), as are those net/http's
+// request reader refuses, since a server never sees them.
+func FuzzVerify_SDKOracle(f *testing.F) {
+	for _, c := range sdkCases() {
+		var q, h [2]string
+		for k, vs := range c.query {
+			q = [2]string{k, vs[0]}
+		}
+		for k, vs := range c.header {
+			h = [2]string{k, vs[0]}
+		}
+		f.Add(c.method, c.key, q[0], q[1], h[0], h[1], "X-Amz-Meta-Two", "  two  values ", c.body, c.presign, uint8(len(c.name)))
+	}
+	f.Add("PATCH", "a//b/./../c%2F", "", "", "X-Amz-Meta-Mixed_Case", "\tv\t", "Content-Type", "a\xffb", []byte("body"), false, uint8(63))
+	f.Add("GET", "", "", "=", "X-Amz-Tagging", "a=b&c=d", "x-amz-tagging", "e=f", []byte(nil), true, uint8(0))
+	v := testVerifier(testTime)
+	f.Fuzz(func(t *testing.T, method, key, qName, qValue, h1, v1, h2, v2 string, body []byte, presign bool, flip uint8) {
+		c, ok := oracleCase(method, key, qName, qValue, h1, v1, h2, v2, body, presign)
+		if !ok {
+			return
+		}
+		wire, err := sdkWire(c, testSecretKey, testTime)
+		if err != nil {
+			return // the SDK or net/http cannot build the request
+		}
+		read := func() *http.Request {
+			r, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(wire)))
+			if err != nil {
+				return nil
+			}
+			return r
+		}
+		r := read()
+		if r == nil {
+			return // no server would see this request
+		}
+		a, err := Parse(r)
+		if err != nil {
+			t.Fatalf("Parse: %v\n%q", err, wire)
+		}
+		if err := v.Verify(r, a, testSecretKey); err != nil {
+			t.Fatalf("Verify: %v\n%q", err, wire)
+		}
+		rd, _, err := v.Body(r, a, testSecretKey)
+		if err != nil {
+			t.Fatalf("Body: %v\n%q", err, wire)
+		}
+		if got, err := readAllErr(rd); err != nil || !bytes.Equal(got, body) {
+			t.Fatalf("body %q, %v; want %q", got, err, body)
+		}
+
+		// One signature digit changed.
+		r = read()
+		i := int(flip % 64)
+		if auth := r.Header.Get("Authorization"); auth != "" {
+			j := strings.Index(auth, "Signature=") + len("Signature=") + i
+			r.Header.Set("Authorization", auth[:j]+string(flipHex(auth[j]))+auth[j+1:])
+		} else {
+			j := strings.Index(r.URL.RawQuery, "X-Amz-Signature=") + len("X-Amz-Signature=") + i
+			r.URL.RawQuery = r.URL.RawQuery[:j] + string(flipHex(r.URL.RawQuery[j])) + r.URL.RawQuery[j+1:]
+		}
+		a, err = Parse(r)
+		if err != nil {
+			t.Fatalf("Parse after changing the signature: %v", err)
+		}
+		mustIs(t, v.Verify(r, a, testSecretKey), ErrSignatureMismatch, "Verify with a changed signature")
 	})
 }
