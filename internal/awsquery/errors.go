@@ -110,6 +110,8 @@ func (a *API) toAPIError(err error) *APIError {
 		return ErrSignatureDoesNotMatch.WithMessage("Signature expired: the request time is more than %d minutes away from the server's time.", int(sigv4.DefaultMaxSkew.Minutes()))
 	case errors.Is(err, sigv4.ErrExpired):
 		return ErrAccessDenied.WithMessage("Request has expired.")
+	case errors.Is(err, sigv4.ErrUnsignedHeaders):
+		return ErrAccessDenied.WithMessage("%s", unsignedHeadersMessage(err))
 	case errors.Is(err, sigv4.ErrMalformedAuth), errors.Is(err, sigv4.ErrMalformedPresign), errors.Is(err, sigv4.ErrInvalidExpires):
 		return ErrIncompleteSignature.WithMessage("%s", err.Error())
 	case errors.Is(err, sigv4.ErrUnsupportedAlgorithm):
@@ -128,6 +130,17 @@ func (a *API) toAPIError(err error) *APIError {
 
 func fmtBodyTooLarge(spec *Spec) *APIError {
 	return spec.Codes.BodyTooLarge.WithMessage("The request body exceeds %d bytes.", spec.MaxBody)
+}
+
+// unsignedHeadersMessage says that x-amz-* headers were not signed and
+// names them.
+func unsignedHeadersMessage(err error) string {
+	const msg = "There were headers present in the request which were not signed"
+	var ue *sigv4.UnsignedHeadersError
+	if errors.As(err, &ue) && len(ue.Headers) > 0 {
+		return msg + ": " + strings.Join(ue.Headers, ", ")
+	}
+	return msg
 }
 
 func isTimeout(err error) bool {

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/sesame-s3/sesame/internal/auth"
 	"github.com/sesame-s3/sesame/internal/httpx"
@@ -82,6 +83,8 @@ func toAPIError(err error) *APIError {
 		return ErrRequestTimeTooSkewed
 	case errors.Is(err, sigv4.ErrExpired):
 		return ErrExpiredPresign
+	case errors.Is(err, sigv4.ErrUnsignedHeaders):
+		return ErrAccessDenied.WithMessage("%s", unsignedHeadersMessage(err))
 	case errors.Is(err, sigv4.ErrMalformedPresign), errors.Is(err, sigv4.ErrInvalidExpires):
 		return ErrAuthorizationQueryParameters.WithMessage("%s", detail(err))
 	case errors.Is(err, sigv4.ErrMalformedAuth):
@@ -143,6 +146,18 @@ func toAPIError(err error) *APIError {
 		return ErrRequestTimeout
 	}
 	return ErrInternal
+}
+
+// unsignedHeadersMessage is S3's message for requests with unsigned x-amz-*
+// headers, followed by their names (S3 lists them in a HeadersNotSigned
+// element).
+func unsignedHeadersMessage(err error) string {
+	const msg = "There were headers present in the request which were not signed"
+	var ue *sigv4.UnsignedHeadersError
+	if errors.As(err, &ue) && len(ue.Headers) > 0 {
+		return msg + ": " + strings.Join(ue.Headers, ", ")
+	}
+	return msg
 }
 
 // detail returns the innermost explanation of a sigv4 error without package prefixes.

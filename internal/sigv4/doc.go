@@ -40,8 +40,47 @@
 //     without X-Amz-Content-Sha256 (as STS and IAM clients send) signs the
 //     hash of its body, which Verify computes from a bounded buffer.
 //
+// # Unsigned headers
+//
+// A signature covers only the headers its SignedHeaders name, so Verify
+// refuses (ErrUnsignedHeaders, S3's AccessDenied "There were headers
+// present in the request which were not signed") any request, header-signed
+// or presigned, that carries an x-amz-* header its SignedHeaders leave out.
+// Otherwise whoever holds a presigned URL, or replays a captured request
+// within its window, could add X-Amz-Copy-Source and turn a PutObject into
+// a CopyObject of any object the signer can read, or add metadata, tags,
+// ACLs, encryption, storage-class, object-lock, checksum, redirect or
+// aws-chunked (X-Amz-Trailer, X-Amz-Decoded-Content-Length) headers. This
+// is AWS's documented rule for the canonical headers ("Any x-amz-* headers
+// that you plan to include in your request must also be added", in
+// "Signature Calculations for the Authorization Header" of the S3 API
+// reference), which S3 enforces for presigned URLs too; the SDKs follow
+// it: AWS's signers sign every header but a few that are not x-amz-*, and
+// the Go presigner keeps as signed headers the x-amz-* headers it does not
+// move into the query.
+//
+//   - X-Amz-Content-Sha256 must be signed for header authentication, as S3
+//     requires. On a presigned URL it may come unsigned if it repeats the
+//     payload hash in force (Request.PayloadHash): that value is the last
+//     line of the canonical request in any case, so the header can only
+//     restate what was signed.
+//   - The presigned URL's own X-Amz-* parameters, X-Amz-Security-Token
+//     included, are query parameters, signed with the query. Sent as
+//     headers instead, they must be signed like any x-amz-* header.
+//   - Every header that is not x-amz-* may be unsigned: X-Amzn-Trace-Id
+//     (SDKs leave it out on purpose), User-Agent, Content-MD5 (which can
+//     only make an upload fail), and also headers that are stored with an
+//     object: Content-Type, Cache-Control, Content-Disposition,
+//     Content-Encoding, Expires. The AWS page above asks for Content-Type
+//     to be signed when present, but S3 does not enforce it for presigned
+//     URLs (AWS's JavaScript presigner leaves it out of presigned PUT URLs
+//     so that browsers can send their own), and Sesame accepts it unsigned
+//     in both forms, as S3 does for presigned URLs.
+//
 // # Invariants
 //
+//   - Verify accepts no request with an unsigned x-amz-* header, but for a
+//     presigned URL's X-Amz-Content-Sha256 equal to its payload hash.
 //   - Signatures are compared with crypto/subtle; no error message contains
 //     a secret key or a computed signature.
 //   - Every error wraps one of the package's sentinel errors (or, for a

@@ -50,6 +50,11 @@ var (
 	// ErrChecksumMismatch is returned when a trailing x-amz-checksum-* value
 	// of an aws-chunked body differs from the checksum of the decoded bytes.
 	ErrChecksumMismatch = errors.New("sigv4: trailing checksum does not match")
+	// ErrUnsignedHeaders is returned by Verify when the request carries an
+	// x-amz-* header that its SignedHeaders do not cover (S3 AccessDenied,
+	// "There were headers present in the request which were not signed").
+	// Verify returns it as an *UnsignedHeadersError, which names the headers.
+	ErrUnsignedHeaders = errors.New("sigv4: headers present in the request were not signed")
 	// ErrPayloadTooLarge is returned by Verify when a header-signed request
 	// without X-Amz-Content-Sha256 has a body larger than
 	// Options.MaxBufferedPayload, so its hash cannot be computed up front.

@@ -102,9 +102,15 @@ func NewVerifier(opts Options) *Verifier {
 // a.PayloadHash to its hex SHA-256 and replaces r.Body with the buffered
 // bytes, so Body and later readers see the same payload.
 //
+// Every x-amz-* header of r must be among a.SignedHeaders, but for an
+// X-Amz-Content-Sha256 of a presigned URL that repeats a.PayloadHash;
+// otherwise Verify returns an *UnsignedHeadersError, before any signature
+// work. Other headers may be unsigned, as S3 allows (see "Unsigned headers"
+// in the package documentation).
+//
 // Verify returns nil or an error wrapping ErrTimeSkewed, ErrExpired,
-// ErrInvalidExpires, ErrPayloadTooLarge or ErrSignatureMismatch (and
-// ErrNoAuth for a nil a).
+// ErrInvalidExpires, ErrUnsignedHeaders, ErrPayloadTooLarge or
+// ErrSignatureMismatch (and ErrNoAuth for a nil a).
 func (v *Verifier) Verify(r *http.Request, a *Request, secretKey string) error {
 	if a == nil {
 		return ErrNoAuth
@@ -123,6 +129,9 @@ func (v *Verifier) Verify(r *http.Request, a *Request, secretKey string) error {
 	} else if d := now.Sub(a.Time); d > v.maxSkew || d < -v.maxSkew {
 		return fmt.Errorf("%w: request time %s differs from server time by %s (limit %s)",
 			ErrTimeSkewed, a.Time.UTC().Format(time.RFC3339), d.Round(time.Second), v.maxSkew)
+	}
+	if err := checkSignedHeaders(r.Header, a); err != nil {
+		return err
 	}
 	if a.PayloadHash == "" && !a.Presigned {
 		if err := v.hashBody(r, a); err != nil {

@@ -77,13 +77,25 @@ func sdkCases() []sdkCase {
 // DisableURIPathEscaping), and returns its wire form.
 func signWithSDK(t testing.TB, c sdkCase, secret string, at time.Time) []byte {
 	t.Helper()
-	var body io.Reader
-	if c.body != nil {
-		body = bytes.NewReader(c.body)
-	}
-	req, err := http.NewRequest(c.method, "http://s3.example.com:9000/", body)
+	wire, err := sdkWire(c, secret, at)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return wire
+}
+
+// sdkWire is signWithSDK returning its errors: those of net/http when c
+// cannot be made into a request, and those of the SDK's signer.
+func sdkWire(c sdkCase, secret string, at time.Time) ([]byte, error) {
+	newBody := func() io.Reader {
+		if c.body == nil {
+			return nil
+		}
+		return bytes.NewReader(c.body)
+	}
+	req, err := http.NewRequest(c.method, "http://s3.example.com:9000/", newBody())
+	if err != nil {
+		return nil, err
 	}
 	req.URL.Path = "/bucket"
 	req.URL.RawPath = "/bucket"
@@ -106,21 +118,23 @@ func signWithSDK(t testing.TB, c sdkCase, secret string, at time.Time) []byte {
 	}
 	creds := aws.Credentials{AccessKeyID: testAccessKey, SecretAccessKey: secret, SessionToken: c.token}
 	signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+	var wire bytes.Buffer
 	if c.presign {
 		uri, signed, err := signer.PresignHTTP(context.Background(), creds, req, UnsignedPayload, "s3", testRegion, at)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
-		preq, err := http.NewRequest(c.method, uri, body)
+		preq, err := http.NewRequest(c.method, uri, newBody())
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		for k, vs := range signed {
 			if k != "Host" {
 				preq.Header[k] = vs
 			}
 		}
-		return wireOf(t, preq)
+		err = preq.Write(&wire)
+		return wire.Bytes(), err
 	}
 	payload := c.payload
 	if payload == "" {
@@ -128,9 +142,10 @@ func signWithSDK(t testing.TB, c sdkCase, secret string, at time.Time) []byte {
 	}
 	req.Header.Set("X-Amz-Content-Sha256", payload)
 	if err := signer.SignHTTP(context.Background(), creds, req, payload, "s3", testRegion, at); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return wireOf(t, req)
+	err = req.Write(&wire)
+	return wire.Bytes(), err
 }
 
 // mutation changes one aspect of a signed server request (or the secret).
