@@ -15,6 +15,8 @@ const (
 	modeClientGrants = "client-grants"
 	modeGet          = "get"
 	modePut          = "put"
+	modeLargePut     = "large-put"
+	modeLargeGet     = "large-get"
 	modeFloor        = "floor"
 )
 
@@ -32,6 +34,8 @@ var modes = map[string]modeInfo{
 	modeClientGrants: {federated: true},
 	modeGet:          {object: true},
 	modePut:          {object: true},
+	modeLargePut:     {object: true, large: true},
+	modeLargeGet:     {object: true, large: true},
 	modeFloor:        {},
 }
 
@@ -74,12 +78,14 @@ func (b *bench) setup(ctx context.Context, tg *target, token string) (workload, 
 		}
 	}
 	switch o.mode {
-	case modeGet, modePut:
+	case modeGet, modePut, modeLargePut, modeLargeGet:
 		if err := createBucket(ctx, tg, creds); err != nil {
 			return nil, fmt.Errorf("%s: %w", tg.label(), err)
 		}
 	}
 	switch o.mode {
+	case modeLargePut, modeLargeGet:
+		return newLargeWork(ctx, o, tg, creds, b.payload())
 	case modeGet:
 		data := b.payload()
 		if err := putObject(ctx, tg, creds, getKey(o.size), data); err != nil {
