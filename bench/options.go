@@ -111,7 +111,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	rest := args
 	for {
 		if err := fs.Parse(rest); err != nil {
-			return o, fmt.Errorf("%w: %v", errUsage, err)
+			return o, fmt.Errorf("%w: %w", errUsage, err)
 		}
 		if fs.NArg() == 0 {
 			break
