@@ -58,7 +58,8 @@ const (
 	StatusInactive = "Inactive"
 )
 
-// User statuses: a disabled user's keys and sessions stop working at once.
+// User statuses: a disabled user's keys and sessions stop working at once;
+// enabling it again restores its keys, never its earlier sessions.
 const (
 	UserEnabled  = "enabled"
 	UserDisabled = "disabled"

@@ -82,7 +82,7 @@ type snapshot struct {
 	sealer        *seal.Key
 	sealerCreated time.Time
 	openers       map[[seal.IDSize]byte]seal.Key
-	// notBefore holds revocations: sessions of that parent issued earlier are void.
+	// notBefore holds revocations: sessions of that parent issued at or before it are void.
 	notBefore map[string]time.Time
 }
 

@@ -156,12 +156,28 @@ func (s *Service) DeleteAccessKey(ctx context.Context, user, id string) error {
 }
 
 // SetUserStatus enables or disables a user. A disabled user's access keys
-// and temporary credentials are refused from the next request on.
+// and temporary credentials are refused from the next request on, and its
+// sessions stay void when it is enabled again: disabling revokes every
+// session issued before (as RevokeUserSessions does), and so does enabling
+// a disabled user, which also voids a session minted by a request that
+// was authenticated just before the user was disabled. Enabling a user
+// that is enabled changes nothing.
 func (s *Service) SetUserStatus(ctx context.Context, name, status string) error {
 	if status != UserEnabled && status != UserDisabled {
 		return errorf(ErrInvalidInput, "status must be %q or %q", UserEnabled, UserDisabled)
 	}
-	return s.write(ctx, func(*snapshot) error {
+	return s.write(ctx, func(snap *snapshot) error {
+		u, ok := snap.users[name]
+		if !ok {
+			return errorf(ErrNoSuchEntity, "the user with name %s cannot be found", name)
+		}
+		if status == UserDisabled || u.Status == UserDisabled {
+			// Revoke first: should the status update fail, the sessions
+			// are void all the same (fail closed).
+			if err := s.putRevocation(ctx, userRevocation(u.Name)); err != nil {
+				return err
+			}
+		}
 		return storeErr(update(ctx, s.st, store.KindUser, name, func(u *User) error {
 			u.Status = status
 			if status == UserEnabled {

@@ -182,7 +182,8 @@ func (a *API) deleteAccessKey(req *request) (any, error) {
 
 // setUserStatus enables or disables a user (Sesame extension): parameters
 // UserName and Status ("enabled" or "disabled"). A disabled user's keys
-// and sessions are refused from the next request on.
+// and sessions are refused from the next request on; re-enabling it
+// restores its keys but not the sessions issued before (iam.Service.SetUserStatus).
 func (a *API) setUserStatus(req *request) (any, error) {
 	v := req.Validate()
 	name := v.Required("UserName")
