@@ -23,6 +23,9 @@
 //     Deny anywhere wins and no Allow means deny.
 //   - Deleting an entity that others still reference fails with
 //     ErrDeleteConflict, as in AWS IAM.
+//   - User, group and managed policy names are unique regardless of case
+//     (a user's also against the root user's), kept as created, and found
+//     in any case (names.go); the store refuses a case variant too.
 package iam
 
 import (
@@ -143,18 +146,7 @@ func (p ManagedPolicy) ARN() string {
 // VersionID is the policy's only version: Sesame does not keep versions.
 func (p ManagedPolicy) VersionID() string { return "v1" }
 
-var (
-	namePattern      = regexp.MustCompile(`^[\w+=,.@-]+$`)
-	policyARNPattern = regexp.MustCompile(`^arn:aws:iam::(aws|\d{12}):policy/(?:[\w+=,.@/-]*/)?([\w+=,.@-]+)$`)
-)
-
-// validName checks a user, group or inline policy name.
-func validName(kind, name string) error {
-	if name == "" || len(name) > maxNameLength || !namePattern.MatchString(name) {
-		return errorf(ErrInvalidInput, "%s name %q must be 1 to %d characters of letters, digits and +=,.@_-", kind, name, maxNameLength)
-	}
-	return nil
-}
+var policyARNPattern = regexp.MustCompile(`^arn:aws:iam::(aws|\d{12}):policy/(?:[\w+=,.@/-]*/)?([\w+=,.@-]+)$`)
 
 // PolicyNameFromARN returns the policy name an ARN names.
 func PolicyNameFromARN(arn string) (string, error) {

@@ -486,10 +486,11 @@ type revocation struct {
 // RevokeUserSessions ends every session of user issued before now. The
 // entry is kept only as long as such a session could live.
 func (s *Service) RevokeUserSessions(ctx context.Context, user string) error {
-	if _, err := s.GetUser(ctx, user); err != nil {
+	u, err := s.GetUser(ctx, user)
+	if err != nil {
 		return err
 	}
-	return s.revoke(ctx, userRevocation(user))
+	return s.revoke(ctx, userRevocation(u.Name))
 }
 
 // RevokeRootSessions ends every session of the root user issued before now.

@@ -8,29 +8,33 @@ import (
 	"github.com/sesame-s3/sesame/internal/iam/store"
 )
 
-// CreateUser creates a user with no keys and no policies.
+// CreateUser creates a user with no keys and no policies. The name must
+// not be taken, in any case, by another user or by the root user.
 func (s *Service) CreateUser(ctx context.Context, name string) (User, error) {
 	if err := validName("user", name); err != nil {
 		return User{}, err
 	}
-	if s.isRoot(name) {
+	if s.rootNameTaken(name) {
 		return User{}, errorf(ErrEntityAlreadyExists, "user %s already exists", name)
 	}
 	if s.reservedName(name) {
 		return User{}, errorf(ErrInvalidInput, "the name %s belongs to an OpenID Connect provider, whose sessions it names; choose another", name)
 	}
 	u := User{Name: name, ID: randomID("AIDA", 21), Created: s.now().UTC()}
-	err := s.write(ctx, func(*snapshot) error {
-		return storeErr(put(ctx, s.st, store.KindUser, name, &u), "user "+name)
+	err := s.write(ctx, func(snap *snapshot) error {
+		if taken, ok := snap.userNames.resolve(name); ok {
+			return errorf(ErrEntityAlreadyExists, "user with name %s already exists", taken)
+		}
+		return storeErr(put(ctx, s.st, store.KindUser, fold(name), &u), "user "+name)
 	})
 	return u, err
 }
 
-// GetUser returns a user.
+// GetUser returns the user called name, in any case.
 func (s *Service) GetUser(_ context.Context, name string) (User, error) {
-	u, ok := s.snap.Load().users[name]
+	u, ok := s.snap.Load().user(name)
 	if !ok {
-		return User{}, errorf(ErrNoSuchEntity, "the user with name %s cannot be found", name)
+		return User{}, noSuchUser(name)
 	}
 	return *u, nil
 }
@@ -48,13 +52,13 @@ func (s *Service) ListUsers(_ context.Context) []User {
 // DeleteUser deletes a user that has no keys, policies or groups left.
 func (s *Service) DeleteUser(ctx context.Context, name string) error {
 	return s.write(ctx, func(snap *snapshot) error {
-		u, ok := snap.users[name]
+		u, ok := snap.user(name)
 		if !ok {
-			return errorf(ErrNoSuchEntity, "the user with name %s cannot be found", name)
+			return noSuchUser(name)
 		}
 		var refs []string
 		for _, k := range snap.keys {
-			if k.User == name {
+			if k.User == u.Name {
 				refs = append(refs, "access keys")
 				break
 			}
@@ -69,29 +73,40 @@ func (s *Service) DeleteUser(ctx context.Context, name string) error {
 			refs = append(refs, "group memberships")
 		}
 		if len(refs) > 0 {
-			return errorf(ErrDeleteConflict, "cannot delete user %s: it still has %s; remove them first", name, strings.Join(refs, ", "))
+			return errorf(ErrDeleteConflict, "cannot delete user %s: it still has %s; remove them first", u.Name, strings.Join(refs, ", "))
 		}
-		return storeErr(s.st.Delete(ctx, store.KindUser, name), "user "+name)
+		return storeErr(s.st.Delete(ctx, store.KindUser, snap.userNames.key(u.Name)), "user "+u.Name)
 	})
+}
+
+// updateUser applies fn to the stored record of the user that name names,
+// in any case.
+func (s *Service) updateUser(ctx context.Context, snap *snapshot, name string, fn func(*User) error) error {
+	u, ok := snap.user(name)
+	if !ok {
+		return noSuchUser(name)
+	}
+	return storeErr(update(ctx, s.st, store.KindUser, snap.userNames.key(u.Name), fn), "user "+u.Name)
 }
 
 // CreateAccessKey creates an active key pair for a user (at most two).
 func (s *Service) CreateAccessKey(ctx context.Context, user string) (AccessKey, error) {
 	var k AccessKey
 	err := s.write(ctx, func(snap *snapshot) error {
-		if _, ok := snap.users[user]; !ok {
-			return errorf(ErrNoSuchEntity, "the user with name %s cannot be found", user)
+		u, ok := snap.user(user)
+		if !ok {
+			return noSuchUser(user)
 		}
 		n := 0
 		for _, k := range snap.keys {
-			if k.User == user {
+			if k.User == u.Name {
 				n++
 			}
 		}
 		if n >= MaxAccessKeysPerUser {
 			return errorf(ErrLimitExceeded, "cannot exceed quota for AccessKeysPerUser: %d", MaxAccessKeysPerUser)
 		}
-		k = AccessKey{ID: randomID("AKIA", 20), Secret: randomSecret(), User: user, Status: StatusActive, Created: s.now().UTC()}
+		k = AccessKey{ID: randomID("AKIA", 20), Secret: randomSecret(), User: u.Name, Status: StatusActive, Created: s.now().UTC()}
 		return storeErr(put(ctx, s.st, store.KindAccessKey, k.ID, &k), "access key")
 	})
 	return k, err
@@ -100,12 +115,13 @@ func (s *Service) CreateAccessKey(ctx context.Context, user string) (AccessKey, 
 // ListAccessKeys returns a user's keys, without their secrets, oldest first.
 func (s *Service) ListAccessKeys(_ context.Context, user string) ([]AccessKey, error) {
 	snap := s.snap.Load()
-	if _, ok := snap.users[user]; !ok {
-		return nil, errorf(ErrNoSuchEntity, "the user with name %s cannot be found", user)
+	u, ok := snap.user(user)
+	if !ok {
+		return nil, noSuchUser(user)
 	}
 	var out []AccessKey
 	for _, k := range snap.keys {
-		if k.User == user {
+		if k.User == u.Name {
 			c := *k
 			c.Secret = ""
 			out = append(out, c)
@@ -119,11 +135,12 @@ func (s *Service) ListAccessKeys(_ context.Context, user string) ([]AccessKey, e
 
 // keyOf returns the key if it belongs to user.
 func keyOf(snap *snapshot, user, id string) (*AccessKey, error) {
-	if _, ok := snap.users[user]; !ok {
-		return nil, errorf(ErrNoSuchEntity, "the user with name %s cannot be found", user)
+	u, ok := snap.user(user)
+	if !ok {
+		return nil, noSuchUser(user)
 	}
 	k, ok := snap.keys[id]
-	if !ok || k.User != user {
+	if !ok || k.User != u.Name {
 		return nil, errorf(ErrNoSuchEntity, "the access key with id %s cannot be found", id)
 	}
 	return k, nil
@@ -167,9 +184,9 @@ func (s *Service) SetUserStatus(ctx context.Context, name, status string) error 
 		return errorf(ErrInvalidInput, "status must be %q or %q", UserEnabled, UserDisabled)
 	}
 	return s.write(ctx, func(snap *snapshot) error {
-		u, ok := snap.users[name]
+		u, ok := snap.user(name)
 		if !ok {
-			return errorf(ErrNoSuchEntity, "the user with name %s cannot be found", name)
+			return noSuchUser(name)
 		}
 		if status == UserDisabled || u.Status == UserDisabled {
 			// Revoke first: should the status update fail, the sessions
@@ -178,12 +195,12 @@ func (s *Service) SetUserStatus(ctx context.Context, name, status string) error 
 				return err
 			}
 		}
-		return storeErr(update(ctx, s.st, store.KindUser, name, func(u *User) error {
+		return s.updateUser(ctx, snap, u.Name, func(u *User) error {
 			u.Status = status
 			if status == UserEnabled {
 				u.Status = ""
 			}
 			return nil
-		}), "user "+name)
+		})
 	})
 }

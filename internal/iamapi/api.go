@@ -106,6 +106,40 @@ func userParam(req *request, v *awsquery.Params, callerDefault bool) string {
 	return req.Principal.User
 }
 
+// target is the user or group a request acts on.
+type target struct {
+	// name is the entity's stored name; the name as given when there is
+	// no such entity.
+	name string
+	// arn is the ARN the request is authorized on: the stored entity's.
+	arn string
+	// root is set when the name is the root user's (users only).
+	root bool
+}
+
+// user resolves the user a request names: the root user by its exact
+// name, an IAM user by its name in any case. Requests are authorized on
+// the stored user's ARN, so a policy about user/alice cannot be sidestepped
+// by asking for ALICE; a user that does not exist is authorized on the ARN
+// the name would have, and the action then fails with NoSuchEntity.
+func (a *API) user(req *request, name string) target {
+	if a.isRoot(req, name) {
+		return target{name: name, arn: iam.UserARN(name), root: true}
+	}
+	if u, err := a.svc.GetUser(req.Context(), name); err == nil {
+		return target{name: u.Name, arn: u.ARN()}
+	}
+	return target{name: name, arn: iam.UserARN(name)}
+}
+
+// group resolves the group a request names, in any case, as user does.
+func (a *API) group(req *request, name string) target {
+	if g, _, err := a.svc.GetGroup(req.Context(), name); err == nil {
+		return target{name: g.Name, arn: g.ARN()}
+	}
+	return target{name: name, arn: iam.Group{Name: name}.ARN()}
+}
+
 // isRoot reports whether name is the root user's.
 func (a *API) isRoot(req *request, name string) bool {
 	if req.Principal.Root && name == req.Principal.User {

@@ -175,27 +175,27 @@ func (a *API) deletePolicy(req *request) (any, error) {
 // attachment validates and authorizes {Attach,Detach}{User,Group}Policy:
 // the resource is the user or group (parameter nameParam), and the
 // condition key iam:PolicyARN names the policy.
-func (a *API) attachment(req *request, nameParam string) (target string, p iam.ManagedPolicy, err error) {
+func (a *API) attachment(req *request, nameParam string) (stored string, p iam.ManagedPolicy, err error) {
 	v := req.Validate()
-	target = v.Required(nameParam)
+	name := v.Required(nameParam)
 	arn, policyName := policyARN(v)
 	if err := v.Err(); err != nil {
 		return "", p, err
 	}
-	resource := groupARN(target)
+	var t target
 	if nameParam == "UserName" {
-		resource = iam.UserARN(target)
+		t = a.user(req, name)
+	} else {
+		t = a.group(req, name)
 	}
-	if err := req.Authorize(resource, map[string][]string{"iam:policyarn": {arn}}); err != nil {
+	if err := req.Authorize(t.arn, map[string][]string{"iam:policyarn": {arn}}); err != nil {
 		return "", p, err
 	}
-	if nameParam == "UserName" {
-		if err := a.notRoot(req, target); err != nil {
-			return "", p, err
-		}
+	if t.root {
+		return "", p, iam.ErrRootUser
 	}
 	p, err = a.resolvePolicy(req.Context(), arn, policyName)
-	return target, p, err
+	return t.name, p, err
 }
 
 func (a *API) attachUserPolicy(req *request) (any, error) {
@@ -289,7 +289,7 @@ func (a *API) getUserPolicy(req *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc, err := a.svc.GetUserPolicy(req.Context(), user, name)
+	name, doc, err := a.svc.GetUserPolicy(req.Context(), user, name)
 	if err != nil {
 		return nil, err
 	}
