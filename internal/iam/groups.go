@@ -7,13 +7,18 @@ import (
 	"github.com/sesame-s3/sesame/internal/iam/store"
 )
 
-// CreateGroup creates an empty group. The name must not be taken by
-// another group, in any case.
-func (s *Service) CreateGroup(ctx context.Context, name string) (Group, error) {
+// CreateGroup creates an empty group, at RootPath unless WithPath says
+// otherwise. The name must not be taken by another group, in any case and
+// whatever the path.
+func (s *Service) CreateGroup(ctx context.Context, name string, opts ...CreateOption) (Group, error) {
+	o := applyCreateOptions(opts)
 	if err := validName("group", name); err != nil {
 		return Group{}, err
 	}
-	g := Group{Name: name, ID: randomID("AGPA", 21), Created: s.now().UTC()}
+	if err := checkPath("group", o.path, EntityPath); err != nil {
+		return Group{}, err
+	}
+	g := Group{Name: name, Path: o.path, ID: randomID("AGPA", 21), Created: s.now().UTC()}
 	err := s.write(ctx, func(snap *snapshot) error {
 		if taken, ok := snap.groupNames.resolve(name); ok {
 			return errorf(ErrEntityAlreadyExists, "group with name %s already exists", taken)
@@ -37,12 +42,15 @@ func (s *Service) GetGroup(_ context.Context, name string) (Group, []User, error
 	return *g, members, nil
 }
 
-// ListGroups returns every group, sorted by name.
-func (s *Service) ListGroups(_ context.Context) []Group {
+// ListGroups returns the groups whose path begins with pathPrefix (every
+// group for "" or "/"), sorted by name.
+func (s *Service) ListGroups(_ context.Context, pathPrefix string) []Group {
 	snap := s.snap.Load()
 	out := make([]Group, 0, len(snap.groups))
 	for _, n := range sortedKeys(snap.groups) {
-		out = append(out, *snap.groups[n])
+		if g := snap.groups[n]; underPrefix(g.Path, pathPrefix) {
+			out = append(out, *g)
+		}
 	}
 	return out
 }

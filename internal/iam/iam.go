@@ -81,7 +81,9 @@ const (
 
 // User is an IAM user.
 type User struct {
-	Name    string    `json:"name"`
+	Name string `json:"name"`
+	// Path is the user's path (RootPath, or as given to CreateUser).
+	Path    string    `json:"path,omitempty"`
 	ID      string    `json:"id"`
 	Created time.Time `json:"created"`
 	// Status is UserEnabled (also when empty) or UserDisabled.
@@ -94,11 +96,16 @@ type User struct {
 	InlinePolicies map[string]string `json:"inlinePolicies,omitempty"`
 }
 
-// ARN returns the user's ARN.
-func (u User) ARN() string { return UserARN(u.Name) }
+// ARN returns the user's ARN, its path included.
+func (u User) ARN() string { return UserARN(u.Path, u.Name) }
 
-// UserARN returns the ARN of the user called name.
-func UserARN(name string) string { return "arn:aws:iam::" + AccountID + ":user/" + name }
+// UserARN returns the ARN of the user called name at path (RootPath when
+// empty): arn:aws:iam::000000000000:user/s3-tests/alice for alice at
+// /s3-tests/. Policies name users by it, so a user's ARN must come from
+// the stored user (User.ARN, Principal.ARN), never from a name alone.
+func UserARN(path, name string) string {
+	return "arn:aws:iam::" + AccountID + ":user" + pathOr(path) + name
+}
 
 // RootARN is the ARN of the root credentials.
 const RootARN = "arn:aws:iam::" + AccountID + ":root"
@@ -114,18 +121,22 @@ type AccessKey struct {
 
 // Group is an IAM group; membership is recorded on its users.
 type Group struct {
-	Name             string    `json:"name"`
+	Name string `json:"name"`
+	// Path is the group's path (RootPath, or as given to CreateGroup).
+	Path             string    `json:"path,omitempty"`
 	ID               string    `json:"id"`
 	Created          time.Time `json:"created"`
 	AttachedPolicies []string  `json:"attachedPolicies,omitempty"`
 }
 
-// ARN returns the group's ARN.
-func (g Group) ARN() string { return "arn:aws:iam::" + AccountID + ":group/" + g.Name }
+// ARN returns the group's ARN, its path included.
+func (g Group) ARN() string { return "arn:aws:iam::" + AccountID + ":group" + pathOr(g.Path) + g.Name }
 
 // ManagedPolicy is a named policy that can be attached to users and groups.
 type ManagedPolicy struct {
-	Name     string    `json:"name"`
+	Name string `json:"name"`
+	// Path is the policy's path (RootPath, or as given to CreatePolicy).
+	Path     string    `json:"path,omitempty"`
 	ID       string    `json:"id"`
 	Document string    `json:"document"`
 	Created  time.Time `json:"created"`
@@ -134,13 +145,13 @@ type ManagedPolicy struct {
 	Builtin bool `json:"-"`
 }
 
-// ARN returns the policy's ARN: canned policies live in the "aws" account
-// namespace as AWS-managed policies do.
+// ARN returns the policy's ARN, its path included: canned policies live
+// in the "aws" account namespace as AWS-managed policies do.
 func (p ManagedPolicy) ARN() string {
 	if p.Builtin {
-		return "arn:aws:iam::aws:policy/" + p.Name
+		return "arn:aws:iam::aws:policy" + pathOr(p.Path) + p.Name
 	}
-	return "arn:aws:iam::" + AccountID + ":policy/" + p.Name
+	return "arn:aws:iam::" + AccountID + ":policy" + pathOr(p.Path) + p.Name
 }
 
 // VersionID is the policy's only version: Sesame does not keep versions.
@@ -148,7 +159,9 @@ func (p ManagedPolicy) VersionID() string { return "v1" }
 
 var policyARNPattern = regexp.MustCompile(`^arn:aws:iam::(aws|\d{12}):policy/(?:[\w+=,.@/-]*/)?([\w+=,.@-]+)$`)
 
-// PolicyNameFromARN returns the policy name an ARN names.
+// PolicyNameFromARN returns the policy name an ARN names, whatever its
+// path; the policy it names is the one of that name whose ARN (path and
+// account included) is exactly arn.
 func PolicyNameFromARN(arn string) (string, error) {
 	m := policyARNPattern.FindStringSubmatch(arn)
 	if m == nil {

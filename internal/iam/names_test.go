@@ -46,7 +46,7 @@ func TestService_NamesUniqueRegardlessOfCase(t *testing.T) {
 			}
 		})
 	}
-	if n := len(svc.ListUsers(ctx)); n != 1 {
+	if n := len(svc.ListUsers(ctx, "")); n != 1 {
 		t.Errorf("%d users, want 1", n)
 	}
 
@@ -159,7 +159,7 @@ func TestService_NamesOfOlderRecords(t *testing.T) {
 	}
 	t.Cleanup(func() { svc.Close() })
 	u, err := svc.GetUser(ctx, "carol")
-	if err != nil || u.Name != "Carol" || u.ARN() != "arn:aws:iam::000000000000:user/Carol" {
+	if err != nil || u.Name != "Carol" || u.Path != "/" || u.ARN() != "arn:aws:iam::000000000000:user/Carol" {
 		t.Fatalf("GetUser(carol) = %+v, %v; want Carol at path /", u, err)
 	}
 	if err := svc.SetUserStatus(ctx, "CAROL", iam.UserDisabled); err != nil {

@@ -21,17 +21,22 @@ func checkDocument(doc string, limit int) error {
 	return nil
 }
 
-// CreatePolicy stores a managed policy. The name must not be taken by
-// another managed policy, canned ones included, in any case.
-func (s *Service) CreatePolicy(ctx context.Context, name, document string) (ManagedPolicy, error) {
+// CreatePolicy stores a managed policy, at RootPath unless WithPath says
+// otherwise. The name must not be taken by another managed policy, canned
+// ones included, in any case and whatever the path.
+func (s *Service) CreatePolicy(ctx context.Context, name, document string, opts ...CreateOption) (ManagedPolicy, error) {
+	o := applyCreateOptions(opts)
 	if name == "" || len(name) > maxPolicyNameLength || !namePattern.MatchString(name) {
 		return ManagedPolicy{}, errorf(ErrInvalidInput, "policy name %q must be 1 to %d characters of letters, digits and +=,.@_-", name, maxPolicyNameLength)
+	}
+	if err := checkPath("policy", o.path, PolicyPath); err != nil {
+		return ManagedPolicy{}, err
 	}
 	if err := checkDocument(document, MaxPolicyDocumentSize); err != nil {
 		return ManagedPolicy{}, err
 	}
 	now := s.now().UTC()
-	p := ManagedPolicy{Name: name, ID: randomID("ANPA", 21), Document: document, Created: now, Updated: now}
+	p := ManagedPolicy{Name: name, Path: o.path, ID: randomID("ANPA", 21), Document: document, Created: now, Updated: now}
 	err := s.write(ctx, func(snap *snapshot) error {
 		if existing, ok := snap.policy(name); ok {
 			if existing.Builtin {
@@ -54,12 +59,16 @@ func (s *Service) GetPolicy(_ context.Context, name string) (ManagedPolicy, erro
 	return *p, nil
 }
 
-// ListPolicies returns every managed policy, canned ones included, sorted by name.
-func (s *Service) ListPolicies(_ context.Context) []ManagedPolicy {
+// ListPolicies returns the managed policies, canned ones (at RootPath)
+// included, whose path begins with pathPrefix (every one for "" or "/"),
+// sorted by name.
+func (s *Service) ListPolicies(_ context.Context, pathPrefix string) []ManagedPolicy {
 	snap := s.snap.Load()
 	out := make([]ManagedPolicy, 0, len(snap.policies))
 	for _, n := range sortedKeys(snap.policies) {
-		out = append(out, *snap.policies[n])
+		if p := snap.policies[n]; underPrefix(p.Path, pathPrefix) {
+			out = append(out, *p)
+		}
 	}
 	return out
 }
@@ -194,30 +203,32 @@ func attachable(snap *snapshot, name string, op attachment) (string, error) {
 	return name, nil
 }
 
-// ListAttachedUserPolicies returns the managed policies attached to a user.
-func (s *Service) ListAttachedUserPolicies(_ context.Context, user string) ([]ManagedPolicy, error) {
+// ListAttachedUserPolicies returns the managed policies attached to a
+// user whose path begins with pathPrefix (every one for "" or "/").
+func (s *Service) ListAttachedUserPolicies(_ context.Context, user, pathPrefix string) ([]ManagedPolicy, error) {
 	snap := s.snap.Load()
 	u, ok := snap.user(user)
 	if !ok {
 		return nil, noSuchUser(user)
 	}
-	return snap.managedList(u.AttachedPolicies), nil
+	return snap.managedList(u.AttachedPolicies, pathPrefix), nil
 }
 
-// ListAttachedGroupPolicies returns the managed policies attached to a group.
-func (s *Service) ListAttachedGroupPolicies(_ context.Context, group string) ([]ManagedPolicy, error) {
+// ListAttachedGroupPolicies returns the managed policies attached to a
+// group whose path begins with pathPrefix (every one for "" or "/").
+func (s *Service) ListAttachedGroupPolicies(_ context.Context, group, pathPrefix string) ([]ManagedPolicy, error) {
 	snap := s.snap.Load()
 	g, ok := snap.group(group)
 	if !ok {
 		return nil, noSuchGroup(group)
 	}
-	return snap.managedList(g.AttachedPolicies), nil
+	return snap.managedList(g.AttachedPolicies, pathPrefix), nil
 }
 
-func (snap *snapshot) managedList(names []string) []ManagedPolicy {
+func (snap *snapshot) managedList(names []string, pathPrefix string) []ManagedPolicy {
 	var out []ManagedPolicy
 	for _, n := range names {
-		if p, ok := snap.policies[n]; ok {
+		if p, ok := snap.policies[n]; ok && underPrefix(p.Path, pathPrefix) {
 			out = append(out, *p)
 		}
 	}

@@ -250,22 +250,31 @@ func (s *Service) reload(ctx context.Context) error {
 		}
 	}
 	userKeys, groupKeys, policyKeys := map[string]string{}, map[string]string{}, map[string]string{}
-	if err := loadAll(ctx, s.st, store.KindUser, func(key string, u *User) { next.users[u.Name], userKeys[u.Name] = u, key }); err != nil {
+	if err := loadAll(ctx, s.st, store.KindUser, func(key string, u *User) {
+		u.Path = pathOr(u.Path)
+		next.users[u.Name], userKeys[u.Name] = u, key
+	}); err != nil {
 		return err
 	}
 	if err := loadAll(ctx, s.st, store.KindAccessKey, func(_ string, k *AccessKey) { next.keys[k.ID] = k }); err != nil {
 		return err
 	}
-	if err := loadAll(ctx, s.st, store.KindGroup, func(key string, g *Group) { next.groups[g.Name], groupKeys[g.Name] = g, key }); err != nil {
+	if err := loadAll(ctx, s.st, store.KindGroup, func(key string, g *Group) {
+		g.Path = pathOr(g.Path)
+		next.groups[g.Name], groupKeys[g.Name] = g, key
+	}); err != nil {
 		return err
 	}
-	if err := loadAll(ctx, s.st, store.KindPolicy, func(key string, p *ManagedPolicy) { next.policies[p.Name], policyKeys[p.Name] = p, key }); err != nil {
+	if err := loadAll(ctx, s.st, store.KindPolicy, func(key string, p *ManagedPolicy) {
+		p.Path = pathOr(p.Path)
+		next.policies[p.Name], policyKeys[p.Name] = p, key
+	}); err != nil {
 		return err
 	}
 	for _, name := range policy.CannedNames() {
 		p, _ := policy.Canned(name)
 		doc, _ := p.MarshalJSON()
-		next.policies[name] = &ManagedPolicy{Name: name, ID: "ANPA" + cannedID(name), Document: string(doc), Builtin: true}
+		next.policies[name] = &ManagedPolicy{Name: name, Path: RootPath, ID: "ANPA" + cannedID(name), Document: string(doc), Builtin: true}
 		s.compiled[string(doc)] = p
 		delete(policyKeys, name) // a stored policy cannot shadow a canned one
 	}
@@ -477,7 +486,7 @@ func (s *Service) LookupAccessKey(_ context.Context, accessKey string) (Principa
 	if !ok || u.Status == UserDisabled {
 		return Principal{}, "", errorf(ErrNoSuchEntity, "access key does not exist or is inactive")
 	}
-	return Principal{User: u.Name, UserID: u.ID, AccessKey: k.ID}, k.Secret, nil
+	return Principal{User: u.Name, UserID: u.ID, Path: u.Path, AccessKey: k.ID}, k.Secret, nil
 }
 
 // reservedName reports whether name is an OpenID provider's: the role

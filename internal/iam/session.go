@@ -369,7 +369,7 @@ func (s *Service) CallerIdentity(p Principal) (arn, userID, account string) {
 	case p.Root:
 		return RootARN, AccountID, AccountID
 	}
-	return UserARN(p.User), p.UserID, AccountID
+	return p.ARN(), p.UserID, AccountID
 }
 
 func (s *Service) sealSession(sess *Session) (string, error) {

@@ -8,10 +8,15 @@ import (
 	"github.com/sesame-s3/sesame/internal/iam/store"
 )
 
-// CreateUser creates a user with no keys and no policies. The name must
-// not be taken, in any case, by another user or by the root user.
-func (s *Service) CreateUser(ctx context.Context, name string) (User, error) {
+// CreateUser creates a user with no keys and no policies, at RootPath
+// unless WithPath says otherwise. The name must not be taken, in any case
+// and whatever the path, by another user or by the root user.
+func (s *Service) CreateUser(ctx context.Context, name string, opts ...CreateOption) (User, error) {
+	o := applyCreateOptions(opts)
 	if err := validName("user", name); err != nil {
+		return User{}, err
+	}
+	if err := checkPath("user", o.path, EntityPath); err != nil {
 		return User{}, err
 	}
 	if s.rootNameTaken(name) {
@@ -20,7 +25,7 @@ func (s *Service) CreateUser(ctx context.Context, name string) (User, error) {
 	if s.reservedName(name) {
 		return User{}, errorf(ErrInvalidInput, "the name %s belongs to an OpenID Connect provider, whose sessions it names; choose another", name)
 	}
-	u := User{Name: name, ID: randomID("AIDA", 21), Created: s.now().UTC()}
+	u := User{Name: name, Path: o.path, ID: randomID("AIDA", 21), Created: s.now().UTC()}
 	err := s.write(ctx, func(snap *snapshot) error {
 		if taken, ok := snap.userNames.resolve(name); ok {
 			return errorf(ErrEntityAlreadyExists, "user with name %s already exists", taken)
@@ -39,12 +44,15 @@ func (s *Service) GetUser(_ context.Context, name string) (User, error) {
 	return *u, nil
 }
 
-// ListUsers returns every user, sorted by name.
-func (s *Service) ListUsers(_ context.Context) []User {
+// ListUsers returns the users whose path begins with pathPrefix (every
+// user for "" or "/"), sorted by name.
+func (s *Service) ListUsers(_ context.Context, pathPrefix string) []User {
 	snap := s.snap.Load()
 	out := make([]User, 0, len(snap.users))
 	for _, name := range sortedKeys(snap.users) {
-		out = append(out, *snap.users[name])
+		if u := snap.users[name]; underPrefix(u.Path, pathPrefix) {
+			out = append(out, *u)
+		}
 	}
 	return out
 }

@@ -84,6 +84,21 @@ func New(opts Options) *API {
 	return a
 }
 
+// pathParam returns the optional path parameter name ("Path" or
+// "PathPrefix"), checked against rule as AWS checks it; RootPath when it
+// is absent.
+func pathParam(v *awsquery.Params, name string, rule iam.PathRule) string {
+	s, ok := v.Optional(name)
+	if !ok {
+		return iam.RootPath
+	}
+	member := awsquery.MemberName(name)
+	if v.Length(member, s, 1, iam.MaxPathLength) && !rule.Valid(s) {
+		v.Problem(member, awsquery.Quote(s), "Member must satisfy regular expression pattern: "+rule.Pattern)
+	}
+	return s
+}
+
 // page returns the Marker and MaxItems paging parameters.
 func page(v *awsquery.Params) pageRequest {
 	p := pageRequest{max: defaultMaxItems}
@@ -119,17 +134,18 @@ type target struct {
 
 // user resolves the user a request names: the root user by its exact
 // name, an IAM user by its name in any case. Requests are authorized on
-// the stored user's ARN, so a policy about user/alice cannot be sidestepped
-// by asking for ALICE; a user that does not exist is authorized on the ARN
-// the name would have, and the action then fails with NoSuchEntity.
+// the stored user's ARN, its path included, so a policy about
+// user/team/alice applies whatever case the request uses; a user that
+// does not exist is authorized on the ARN the name would have at "/", and
+// the action then fails with NoSuchEntity.
 func (a *API) user(req *request, name string) target {
 	if a.isRoot(req, name) {
-		return target{name: name, arn: iam.UserARN(name), root: true}
+		return target{name: name, arn: iam.UserARN(iam.RootPath, name), root: true}
 	}
 	if u, err := a.svc.GetUser(req.Context(), name); err == nil {
 		return target{name: u.Name, arn: u.ARN()}
 	}
-	return target{name: name, arn: iam.UserARN(name)}
+	return target{name: name, arn: iam.UserARN(iam.RootPath, name)}
 }
 
 // group resolves the group a request names, in any case, as user does.

@@ -43,14 +43,14 @@ func (a *API) groupAction(req *request, more func(*awsquery.Params)) (string, er
 func (a *API) createGroup(req *request) (any, error) {
 	v := req.Validate()
 	name := v.Required("GroupName")
-	v.Optional("Path")
+	path := pathParam(v, "Path", iam.EntityPath)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := req.Authorize(iam.Group{Name: name}.ARN(), nil); err != nil {
+	if err := req.Authorize(iam.Group{Name: name, Path: path}.ARN(), nil); err != nil {
 		return nil, err
 	}
-	g, err := a.svc.CreateGroup(req.Context(), name)
+	g, err := a.svc.CreateGroup(req.Context(), name, iam.WithPath(path))
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func (a *API) getGroup(req *request) (any, error) {
 
 func (a *API) listGroups(req *request) (any, error) {
 	v := req.Validate()
-	v.Optional("PathPrefix") // every path is "/"
+	prefix := pathParam(v, "PathPrefix", iam.PathPrefix)
 	p := page(v)
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -85,7 +85,7 @@ func (a *API) listGroups(req *request) (any, error) {
 	if err := req.Authorize(accountARN("group"), nil); err != nil {
 		return nil, err
 	}
-	return groupList(a.svc.ListGroups(req.Context()), p), nil
+	return groupList(a.svc.ListGroups(req.Context(), prefix), p), nil
 }
 
 func groupList(groups []iam.Group, p pageRequest) listGroupsResult {

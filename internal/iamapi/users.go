@@ -36,14 +36,14 @@ func accountARN(kind string) string {
 func (a *API) createUser(req *request) (any, error) {
 	v := req.Validate()
 	name := v.Required("UserName")
-	v.Optional("Path") // Sesame keeps no paths: every entity's is "/".
+	path := pathParam(v, "Path", iam.EntityPath)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := req.Authorize(iam.UserARN(name), nil); err != nil {
+	if err := req.Authorize(iam.UserARN(path, name), nil); err != nil {
 		return nil, err
 	}
-	u, err := a.svc.CreateUser(req.Context(), name)
+	u, err := a.svc.CreateUser(req.Context(), name, iam.WithPath(path))
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func (a *API) getUser(req *request) (any, error) {
 
 func (a *API) listUsers(req *request) (any, error) {
 	v := req.Validate()
-	v.Optional("PathPrefix") // every path is "/"
+	prefix := pathParam(v, "PathPrefix", iam.PathPrefix)
 	p := page(v)
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -81,7 +81,7 @@ func (a *API) listUsers(req *request) (any, error) {
 	if err := req.Authorize(accountARN("user"), nil); err != nil {
 		return nil, err
 	}
-	users, truncated, next := paginate(a.svc.ListUsers(req.Context()), func(u iam.User) string { return u.Name }, p)
+	users, truncated, next := paginate(a.svc.ListUsers(req.Context(), prefix), func(u iam.User) string { return u.Name }, p)
 	res := listUsersResult{IsTruncated: truncated, Marker: next}
 	for _, u := range users {
 		res.Users.Member = append(res.Users.Member, toUserXML(u))
