@@ -26,6 +26,12 @@
 //   - User, group and managed policy names are unique regardless of case
 //     (a user's also against the root user's), kept as created, and found
 //     in any case (names.go); the store refuses a case variant too.
+//   - Users, groups and managed policies have a path, part of their ARN
+//     (paths.go). A user's ARN always comes from the stored user (User.ARN,
+//     or Principal.ARN with the path LookupAccessKey set), never from a
+//     name alone, since bucket policies name users by ARN.
+//   - Disabling a user revokes its sessions: enabling it again does not
+//     revive them.
 package iam
 
 import (
