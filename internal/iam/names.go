@@ -45,18 +45,14 @@ func newNames() names {
 	return names{keys: map[string]string{}, folded: map[string]string{}}
 }
 
-// add indexes the entity called name, stored under key. It returns false
-// when a case variant of name was indexed already, which only records
-// written before names were unique regardless of case can cause; the
-// first one added then keeps the folded name.
-func (n names) add(name, key string) bool {
+// add indexes the entity called name, stored under key. Of case variants
+// (only records written before names were unique regardless of case can
+// be such), the first one added is the one other cases find.
+func (n names) add(name, key string) {
 	n.keys[name] = key
-	f := fold(name)
-	if _, dup := n.folded[f]; dup {
-		return false
+	if f := fold(name); n.folded[f] == "" {
+		n.folded[f] = name
 	}
-	n.folded[f] = name
-	return true
 }
 
 // resolve returns the name of the entity that name names: the entity of
@@ -73,13 +69,15 @@ func (n names) resolve(name string) (string, bool) {
 // key returns the store record name of the entity called name (resolved).
 func (n names) key(name string) string { return n.keys[name] }
 
-// findInline returns the name under which doc-map m holds the inline
-// policy called name: name itself, else a case variant of it.
+// findInline returns the name under which m (inline policy name →
+// document) holds the inline policy called name: name itself, else a case
+// variant of it (the first in name order, should older records hold
+// several).
 func findInline(m map[string]string, name string) (string, bool) {
 	if _, ok := m[name]; ok {
 		return name, true
 	}
-	for k := range m {
+	for _, k := range sortedKeys(m) {
 		if strings.EqualFold(k, name) {
 			return k, true
 		}
