@@ -19,8 +19,11 @@ type Principal struct {
 	Root bool
 	// User is the user name (the root user's access key for root; the
 	// token's subject for a federated session).
-	User      string
-	UserID    string
+	User   string
+	UserID string
+	// Path is an IAM user's path (RootPath when empty), part of its ARN:
+	// LookupAccessKey sets it from the stored user.
+	Path      string
 	AccessKey string
 	// Session is set for temporary credentials: the principal is then the
 	// session's parent, narrowed by the session policy.
@@ -39,7 +42,7 @@ func (p Principal) ARN() string {
 	case p.Root:
 		return RootARN
 	}
-	return UserARN(p.User)
+	return UserARN(p.Path, p.User)
 }
 
 // Request is one authorization question: may Principal perform Action on

@@ -170,7 +170,7 @@ func TestService_Authorize_principalKeys(t *testing.T) {
 		"aws:userid":       iam.FederatedRoleID(iam.FederatedRole("")) + ":alice",
 	}, "aws:username")
 	check(f.anonymous, map[string]string{"aws:principaltype": "Anonymous"}, "aws:username", "aws:userid", "jwt:sub")
-	if f.fed.ARN() == iam.UserARN("alice") || f.fed.ARN() == f.aliceSess.ARN() {
+	if f.fed.ARN() == iam.UserARN("/", "alice") || f.fed.ARN() == f.aliceSess.ARN() {
 		t.Errorf("federated ARN %s collides with alice's", f.fed.ARN())
 	}
 	if iam.FederatedRoleID("") == iam.FederatedRoleID("OTHER") {

@@ -23,6 +23,15 @@
 //     Deny anywhere wins and no Allow means deny.
 //   - Deleting an entity that others still reference fails with
 //     ErrDeleteConflict, as in AWS IAM.
+//   - User, group and managed policy names are unique regardless of case
+//     (a user's also against the root user's), kept as created, and found
+//     in any case (names.go); the store refuses a case variant too.
+//   - Users, groups and managed policies have a path, part of their ARN
+//     (paths.go). A user's ARN always comes from the stored user (User.ARN,
+//     or Principal.ARN with the path LookupAccessKey set), never from a
+//     name alone, since bucket policies name users by ARN.
+//   - Disabling a user revokes its sessions: enabling it again does not
+//     revive them.
 package iam
 
 import (
@@ -58,7 +67,8 @@ const (
 	StatusInactive = "Inactive"
 )
 
-// User statuses: a disabled user's keys and sessions stop working at once.
+// User statuses: a disabled user's keys and sessions stop working at once;
+// enabling it again restores its keys, never its earlier sessions.
 const (
 	UserEnabled  = "enabled"
 	UserDisabled = "disabled"
@@ -77,7 +87,9 @@ const (
 
 // User is an IAM user.
 type User struct {
-	Name    string    `json:"name"`
+	Name string `json:"name"`
+	// Path is the user's path (RootPath, or as given to CreateUser).
+	Path    string    `json:"path,omitempty"`
 	ID      string    `json:"id"`
 	Created time.Time `json:"created"`
 	// Status is UserEnabled (also when empty) or UserDisabled.
@@ -90,11 +102,16 @@ type User struct {
 	InlinePolicies map[string]string `json:"inlinePolicies,omitempty"`
 }
 
-// ARN returns the user's ARN.
-func (u User) ARN() string { return UserARN(u.Name) }
+// ARN returns the user's ARN, its path included.
+func (u User) ARN() string { return UserARN(u.Path, u.Name) }
 
-// UserARN returns the ARN of the user called name.
-func UserARN(name string) string { return "arn:aws:iam::" + AccountID + ":user/" + name }
+// UserARN returns the ARN of the user called name at path (RootPath when
+// empty): arn:aws:iam::000000000000:user/s3-tests/alice for alice at
+// /s3-tests/. Policies name users by it, so a user's ARN must come from
+// the stored user (User.ARN, Principal.ARN), never from a name alone.
+func UserARN(path, name string) string {
+	return "arn:aws:iam::" + AccountID + ":user" + pathOr(path) + name
+}
 
 // RootARN is the ARN of the root credentials.
 const RootARN = "arn:aws:iam::" + AccountID + ":root"
@@ -110,18 +127,22 @@ type AccessKey struct {
 
 // Group is an IAM group; membership is recorded on its users.
 type Group struct {
-	Name             string    `json:"name"`
+	Name string `json:"name"`
+	// Path is the group's path (RootPath, or as given to CreateGroup).
+	Path             string    `json:"path,omitempty"`
 	ID               string    `json:"id"`
 	Created          time.Time `json:"created"`
 	AttachedPolicies []string  `json:"attachedPolicies,omitempty"`
 }
 
-// ARN returns the group's ARN.
-func (g Group) ARN() string { return "arn:aws:iam::" + AccountID + ":group/" + g.Name }
+// ARN returns the group's ARN, its path included.
+func (g Group) ARN() string { return "arn:aws:iam::" + AccountID + ":group" + pathOr(g.Path) + g.Name }
 
 // ManagedPolicy is a named policy that can be attached to users and groups.
 type ManagedPolicy struct {
-	Name     string    `json:"name"`
+	Name string `json:"name"`
+	// Path is the policy's path (RootPath, or as given to CreatePolicy).
+	Path     string    `json:"path,omitempty"`
 	ID       string    `json:"id"`
 	Document string    `json:"document"`
 	Created  time.Time `json:"created"`
@@ -130,32 +151,23 @@ type ManagedPolicy struct {
 	Builtin bool `json:"-"`
 }
 
-// ARN returns the policy's ARN: canned policies live in the "aws" account
-// namespace as AWS-managed policies do.
+// ARN returns the policy's ARN, its path included: canned policies live
+// in the "aws" account namespace as AWS-managed policies do.
 func (p ManagedPolicy) ARN() string {
 	if p.Builtin {
-		return "arn:aws:iam::aws:policy/" + p.Name
+		return "arn:aws:iam::aws:policy" + pathOr(p.Path) + p.Name
 	}
-	return "arn:aws:iam::" + AccountID + ":policy/" + p.Name
+	return "arn:aws:iam::" + AccountID + ":policy" + pathOr(p.Path) + p.Name
 }
 
 // VersionID is the policy's only version: Sesame does not keep versions.
 func (p ManagedPolicy) VersionID() string { return "v1" }
 
-var (
-	namePattern      = regexp.MustCompile(`^[\w+=,.@-]+$`)
-	policyARNPattern = regexp.MustCompile(`^arn:aws:iam::(aws|\d{12}):policy/(?:[\w+=,.@/-]*/)?([\w+=,.@-]+)$`)
-)
+var policyARNPattern = regexp.MustCompile(`^arn:aws:iam::(aws|\d{12}):policy/(?:[\w+=,.@/-]*/)?([\w+=,.@-]+)$`)
 
-// validName checks a user, group or inline policy name.
-func validName(kind, name string) error {
-	if name == "" || len(name) > maxNameLength || !namePattern.MatchString(name) {
-		return errorf(ErrInvalidInput, "%s name %q must be 1 to %d characters of letters, digits and +=,.@_-", kind, name, maxNameLength)
-	}
-	return nil
-}
-
-// PolicyNameFromARN returns the policy name an ARN names.
+// PolicyNameFromARN returns the policy name an ARN names, whatever its
+// path; the policy it names is the one of that name whose ARN (path and
+// account included) is exactly arn.
 func PolicyNameFromARN(arn string) (string, error) {
 	m := policyARNPattern.FindStringSubmatch(arn)
 	if m == nil {

@@ -21,45 +21,60 @@ func checkDocument(doc string, limit int) error {
 	return nil
 }
 
-// CreatePolicy stores a managed policy.
-func (s *Service) CreatePolicy(ctx context.Context, name, document string) (ManagedPolicy, error) {
+// CreatePolicy stores a managed policy, at RootPath unless WithPath says
+// otherwise. The name must not be taken by another managed policy, canned
+// ones included, in any case and whatever the path.
+func (s *Service) CreatePolicy(ctx context.Context, name, document string, opts ...CreateOption) (ManagedPolicy, error) {
+	o := applyCreateOptions(opts)
 	if name == "" || len(name) > maxPolicyNameLength || !namePattern.MatchString(name) {
 		return ManagedPolicy{}, errorf(ErrInvalidInput, "policy name %q must be 1 to %d characters of letters, digits and +=,.@_-", name, maxPolicyNameLength)
+	}
+	if err := checkPath("policy", o.path, PolicyPath); err != nil {
+		return ManagedPolicy{}, err
 	}
 	if err := checkDocument(document, MaxPolicyDocumentSize); err != nil {
 		return ManagedPolicy{}, err
 	}
 	now := s.now().UTC()
-	p := ManagedPolicy{Name: name, ID: randomID("ANPA", 21), Document: document, Created: now, Updated: now}
+	p := ManagedPolicy{Name: name, Path: o.path, ID: randomID("ANPA", 21), Document: document, Created: now, Updated: now}
 	err := s.write(ctx, func(snap *snapshot) error {
-		if existing, ok := snap.policies[name]; ok && existing.Builtin {
-			return errorf(ErrEntityAlreadyExists, "a policy called %s already exists (built in)", name)
+		if existing, ok := snap.policy(name); ok {
+			if existing.Builtin {
+				return errorf(ErrEntityAlreadyExists, "a policy called %s already exists (built in)", existing.Name)
+			}
+			return errorf(ErrEntityAlreadyExists, "a policy called %s already exists", existing.Name)
 		}
-		return storeErr(put(ctx, s.st, store.KindPolicy, name, &p), "policy "+name)
+		return storeErr(put(ctx, s.st, store.KindPolicy, fold(name), &p), "policy "+name)
 	})
 	return p, err
 }
 
-// GetPolicy returns a managed policy (canned ones included) by name.
+// GetPolicy returns a managed policy (canned ones included) by name, in
+// any case.
 func (s *Service) GetPolicy(_ context.Context, name string) (ManagedPolicy, error) {
-	p, ok := s.snap.Load().policies[name]
+	p, ok := s.snap.Load().policy(name)
 	if !ok {
-		return ManagedPolicy{}, errorf(ErrNoSuchEntity, "policy %s does not exist", name)
+		return ManagedPolicy{}, noSuchPolicy(name)
 	}
 	return *p, nil
 }
 
-// ListPolicies returns every managed policy, canned ones included, sorted by name.
-func (s *Service) ListPolicies(_ context.Context) []ManagedPolicy {
+// ListPolicies returns the managed policies, canned ones (at RootPath)
+// included, whose path begins with pathPrefix (every one for "" or "/"),
+// sorted by name.
+func (s *Service) ListPolicies(_ context.Context, pathPrefix string) []ManagedPolicy {
 	snap := s.snap.Load()
 	out := make([]ManagedPolicy, 0, len(snap.policies))
 	for _, n := range sortedKeys(snap.policies) {
-		out = append(out, *snap.policies[n])
+		if p := snap.policies[n]; underPrefix(p.Path, pathPrefix) {
+			out = append(out, *p)
+		}
 	}
 	return out
 }
 
-// AttachmentCount returns how many users and groups a policy is attached to.
+// attachmentCount returns how many users and groups the policy called
+// name (exactly) is attached to.
 func (snap *snapshot) attachmentCount(name string) int {
 	n := 0
 	for _, u := range snap.users {
@@ -79,23 +94,24 @@ func (snap *snapshot) attachmentCount(name string) int {
 	return n
 }
 
-// AttachmentCount reports how many users and groups a policy is attached to.
+// AttachmentCount reports how many users and groups a policy is attached
+// to; name is the policy's Name.
 func (s *Service) AttachmentCount(name string) int { return s.snap.Load().attachmentCount(name) }
 
 // DeletePolicy deletes a managed policy that is attached nowhere.
 func (s *Service) DeletePolicy(ctx context.Context, name string) error {
 	return s.write(ctx, func(snap *snapshot) error {
-		p, ok := snap.policies[name]
+		p, ok := snap.policy(name)
 		if !ok {
-			return errorf(ErrNoSuchEntity, "policy %s does not exist", name)
+			return noSuchPolicy(name)
 		}
 		if p.Builtin {
-			return errorf(ErrInvalidInput, "policy %s is built in and cannot be deleted", name)
+			return errorf(ErrInvalidInput, "policy %s is built in and cannot be deleted", p.Name)
 		}
-		if snap.attachmentCount(name) > 0 {
-			return errorf(ErrDeleteConflict, "cannot delete policy %s: it is attached to users or groups; detach it first", name)
+		if snap.attachmentCount(p.Name) > 0 {
+			return errorf(ErrDeleteConflict, "cannot delete policy %s: it is attached to users or groups; detach it first", p.Name)
 		}
-		return storeErr(s.st.Delete(ctx, store.KindPolicy, name), "policy "+name)
+		return storeErr(s.st.Delete(ctx, store.KindPolicy, snap.policyNames.key(p.Name)), "policy "+p.Name)
 	})
 }
 
@@ -148,59 +164,80 @@ const (
 )
 
 func (s *Service) setUserPolicy(ctx context.Context, user, policyName string, op attachment) error {
-	return setAttached(ctx, s, store.KindUser, "user "+user, user, policyName, op, func(u *User) *[]string { return &u.AttachedPolicies })
-}
-
-func (s *Service) setGroupPolicy(ctx context.Context, group, policyName string, op attachment) error {
-	return setAttached(ctx, s, store.KindGroup, "group "+group, group, policyName, op, func(g *Group) *[]string { return &g.AttachedPolicies })
-}
-
-// setAttached attaches or detaches policyName in the list that attached
-// returns of the stored record kind/name (what names it in errors).
-func setAttached[T any](ctx context.Context, s *Service, kind store.Kind, what, name, policyName string, op attachment, attached func(*T) *[]string) error {
 	return s.write(ctx, func(snap *snapshot) error {
-		if _, ok := snap.policies[policyName]; !ok && op == attachPolicy {
-			return errorf(ErrNoSuchEntity, "policy %s does not exist", policyName)
-		}
-		return storeErr(update(ctx, s.st, kind, name, func(v *T) (err error) {
-			list := attached(v)
-			*list, err = attach(*list, policyName, op)
+		policyName, err := attachable(snap, policyName, op)
+		if err != nil {
 			return err
-		}), what)
+		}
+		return s.updateUser(ctx, snap, user, func(u *User) (err error) {
+			u.AttachedPolicies, err = attach(u.AttachedPolicies, policyName, op)
+			return err
+		})
 	})
 }
 
-// ListAttachedUserPolicies returns the managed policies attached to a user.
-func (s *Service) ListAttachedUserPolicies(_ context.Context, user string) ([]ManagedPolicy, error) {
-	snap := s.snap.Load()
-	u, ok := snap.users[user]
-	if !ok {
-		return nil, errorf(ErrNoSuchEntity, "the user with name %s cannot be found", user)
-	}
-	return snap.managedList(u.AttachedPolicies), nil
+func (s *Service) setGroupPolicy(ctx context.Context, group, policyName string, op attachment) error {
+	return s.write(ctx, func(snap *snapshot) error {
+		policyName, err := attachable(snap, policyName, op)
+		if err != nil {
+			return err
+		}
+		return s.updateGroup(ctx, snap, group, func(g *Group) (err error) {
+			g.AttachedPolicies, err = attach(g.AttachedPolicies, policyName, op)
+			return err
+		})
+	})
 }
 
-// ListAttachedGroupPolicies returns the managed policies attached to a group.
-func (s *Service) ListAttachedGroupPolicies(_ context.Context, group string) ([]ManagedPolicy, error) {
-	snap := s.snap.Load()
-	g, ok := snap.groups[group]
-	if !ok {
-		return nil, errorf(ErrNoSuchEntity, "the group with name %s cannot be found", group)
+// attachable returns the name under which the policy called name (in any
+// case) is attached: its Name. Only an existing policy may be attached;
+// detaching one that no longer exists uses name as given.
+func attachable(snap *snapshot, name string, op attachment) (string, error) {
+	p, ok := snap.policy(name)
+	switch {
+	case ok:
+		return p.Name, nil
+	case op == attachPolicy:
+		return "", noSuchPolicy(name)
 	}
-	return snap.managedList(g.AttachedPolicies), nil
+	return name, nil
 }
 
-func (snap *snapshot) managedList(names []string) []ManagedPolicy {
+// ListAttachedUserPolicies returns the managed policies attached to a
+// user whose path begins with pathPrefix (every one for "" or "/").
+func (s *Service) ListAttachedUserPolicies(_ context.Context, user, pathPrefix string) ([]ManagedPolicy, error) {
+	snap := s.snap.Load()
+	u, ok := snap.user(user)
+	if !ok {
+		return nil, noSuchUser(user)
+	}
+	return snap.managedList(u.AttachedPolicies, pathPrefix), nil
+}
+
+// ListAttachedGroupPolicies returns the managed policies attached to a
+// group whose path begins with pathPrefix (every one for "" or "/").
+func (s *Service) ListAttachedGroupPolicies(_ context.Context, group, pathPrefix string) ([]ManagedPolicy, error) {
+	snap := s.snap.Load()
+	g, ok := snap.group(group)
+	if !ok {
+		return nil, noSuchGroup(group)
+	}
+	return snap.managedList(g.AttachedPolicies, pathPrefix), nil
+}
+
+func (snap *snapshot) managedList(names []string, pathPrefix string) []ManagedPolicy {
 	var out []ManagedPolicy
 	for _, n := range names {
-		if p, ok := snap.policies[n]; ok {
+		if p, ok := snap.policies[n]; ok && underPrefix(p.Path, pathPrefix) {
 			out = append(out, *p)
 		}
 	}
 	return out
 }
 
-// PutUserPolicy adds or replaces an inline policy of a user.
+// PutUserPolicy adds or replaces an inline policy of a user. Inline
+// policy names are unique per user regardless of case: putting a case
+// variant of an existing name replaces that policy, which keeps its name.
 func (s *Service) PutUserPolicy(ctx context.Context, user, name, document string) error {
 	if err := validName("policy", name); err != nil {
 		return err
@@ -208,48 +245,53 @@ func (s *Service) PutUserPolicy(ctx context.Context, user, name, document string
 	if err := checkDocument(document, MaxInlinePolicySize); err != nil {
 		return err
 	}
-	return s.write(ctx, func(*snapshot) error {
-		return storeErr(update(ctx, s.st, store.KindUser, user, func(u *User) error {
+	return s.write(ctx, func(snap *snapshot) error {
+		return s.updateUser(ctx, snap, user, func(u *User) error {
 			if u.InlinePolicies == nil {
 				u.InlinePolicies = map[string]string{}
 			}
+			if existing, ok := findInline(u.InlinePolicies, name); ok {
+				name = existing
+			}
 			u.InlinePolicies[name] = document
 			return nil
-		}), "user "+user)
+		})
 	})
 }
 
-// GetUserPolicy returns an inline policy document.
-func (s *Service) GetUserPolicy(_ context.Context, user, name string) (string, error) {
-	u, ok := s.snap.Load().users[user]
+// GetUserPolicy returns the name (as stored) and document of a user's
+// inline policy called name, in any case.
+func (s *Service) GetUserPolicy(_ context.Context, user, name string) (string, string, error) {
+	u, ok := s.snap.Load().user(user)
 	if !ok {
-		return "", errorf(ErrNoSuchEntity, "the user with name %s cannot be found", user)
+		return "", "", noSuchUser(user)
 	}
-	doc, ok := u.InlinePolicies[name]
+	stored, ok := findInline(u.InlinePolicies, name)
 	if !ok {
-		return "", errorf(ErrNoSuchEntity, "the user policy with name %s cannot be found", name)
+		return "", "", errorf(ErrNoSuchEntity, "the user policy with name %s cannot be found", name)
 	}
-	return doc, nil
+	return stored, u.InlinePolicies[stored], nil
 }
 
 // ListUserPolicies returns the names of a user's inline policies.
 func (s *Service) ListUserPolicies(_ context.Context, user string) ([]string, error) {
-	u, ok := s.snap.Load().users[user]
+	u, ok := s.snap.Load().user(user)
 	if !ok {
-		return nil, errorf(ErrNoSuchEntity, "the user with name %s cannot be found", user)
+		return nil, noSuchUser(user)
 	}
 	return sortedKeys(u.InlinePolicies), nil
 }
 
-// DeleteUserPolicy deletes an inline policy.
+// DeleteUserPolicy deletes a user's inline policy called name, in any case.
 func (s *Service) DeleteUserPolicy(ctx context.Context, user, name string) error {
-	return s.write(ctx, func(*snapshot) error {
-		return storeErr(update(ctx, s.st, store.KindUser, user, func(u *User) error {
-			if _, ok := u.InlinePolicies[name]; !ok {
+	return s.write(ctx, func(snap *snapshot) error {
+		return s.updateUser(ctx, snap, user, func(u *User) error {
+			stored, ok := findInline(u.InlinePolicies, name)
+			if !ok {
 				return errorf(ErrNoSuchEntity, "the user policy with name %s cannot be found", name)
 			}
-			delete(u.InlinePolicies, name)
+			delete(u.InlinePolicies, stored)
 			return nil
-		}), "user "+user)
+		})
 	})
 }

@@ -73,6 +73,9 @@ type snapshot struct {
 	groups   map[string]*Group
 	policies map[string]*ManagedPolicy // managed, canned included
 	members  map[string][]string       // group name → sorted user names
+	// userNames, groupNames and policyNames find entities by name in any
+	// case, and know their store keys (see names.go).
+	userNames, groupNames, policyNames names
 	// effective holds each user's compiled policies (attached, inline, groups').
 	effective map[string][]*policy.Policy
 	// managed holds every managed policy compiled, by name.
@@ -82,7 +85,7 @@ type snapshot struct {
 	sealer        *seal.Key
 	sealerCreated time.Time
 	openers       map[[seal.IDSize]byte]seal.Key
-	// notBefore holds revocations: sessions of that parent issued earlier are void.
+	// notBefore holds revocations: sessions of that parent issued at or before it are void.
 	notBefore map[string]time.Time
 }
 
@@ -116,10 +119,20 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 		cancel()
 		return nil, err
 	}
-	for _, u := range s.snap.Load().users {
+	snap := s.snap.Load()
+	for _, u := range snap.users {
 		if s.reservedName(u.Name) {
 			s.log.Warn("iam: a user has the name of an OpenID Connect provider, so its sessions and the provider's share ARNs; rename the user",
 				"user", u.Name)
+		}
+	}
+	for kind, ix := range map[string]names{"user": snap.userNames, "group": snap.groupNames, "policy": snap.policyNames} {
+		for name := range ix.keys {
+			if c := ix.folded[fold(name)]; c != name {
+				s.log.Warn("iam: two entities' names differ only in case (stored before names were unique regardless of case); "+
+					"a name in another case finds the first one only: remove or rename one of them",
+					"kind", kind, "name", name, "other", c)
+			}
 		}
 	}
 	go s.follow(wctx, events)
@@ -202,11 +215,12 @@ func (s *Service) reload(ctx context.Context) error {
 		users: map[string]*User{}, keys: map[string]*AccessKey{}, groups: map[string]*Group{},
 		policies: map[string]*ManagedPolicy{}, members: map[string][]string{}, effective: map[string][]*policy.Policy{},
 		openers: map[[seal.IDSize]byte]seal.Key{}, notBefore: map[string]time.Time{},
-		managed: map[string]*policy.Policy{},
+		managed:   map[string]*policy.Policy{},
+		userNames: newNames(), groupNames: newNames(), policyNames: newNames(),
 	}
 	now := s.now()
 	var keyErr error
-	if err := loadAll(ctx, s.st, store.KindSealingKey, func(k *sealingKey) {
+	if err := loadAll(ctx, s.st, store.KindSealingKey, func(_ string, k *sealingKey) {
 		if now.Sub(k.Created) > SealingKeyRotation+MaxSessionDuration {
 			return // retired: every token it sealed has expired
 		}
@@ -235,23 +249,48 @@ func (s *Service) reload(ctx context.Context) error {
 			next.notBefore[r.Name] = rv.NotBefore
 		}
 	}
-	if err := loadAll(ctx, s.st, store.KindUser, func(u *User) { next.users[u.Name] = u }); err != nil {
+	userKeys, groupKeys, policyKeys := map[string]string{}, map[string]string{}, map[string]string{}
+	if err := loadAll(ctx, s.st, store.KindUser, func(key string, u *User) {
+		u.Path = pathOr(u.Path)
+		next.users[u.Name], userKeys[u.Name] = u, key
+	}); err != nil {
 		return err
 	}
-	if err := loadAll(ctx, s.st, store.KindAccessKey, func(k *AccessKey) { next.keys[k.ID] = k }); err != nil {
+	if err := loadAll(ctx, s.st, store.KindAccessKey, func(_ string, k *AccessKey) { next.keys[k.ID] = k }); err != nil {
 		return err
 	}
-	if err := loadAll(ctx, s.st, store.KindGroup, func(g *Group) { next.groups[g.Name] = g }); err != nil {
+	if err := loadAll(ctx, s.st, store.KindGroup, func(key string, g *Group) {
+		g.Path = pathOr(g.Path)
+		next.groups[g.Name], groupKeys[g.Name] = g, key
+	}); err != nil {
 		return err
 	}
-	if err := loadAll(ctx, s.st, store.KindPolicy, func(p *ManagedPolicy) { next.policies[p.Name] = p }); err != nil {
+	if err := loadAll(ctx, s.st, store.KindPolicy, func(key string, p *ManagedPolicy) {
+		p.Path = pathOr(p.Path)
+		next.policies[p.Name], policyKeys[p.Name] = p, key
+	}); err != nil {
 		return err
 	}
 	for _, name := range policy.CannedNames() {
 		p, _ := policy.Canned(name)
 		doc, _ := p.MarshalJSON()
-		next.policies[name] = &ManagedPolicy{Name: name, ID: "ANPA" + cannedID(name), Document: string(doc), Builtin: true}
+		next.policies[name] = &ManagedPolicy{Name: name, Path: RootPath, ID: "ANPA" + cannedID(name), Document: string(doc), Builtin: true}
 		s.compiled[string(doc)] = p
+		delete(policyKeys, name) // a stored policy cannot shadow a canned one
+	}
+	// Index the canned policies first and the rest in name order, so that
+	// among case variants stored before names were unique regardless of
+	// case, the same one wins on every node.
+	for _, name := range policy.CannedNames() {
+		next.policyNames.add(name, "")
+	}
+	for _, ix := range []struct {
+		names names
+		keys  map[string]string
+	}{{next.userNames, userKeys}, {next.groupNames, groupKeys}, {next.policyNames, policyKeys}} {
+		for _, name := range sortedKeys(ix.keys) {
+			ix.names.add(name, ix.keys[name])
+		}
 	}
 	used := map[string]bool{}
 	compile := func(doc string) *policy.Policy {
@@ -333,7 +372,8 @@ func cannedID(name string) string {
 	return string(id)
 }
 
-func loadAll[T any](ctx context.Context, st store.Store, kind store.Kind, add func(*T)) error {
+// loadAll decodes every record of kind and hands it to add with its key.
+func loadAll[T any](ctx context.Context, st store.Store, kind store.Kind, add func(key string, v *T)) error {
 	recs, err := st.List(ctx, kind)
 	if err != nil {
 		return fmt.Errorf("iam: list %ss: %w", kind, err)
@@ -343,7 +383,7 @@ func loadAll[T any](ctx context.Context, st store.Store, kind store.Kind, add fu
 		if err := json.Unmarshal(r.Value, v); err != nil {
 			return fmt.Errorf("iam: %s %q: corrupt record: %w", kind, r.Name, err)
 		}
-		add(v)
+		add(r.Name, v)
 	}
 	return nil
 }
@@ -446,7 +486,7 @@ func (s *Service) LookupAccessKey(_ context.Context, accessKey string) (Principa
 	if !ok || u.Status == UserDisabled {
 		return Principal{}, "", errorf(ErrNoSuchEntity, "access key does not exist or is inactive")
 	}
-	return Principal{User: u.Name, UserID: u.ID, AccessKey: k.ID}, k.Secret, nil
+	return Principal{User: u.Name, UserID: u.ID, Path: u.Path, AccessKey: k.ID}, k.Secret, nil
 }
 
 // reservedName reports whether name is an OpenID provider's: the role
@@ -462,6 +502,12 @@ func (s *Service) reservedName(name string) bool {
 
 func (s *Service) isRoot(name string) bool {
 	return subtle.ConstantTimeCompare([]byte(name), []byte(s.rootUser)) == 1
+}
+
+// rootNameTaken reports whether name is the root user's in any case: no
+// IAM user may take it (names are not distinguished by case).
+func (s *Service) rootNameTaken(name string) bool {
+	return subtle.ConstantTimeCompare([]byte(fold(name)), []byte(fold(s.rootUser))) == 1
 }
 
 func insertSorted(list []string, v string) []string {

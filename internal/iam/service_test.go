@@ -144,8 +144,8 @@ func TestService_PoliciesAndGroups(t *testing.T) {
 	if allowed(svc, alice, other) || !allowed(svc, alice, put) {
 		t.Fatal("inline deny must win over the group's allow, and only there")
 	}
-	if doc, err := svc.GetUserPolicy(ctx, "alice", "nobob"); err != nil || doc != deny {
-		t.Fatalf("GetUserPolicy: %q %v", doc, err)
+	if name, doc, err := svc.GetUserPolicy(ctx, "alice", "NoBob"); err != nil || name != "nobob" || doc != deny {
+		t.Fatalf("GetUserPolicy: %q %q %v", name, doc, err)
 	}
 	if err := svc.RemoveUserFromGroup(ctx, "staff", "alice"); err != nil {
 		t.Fatal(err)

@@ -369,7 +369,7 @@ func (s *Service) CallerIdentity(p Principal) (arn, userID, account string) {
 	case p.Root:
 		return RootARN, AccountID, AccountID
 	}
-	return UserARN(p.User), p.UserID, AccountID
+	return p.ARN(), p.UserID, AccountID
 }
 
 func (s *Service) sealSession(sess *Session) (string, error) {
@@ -433,7 +433,9 @@ func (s *Service) LookupSession(ctx context.Context, accessKey, token string) (P
 			return Principal{}, "", errorf(ErrInvalidToken, "the session's user no longer exists or is disabled")
 		}
 	}
-	if nb, ok := snap.notBefore[sess.revocationName()]; ok && sess.Issued.Before(nb) {
+	if nb, ok := snap.notBefore[sess.revocationName()]; ok && !sess.Issued.After(nb) {
+		// Issued at the revocation's instant counts as before it: a coarse
+		// clock must not let a session minted in the same tick survive.
 		return Principal{}, "", errorf(ErrInvalidToken, "the session was revoked")
 	}
 	return p, sess.SecretKey, nil
@@ -484,10 +486,11 @@ type revocation struct {
 // RevokeUserSessions ends every session of user issued before now. The
 // entry is kept only as long as such a session could live.
 func (s *Service) RevokeUserSessions(ctx context.Context, user string) error {
-	if _, err := s.GetUser(ctx, user); err != nil {
+	u, err := s.GetUser(ctx, user)
+	if err != nil {
 		return err
 	}
-	return s.revoke(ctx, userRevocation(user))
+	return s.revoke(ctx, userRevocation(u.Name))
 }
 
 // RevokeRootSessions ends every session of the root user issued before now.
@@ -502,19 +505,23 @@ func (s *Service) RevokeFederatedSessions(ctx context.Context, provider, subject
 }
 
 func (s *Service) revoke(ctx context.Context, name string) error {
+	return s.write(ctx, func(*snapshot) error { return s.putRevocation(ctx, name) })
+}
+
+// putRevocation voids every session the entry name covers that was issued
+// before now. Callers hold writeMu (inside write).
+func (s *Service) putRevocation(ctx context.Context, name string) error {
 	now := s.now()
 	data, _ := json.Marshal(revocation{NotBefore: now})
-	return s.write(ctx, func(*snapshot) error {
-		rec := store.Record{Kind: store.KindRevocation, Name: name, Value: data, Expires: now.Add(MaxSessionDuration)}
-		err := s.st.Create(ctx, rec)
-		if errors.Is(err, store.ErrAlreadyExists) {
-			// Replace the older entry; its expiry moves with it.
-			if err = s.st.Delete(ctx, store.KindRevocation, name); err == nil || errors.Is(err, store.ErrNotFound) {
-				err = s.st.Create(ctx, rec)
-			}
+	rec := store.Record{Kind: store.KindRevocation, Name: name, Value: data, Expires: now.Add(MaxSessionDuration)}
+	err := s.st.Create(ctx, rec)
+	if errors.Is(err, store.ErrAlreadyExists) {
+		// Replace the older entry; its expiry moves with it.
+		if err = s.st.Delete(ctx, store.KindRevocation, name); err == nil || errors.Is(err, store.ErrNotFound) {
+			err = s.st.Create(ctx, rec)
 		}
-		return err
-	})
+	}
+	return err
 }
 
 // sessionPolicies caches compiled session policies by document, so a

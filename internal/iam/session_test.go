@@ -209,8 +209,8 @@ func TestService_SessionRevocationAndRestart(t *testing.T) {
 		t.Errorf("session of a disabled user: %v", err)
 	}
 	svc.SetUserStatus(ctx, "bob", iam.UserEnabled)
-	if err := valid(svc, third); err != nil {
-		t.Errorf("session after re-enabling: %v", err)
+	if err := valid(svc, third); !errors.Is(err, iam.ErrInvalidToken) {
+		t.Errorf("session issued before the user was disabled, after re-enabling: %v, want ErrInvalidToken", err)
 	}
 	if err := svc.DeleteUser(ctx, "bob"); err != nil {
 		t.Fatal(err)
@@ -222,6 +222,77 @@ func TestService_SessionRevocationAndRestart(t *testing.T) {
 	svc.CreateUser(ctx, "bob")
 	if err := valid(svc, third); !errors.Is(err, iam.ErrInvalidToken) {
 		t.Errorf("session of a re-created user: %v", err)
+	}
+}
+
+// TestService_SetUserStatus_SessionsStayRevoked checks that disabling a
+// user voids its sessions for good: re-enabling it does not revive them,
+// not even one minted after the disable by a request authenticated just
+// before it; sessions issued after re-enabling work.
+func TestService_SetUserStatus_SessionsStayRevoked(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
+	svc := openAt(t, memory.New(memory.Options{}), c)
+	if _, err := svc.CreateUser(ctx, "carol"); err != nil {
+		t.Fatal(err)
+	}
+	key, err := svc.CreateAccessKey(ctx, "carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	carol, _, err := svc.LookupAccessKey(ctx, key.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mint := func() iam.Credentials {
+		t.Helper()
+		cr, _, err := svc.AssumeRole(ctx, carol, iam.AssumeRoleOptions{Duration: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cr
+	}
+	valid := func(cr iam.Credentials) error {
+		_, _, err := svc.LookupSession(ctx, cr.AccessKeyID, cr.SessionToken)
+		return err
+	}
+	before := mint()
+	c.add(time.Second)
+	if err := svc.SetUserStatus(ctx, "carol", iam.UserDisabled); err != nil {
+		t.Fatal(err)
+	}
+	// A request authenticated before the disable mints a session after it.
+	c.add(time.Second)
+	inFlight := mint()
+	for name, cr := range map[string]iam.Credentials{"before": before, "in flight": inFlight} {
+		if err := valid(cr); !errors.Is(err, iam.ErrInvalidToken) {
+			t.Errorf("%s session while disabled: %v, want ErrInvalidToken", name, err)
+		}
+	}
+	c.add(time.Second)
+	if err := svc.SetUserStatus(ctx, "carol", iam.UserEnabled); err != nil {
+		t.Fatal(err)
+	}
+	for name, cr := range map[string]iam.Credentials{"before": before, "in flight": inFlight} {
+		if err := valid(cr); !errors.Is(err, iam.ErrInvalidToken) {
+			t.Errorf("%s session after re-enabling: %v, want ErrInvalidToken", name, err)
+		}
+	}
+	c.add(time.Second)
+	after := mint()
+	if err := valid(after); err != nil {
+		t.Errorf("session issued after re-enabling: %v", err)
+	}
+	// Enabling an enabled user revokes nothing.
+	c.add(time.Second)
+	if err := svc.SetUserStatus(ctx, "carol", iam.UserEnabled); err != nil {
+		t.Fatal(err)
+	}
+	if err := valid(after); err != nil {
+		t.Errorf("session after enabling an enabled user: %v", err)
+	}
+	if err := svc.SetUserStatus(ctx, "nobody", iam.UserDisabled); !errors.Is(err, iam.ErrNoSuchEntity) {
+		t.Errorf("SetUserStatus of an unknown user: %v, want ErrNoSuchEntity", err)
 	}
 }
 

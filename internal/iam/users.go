@@ -8,39 +8,51 @@ import (
 	"github.com/sesame-s3/sesame/internal/iam/store"
 )
 
-// CreateUser creates a user with no keys and no policies.
-func (s *Service) CreateUser(ctx context.Context, name string) (User, error) {
+// CreateUser creates a user with no keys and no policies, at RootPath
+// unless WithPath says otherwise. The name must not be taken, in any case
+// and whatever the path, by another user or by the root user.
+func (s *Service) CreateUser(ctx context.Context, name string, opts ...CreateOption) (User, error) {
+	o := applyCreateOptions(opts)
 	if err := validName("user", name); err != nil {
 		return User{}, err
 	}
-	if s.isRoot(name) {
+	if err := checkPath("user", o.path, EntityPath); err != nil {
+		return User{}, err
+	}
+	if s.rootNameTaken(name) {
 		return User{}, errorf(ErrEntityAlreadyExists, "user %s already exists", name)
 	}
 	if s.reservedName(name) {
 		return User{}, errorf(ErrInvalidInput, "the name %s belongs to an OpenID Connect provider, whose sessions it names; choose another", name)
 	}
-	u := User{Name: name, ID: randomID("AIDA", 21), Created: s.now().UTC()}
-	err := s.write(ctx, func(*snapshot) error {
-		return storeErr(put(ctx, s.st, store.KindUser, name, &u), "user "+name)
+	u := User{Name: name, Path: o.path, ID: randomID("AIDA", 21), Created: s.now().UTC()}
+	err := s.write(ctx, func(snap *snapshot) error {
+		if taken, ok := snap.userNames.resolve(name); ok {
+			return errorf(ErrEntityAlreadyExists, "user with name %s already exists", taken)
+		}
+		return storeErr(put(ctx, s.st, store.KindUser, fold(name), &u), "user "+name)
 	})
 	return u, err
 }
 
-// GetUser returns a user.
+// GetUser returns the user called name, in any case.
 func (s *Service) GetUser(_ context.Context, name string) (User, error) {
-	u, ok := s.snap.Load().users[name]
+	u, ok := s.snap.Load().user(name)
 	if !ok {
-		return User{}, errorf(ErrNoSuchEntity, "the user with name %s cannot be found", name)
+		return User{}, noSuchUser(name)
 	}
 	return *u, nil
 }
 
-// ListUsers returns every user, sorted by name.
-func (s *Service) ListUsers(_ context.Context) []User {
+// ListUsers returns the users whose path begins with pathPrefix (every
+// user for "" or "/"), sorted by name.
+func (s *Service) ListUsers(_ context.Context, pathPrefix string) []User {
 	snap := s.snap.Load()
 	out := make([]User, 0, len(snap.users))
 	for _, name := range sortedKeys(snap.users) {
-		out = append(out, *snap.users[name])
+		if u := snap.users[name]; underPrefix(u.Path, pathPrefix) {
+			out = append(out, *u)
+		}
 	}
 	return out
 }
@@ -48,13 +60,13 @@ func (s *Service) ListUsers(_ context.Context) []User {
 // DeleteUser deletes a user that has no keys, policies or groups left.
 func (s *Service) DeleteUser(ctx context.Context, name string) error {
 	return s.write(ctx, func(snap *snapshot) error {
-		u, ok := snap.users[name]
+		u, ok := snap.user(name)
 		if !ok {
-			return errorf(ErrNoSuchEntity, "the user with name %s cannot be found", name)
+			return noSuchUser(name)
 		}
 		var refs []string
 		for _, k := range snap.keys {
-			if k.User == name {
+			if k.User == u.Name {
 				refs = append(refs, "access keys")
 				break
 			}
@@ -69,29 +81,40 @@ func (s *Service) DeleteUser(ctx context.Context, name string) error {
 			refs = append(refs, "group memberships")
 		}
 		if len(refs) > 0 {
-			return errorf(ErrDeleteConflict, "cannot delete user %s: it still has %s; remove them first", name, strings.Join(refs, ", "))
+			return errorf(ErrDeleteConflict, "cannot delete user %s: it still has %s; remove them first", u.Name, strings.Join(refs, ", "))
 		}
-		return storeErr(s.st.Delete(ctx, store.KindUser, name), "user "+name)
+		return storeErr(s.st.Delete(ctx, store.KindUser, snap.userNames.key(u.Name)), "user "+u.Name)
 	})
+}
+
+// updateUser applies fn to the stored record of the user that name names,
+// in any case.
+func (s *Service) updateUser(ctx context.Context, snap *snapshot, name string, fn func(*User) error) error {
+	u, ok := snap.user(name)
+	if !ok {
+		return noSuchUser(name)
+	}
+	return storeErr(update(ctx, s.st, store.KindUser, snap.userNames.key(u.Name), fn), "user "+u.Name)
 }
 
 // CreateAccessKey creates an active key pair for a user (at most two).
 func (s *Service) CreateAccessKey(ctx context.Context, user string) (AccessKey, error) {
 	var k AccessKey
 	err := s.write(ctx, func(snap *snapshot) error {
-		if _, ok := snap.users[user]; !ok {
-			return errorf(ErrNoSuchEntity, "the user with name %s cannot be found", user)
+		u, ok := snap.user(user)
+		if !ok {
+			return noSuchUser(user)
 		}
 		n := 0
 		for _, k := range snap.keys {
-			if k.User == user {
+			if k.User == u.Name {
 				n++
 			}
 		}
 		if n >= MaxAccessKeysPerUser {
 			return errorf(ErrLimitExceeded, "cannot exceed quota for AccessKeysPerUser: %d", MaxAccessKeysPerUser)
 		}
-		k = AccessKey{ID: randomID("AKIA", 20), Secret: randomSecret(), User: user, Status: StatusActive, Created: s.now().UTC()}
+		k = AccessKey{ID: randomID("AKIA", 20), Secret: randomSecret(), User: u.Name, Status: StatusActive, Created: s.now().UTC()}
 		return storeErr(put(ctx, s.st, store.KindAccessKey, k.ID, &k), "access key")
 	})
 	return k, err
@@ -100,12 +123,13 @@ func (s *Service) CreateAccessKey(ctx context.Context, user string) (AccessKey, 
 // ListAccessKeys returns a user's keys, without their secrets, oldest first.
 func (s *Service) ListAccessKeys(_ context.Context, user string) ([]AccessKey, error) {
 	snap := s.snap.Load()
-	if _, ok := snap.users[user]; !ok {
-		return nil, errorf(ErrNoSuchEntity, "the user with name %s cannot be found", user)
+	u, ok := snap.user(user)
+	if !ok {
+		return nil, noSuchUser(user)
 	}
 	var out []AccessKey
 	for _, k := range snap.keys {
-		if k.User == user {
+		if k.User == u.Name {
 			c := *k
 			c.Secret = ""
 			out = append(out, c)
@@ -119,11 +143,12 @@ func (s *Service) ListAccessKeys(_ context.Context, user string) ([]AccessKey, e
 
 // keyOf returns the key if it belongs to user.
 func keyOf(snap *snapshot, user, id string) (*AccessKey, error) {
-	if _, ok := snap.users[user]; !ok {
-		return nil, errorf(ErrNoSuchEntity, "the user with name %s cannot be found", user)
+	u, ok := snap.user(user)
+	if !ok {
+		return nil, noSuchUser(user)
 	}
 	k, ok := snap.keys[id]
-	if !ok || k.User != user {
+	if !ok || k.User != u.Name {
 		return nil, errorf(ErrNoSuchEntity, "the access key with id %s cannot be found", id)
 	}
 	return k, nil
@@ -156,18 +181,34 @@ func (s *Service) DeleteAccessKey(ctx context.Context, user, id string) error {
 }
 
 // SetUserStatus enables or disables a user. A disabled user's access keys
-// and temporary credentials are refused from the next request on.
+// and temporary credentials are refused from the next request on, and its
+// sessions stay void when it is enabled again: disabling revokes every
+// session issued before (as RevokeUserSessions does), and so does enabling
+// a disabled user, which also voids a session minted by a request that
+// was authenticated just before the user was disabled. Enabling a user
+// that is enabled changes nothing.
 func (s *Service) SetUserStatus(ctx context.Context, name, status string) error {
 	if status != UserEnabled && status != UserDisabled {
 		return errorf(ErrInvalidInput, "status must be %q or %q", UserEnabled, UserDisabled)
 	}
-	return s.write(ctx, func(*snapshot) error {
-		return storeErr(update(ctx, s.st, store.KindUser, name, func(u *User) error {
+	return s.write(ctx, func(snap *snapshot) error {
+		u, ok := snap.user(name)
+		if !ok {
+			return noSuchUser(name)
+		}
+		if status == UserDisabled || u.Status == UserDisabled {
+			// Revoke first: should the status update fail, the sessions
+			// are void all the same (fail closed).
+			if err := s.putRevocation(ctx, userRevocation(u.Name)); err != nil {
+				return err
+			}
+		}
+		return s.updateUser(ctx, snap, u.Name, func(u *User) error {
 			u.Status = status
 			if status == UserEnabled {
 				u.Status = ""
 			}
 			return nil
-		}), "user "+name)
+		})
 	})
 }

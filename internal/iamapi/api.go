@@ -84,6 +84,21 @@ func New(opts Options) *API {
 	return a
 }
 
+// pathParam returns the optional path parameter name ("Path" or
+// "PathPrefix"), checked against rule as AWS checks it; RootPath when it
+// is absent.
+func pathParam(v *awsquery.Params, name string, rule iam.PathRule) string {
+	s, ok := v.Optional(name)
+	if !ok {
+		return iam.RootPath
+	}
+	member := awsquery.MemberName(name)
+	if v.Length(member, s, 1, iam.MaxPathLength) && !rule.Valid(s) {
+		v.Problem(member, awsquery.Quote(s), "Member must satisfy regular expression pattern: "+rule.Pattern)
+	}
+	return s
+}
+
 // page returns the Marker and MaxItems paging parameters.
 func page(v *awsquery.Params) pageRequest {
 	p := pageRequest{max: defaultMaxItems}
@@ -104,6 +119,41 @@ func userParam(req *request, v *awsquery.Params, callerDefault bool) string {
 		return name
 	}
 	return req.Principal.User
+}
+
+// target is the user or group a request acts on.
+type target struct {
+	// name is the entity's stored name; the name as given when there is
+	// no such entity.
+	name string
+	// arn is the ARN the request is authorized on: the stored entity's.
+	arn string
+	// root is set when the name is the root user's (users only).
+	root bool
+}
+
+// user resolves the user a request names: the root user by its exact
+// name, an IAM user by its name in any case. Requests are authorized on
+// the stored user's ARN, its path included, so a policy about
+// user/team/alice applies whatever case the request uses; a user that
+// does not exist is authorized on the ARN the name would have at "/", and
+// the action then fails with NoSuchEntity.
+func (a *API) user(req *request, name string) target {
+	if a.isRoot(req, name) {
+		return target{name: name, arn: iam.UserARN(iam.RootPath, name), root: true}
+	}
+	if u, err := a.svc.GetUser(req.Context(), name); err == nil {
+		return target{name: u.Name, arn: u.ARN()}
+	}
+	return target{name: name, arn: iam.UserARN(iam.RootPath, name)}
+}
+
+// group resolves the group a request names, in any case, as user does.
+func (a *API) group(req *request, name string) target {
+	if g, _, err := a.svc.GetGroup(req.Context(), name); err == nil {
+		return target{name: g.Name, arn: g.ARN()}
+	}
+	return target{name: name, arn: iam.Group{Name: name}.ARN()}
 }
 
 // isRoot reports whether name is the root user's.

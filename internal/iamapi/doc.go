@@ -28,8 +28,10 @@
 // iam.Service.Authorize decides (docs/IAM.md, "How a request is decided"):
 // the root keys may do everything; temporary credentials nothing; with OPA,
 // OPA alone answers. Any other caller needs its
-// identity policies to allow "iam:<Action>" on the target's ARN (the user's,
-// group's or policy's; for ListUsers, ListGroups and ListPolicies the
+// identity policies to allow "iam:<Action>" on the target's ARN (the stored
+// user's, group's or policy's, its path included, whatever case the request
+// spells the name in; for a new entity the ARN its name and Path give; for
+// ListUsers, ListGroups and ListPolicies the
 // account's path prefix "arn:aws:iam::000000000000:user/", ".../group/",
 // ".../policy/", which "arn:aws:iam::*:user/*" and "*" both cover), or
 // "admin:<Action>" on policy.AnyResource so that MinIO's canned consoleAdmin
@@ -70,12 +72,31 @@
 // store.ErrUnavailable ServiceUnavailable (503, Type Receiver), anything
 // else ServiceFailure (500, Type Receiver; details only in the log).
 //
+// # Names and paths
+//
+// Users, groups and managed policies keep the Path they were created with
+// ("/" by default), checked against AWS's patterns (iam.EntityPath,
+// iam.PolicyPath; a bad one is ValidationError naming the pattern as AWS
+// does) and written into their ARNs (arn:aws:iam::000000000000:user/s3-tests/alice).
+// PathPrefix (iam.PathPrefix for ListUsers and ListGroups, iam.PolicyPath
+// for ListPolicies and ListAttached{User,Group}Policies) filters by string
+// prefix. A PolicyArn must be the policy's own, path and case included, or
+// the answer is NoSuchEntity.
+//
+// Names are unique regardless of case and kept as created (AWS: "Names are
+// not distinguished by case"): a case variant of a taken name, or of the
+// root user's, is EntityAlreadyExists (409). UserName and GroupName find
+// the entity in any case, and the handler authorizes on the stored
+// entity's ARN before it acts, so spelling a name differently never
+// reaches an entity a policy keeps the caller from.
+//
 // # The root user
 //
 // The root credentials are configuration, not an IAM user. GetUser without
 // UserName (or naming the root user) describes them with the ARN
-// arn:aws:iam::000000000000:root; CreateUser with the root user's name is
-// EntityAlreadyExists (409); every other action naming the root user,
+// arn:aws:iam::000000000000:root; CreateUser with the root user's name, in
+// any case, is EntityAlreadyExists (409); every other action naming the
+// root user (by its exact name, which is its access key),
 // explicitly or as the implicit caller of an access key action, is
 // InvalidInput (400). These checks run after authorization, so only callers
 // allowed the action learn the root user's name.

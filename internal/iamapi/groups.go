@@ -24,28 +24,33 @@ type listGroupsResult struct {
 	Marker      string            `xml:"Marker,omitempty"`
 }
 
-func groupARN(name string) string { return iam.Group{Name: name}.ARN() }
-
 // groupAction validates an action on a group (GroupName plus whatever more
-// does) and authorizes it on the group's ARN.
+// does), authorizes it on the group's ARN and returns the group's stored
+// name.
 func (a *API) groupAction(req *request, more func(*awsquery.Params)) (string, error) {
 	v := req.Validate()
-	group := v.Required("GroupName")
+	name := v.Required("GroupName")
 	if more != nil {
 		more(v)
 	}
 	if err := v.Err(); err != nil {
 		return "", err
 	}
-	return group, req.Authorize(groupARN(group), nil)
+	t := a.group(req, name)
+	return t.name, req.Authorize(t.arn, nil)
 }
 
 func (a *API) createGroup(req *request) (any, error) {
-	group, err := a.groupAction(req, func(v *awsquery.Params) { v.Optional("Path") })
-	if err != nil {
+	v := req.Validate()
+	name := v.Required("GroupName")
+	path := pathParam(v, "Path", iam.EntityPath)
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	g, err := a.svc.CreateGroup(req.Context(), group)
+	if err := req.Authorize(iam.Group{Name: name, Path: path}.ARN(), nil); err != nil {
+		return nil, err
+	}
+	g, err := a.svc.CreateGroup(req.Context(), name, iam.WithPath(path))
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +77,7 @@ func (a *API) getGroup(req *request) (any, error) {
 
 func (a *API) listGroups(req *request) (any, error) {
 	v := req.Validate()
-	v.Optional("PathPrefix") // every path is "/"
+	prefix := pathParam(v, "PathPrefix", iam.PathPrefix)
 	p := page(v)
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -80,7 +85,7 @@ func (a *API) listGroups(req *request) (any, error) {
 	if err := req.Authorize(accountARN("group"), nil); err != nil {
 		return nil, err
 	}
-	return groupList(a.svc.ListGroups(req.Context()), p), nil
+	return groupList(a.svc.ListGroups(req.Context(), prefix), p), nil
 }
 
 func groupList(groups []iam.Group, p pageRequest) listGroupsResult {

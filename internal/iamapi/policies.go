@@ -57,8 +57,11 @@ func policyARN(v *awsquery.Params) (arn, name string) {
 }
 
 // resolvePolicy returns the managed policy arn names. The ARN must be the
-// policy's exactly: a canned policy is "arn:aws:iam::aws:policy/<name>", a
-// customer policy "arn:aws:iam::000000000000:policy/<name>", without a path.
+// policy's exactly, as GetPolicy reports it: a canned policy is
+// "arn:aws:iam::aws:policy/<name>", a customer policy
+// "arn:aws:iam::000000000000:policy<path><name>" with its own path and name
+// (case included); any other is NoSuchEntity. So the ARN a request is
+// authorized on is the policy's own.
 func (a *API) resolvePolicy(ctx context.Context, arn, name string) (iam.ManagedPolicy, error) {
 	p, err := a.svc.GetPolicy(ctx, name)
 	if err == nil && p.ARN() != arn {
@@ -74,15 +77,15 @@ func (a *API) createPolicy(req *request) (any, error) {
 	v := req.Validate()
 	name := v.Required("PolicyName")
 	doc := v.Required("PolicyDocument")
-	v.Optional("Path")        // every path is "/"
+	path := pathParam(v, "Path", iam.PolicyPath)
 	v.Optional("Description") // not kept
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := req.Authorize(iam.ManagedPolicy{Name: name}.ARN(), nil); err != nil {
+	if err := req.Authorize(iam.ManagedPolicy{Name: name, Path: path}.ARN(), nil); err != nil {
 		return nil, err
 	}
-	p, err := a.svc.CreatePolicy(req.Context(), name, doc)
+	p, err := a.svc.CreatePolicy(req.Context(), name, doc, iam.WithPath(path))
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +135,7 @@ func (a *API) listPolicies(req *request) (any, error) {
 	v := req.Validate()
 	scope := v.Enum("Scope", "All", "All", "AWS", "Local")
 	onlyAttached := v.Bool("OnlyAttached")
-	v.Optional("PathPrefix")        // every path is "/"
+	prefix := pathParam(v, "PathPrefix", iam.PolicyPath)
 	v.Optional("PolicyUsageFilter") // there are no permissions boundaries
 	p := page(v)
 	if err := v.Err(); err != nil {
@@ -146,7 +149,7 @@ func (a *API) listPolicies(req *request) (any, error) {
 		attachments int
 	}
 	var all []counted
-	for _, mp := range a.svc.ListPolicies(req.Context()) {
+	for _, mp := range a.svc.ListPolicies(req.Context(), prefix) {
 		if scope == "AWS" && !mp.Builtin || scope == "Local" && mp.Builtin {
 			continue
 		}
@@ -175,27 +178,27 @@ func (a *API) deletePolicy(req *request) (any, error) {
 // attachment validates and authorizes {Attach,Detach}{User,Group}Policy:
 // the resource is the user or group (parameter nameParam), and the
 // condition key iam:PolicyARN names the policy.
-func (a *API) attachment(req *request, nameParam string) (target string, p iam.ManagedPolicy, err error) {
+func (a *API) attachment(req *request, nameParam string) (stored string, p iam.ManagedPolicy, err error) {
 	v := req.Validate()
-	target = v.Required(nameParam)
+	name := v.Required(nameParam)
 	arn, policyName := policyARN(v)
 	if err := v.Err(); err != nil {
 		return "", p, err
 	}
-	resource := groupARN(target)
+	var t target
 	if nameParam == "UserName" {
-		resource = iam.UserARN(target)
+		t = a.user(req, name)
+	} else {
+		t = a.group(req, name)
 	}
-	if err := req.Authorize(resource, map[string][]string{"iam:policyarn": {arn}}); err != nil {
+	if err := req.Authorize(t.arn, map[string][]string{"iam:policyarn": {arn}}); err != nil {
 		return "", p, err
 	}
-	if nameParam == "UserName" {
-		if err := a.notRoot(req, target); err != nil {
-			return "", p, err
-		}
+	if t.root {
+		return "", p, iam.ErrRootUser
 	}
 	p, err = a.resolvePolicy(req.Context(), arn, policyName)
-	return target, p, err
+	return t.name, p, err
 }
 
 func (a *API) attachUserPolicy(req *request) (any, error) {
@@ -241,14 +244,15 @@ func attachedList(policies []iam.ManagedPolicy, p pageRequest) listAttachedPolic
 
 func (a *API) listAttachedUserPolicies(req *request) (any, error) {
 	var p pageRequest
+	var prefix string
 	user, err := a.userAction(req, false, func(v *awsquery.Params) {
-		v.Optional("PathPrefix")
+		prefix = pathParam(v, "PathPrefix", iam.PolicyPath)
 		p = page(v)
 	})
 	if err != nil {
 		return nil, err
 	}
-	policies, err := a.svc.ListAttachedUserPolicies(req.Context(), user)
+	policies, err := a.svc.ListAttachedUserPolicies(req.Context(), user, prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -257,14 +261,15 @@ func (a *API) listAttachedUserPolicies(req *request) (any, error) {
 
 func (a *API) listAttachedGroupPolicies(req *request) (any, error) {
 	var p pageRequest
+	var prefix string
 	group, err := a.groupAction(req, func(v *awsquery.Params) {
-		v.Optional("PathPrefix")
+		prefix = pathParam(v, "PathPrefix", iam.PolicyPath)
 		p = page(v)
 	})
 	if err != nil {
 		return nil, err
 	}
-	policies, err := a.svc.ListAttachedGroupPolicies(req.Context(), group)
+	policies, err := a.svc.ListAttachedGroupPolicies(req.Context(), group, prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -289,7 +294,7 @@ func (a *API) getUserPolicy(req *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc, err := a.svc.GetUserPolicy(req.Context(), user, name)
+	name, doc, err := a.svc.GetUserPolicy(req.Context(), user, name)
 	if err != nil {
 		return nil, err
 	}

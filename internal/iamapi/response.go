@@ -88,7 +88,7 @@ type userXML struct {
 }
 
 func toUserXML(u iam.User) userXML {
-	return userXML{Path: "/", UserName: u.Name, UserID: u.ID, Arn: u.ARN(), CreateDate: isoTime(u.Created)}
+	return userXML{Path: u.Path, UserName: u.Name, UserID: u.ID, Arn: u.ARN(), CreateDate: isoTime(u.Created)}
 }
 
 type accessKeyXML struct {
@@ -108,7 +108,7 @@ type groupXML struct {
 }
 
 func toGroupXML(g iam.Group) groupXML {
-	return groupXML{Path: "/", GroupName: g.Name, GroupID: g.ID, Arn: g.ARN(), CreateDate: isoTime(g.Created)}
+	return groupXML{Path: g.Path, GroupName: g.Name, GroupID: g.ID, Arn: g.ARN(), CreateDate: isoTime(g.Created)}
 }
 
 type policyXML struct {
@@ -126,7 +126,7 @@ type policyXML struct {
 
 func toPolicyXML(p iam.ManagedPolicy, attachments int) policyXML {
 	return policyXML{
-		PolicyName: p.Name, PolicyID: p.ID, Arn: p.ARN(), Path: "/", DefaultVersionID: p.VersionID(),
+		PolicyName: p.Name, PolicyID: p.ID, Arn: p.ARN(), Path: p.Path, DefaultVersionID: p.VersionID(),
 		AttachmentCount: attachments, IsAttachable: true,
 		CreateDate: isoTime(p.Created), UpdateDate: isoTime(p.Updated),
 	}

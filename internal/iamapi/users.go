@@ -36,14 +36,14 @@ func accountARN(kind string) string {
 func (a *API) createUser(req *request) (any, error) {
 	v := req.Validate()
 	name := v.Required("UserName")
-	v.Optional("Path") // Sesame keeps no paths: every entity's is "/".
+	path := pathParam(v, "Path", iam.EntityPath)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := req.Authorize(iam.UserARN(name), nil); err != nil {
+	if err := req.Authorize(iam.UserARN(path, name), nil); err != nil {
 		return nil, err
 	}
-	u, err := a.svc.CreateUser(req.Context(), name)
+	u, err := a.svc.CreateUser(req.Context(), name, iam.WithPath(path))
 	if err != nil {
 		return nil, err
 	}
@@ -56,14 +56,15 @@ func (a *API) getUser(req *request) (any, error) {
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := req.Authorize(iam.UserARN(name), nil); err != nil {
+	t := a.user(req, name)
+	if err := req.Authorize(t.arn, nil); err != nil {
 		return nil, err
 	}
-	if a.isRoot(req, name) {
+	if t.root {
 		// AWS describes the account's root user with its account id.
-		return userResult{userXML{Path: "/", UserName: name, UserID: iam.AccountID, Arn: iam.RootARN}}, nil
+		return userResult{userXML{Path: "/", UserName: t.name, UserID: iam.AccountID, Arn: iam.RootARN}}, nil
 	}
-	u, err := a.svc.GetUser(req.Context(), name)
+	u, err := a.svc.GetUser(req.Context(), t.name)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +73,7 @@ func (a *API) getUser(req *request) (any, error) {
 
 func (a *API) listUsers(req *request) (any, error) {
 	v := req.Validate()
-	v.Optional("PathPrefix") // every path is "/"
+	prefix := pathParam(v, "PathPrefix", iam.PathPrefix)
 	p := page(v)
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -80,7 +81,7 @@ func (a *API) listUsers(req *request) (any, error) {
 	if err := req.Authorize(accountARN("user"), nil); err != nil {
 		return nil, err
 	}
-	users, truncated, next := paginate(a.svc.ListUsers(req.Context()), func(u iam.User) string { return u.Name }, p)
+	users, truncated, next := paginate(a.svc.ListUsers(req.Context(), prefix), func(u iam.User) string { return u.Name }, p)
 	res := listUsersResult{IsTruncated: truncated, Marker: next}
 	for _, u := range users {
 		res.Users.Member = append(res.Users.Member, toUserXML(u))
@@ -89,15 +90,8 @@ func (a *API) listUsers(req *request) (any, error) {
 }
 
 func (a *API) deleteUser(req *request) (any, error) {
-	v := req.Validate()
-	name := v.Required("UserName")
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	if err := req.Authorize(iam.UserARN(name), nil); err != nil {
-		return nil, err
-	}
-	if err := a.notRoot(req, name); err != nil {
+	name, err := a.userAction(req, false, nil)
+	if err != nil {
 		return nil, err
 	}
 	return nil, a.svc.DeleteUser(req.Context(), name)
@@ -105,23 +99,24 @@ func (a *API) deleteUser(req *request) (any, error) {
 
 // userAction validates an action on a user (UserName, or the caller when
 // callerDefault and it is absent) plus whatever more does, authorizes it on
-// the user's ARN and refuses the root user.
+// the user's ARN, refuses the root user and returns the user's stored name.
 func (a *API) userAction(req *request, callerDefault bool, more func(*awsquery.Params)) (string, error) {
 	v := req.Validate()
-	user := userParam(req, v, callerDefault)
+	name := userParam(req, v, callerDefault)
 	if more != nil {
 		more(v)
 	}
 	if err := v.Err(); err != nil {
 		return "", err
 	}
-	if err := req.Authorize(iam.UserARN(user), nil); err != nil {
+	t := a.user(req, name)
+	if err := req.Authorize(t.arn, nil); err != nil {
 		return "", err
 	}
-	if err := a.notRoot(req, user); err != nil {
-		return "", err
+	if t.root {
+		return "", iam.ErrRootUser
 	}
-	return user, nil
+	return t.name, nil
 }
 
 func (a *API) createAccessKey(req *request) (any, error) {
@@ -182,21 +177,14 @@ func (a *API) deleteAccessKey(req *request) (any, error) {
 
 // setUserStatus enables or disables a user (Sesame extension): parameters
 // UserName and Status ("enabled" or "disabled"). A disabled user's keys
-// and sessions are refused from the next request on.
+// and sessions are refused from the next request on; re-enabling it
+// restores its keys but not the sessions issued before (iam.Service.SetUserStatus).
 func (a *API) setUserStatus(req *request) (any, error) {
-	v := req.Validate()
-	name := v.Required("UserName")
-	status := v.Required("Status")
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	if status != iam.UserEnabled && status != iam.UserDisabled {
-		return nil, awsquery.ErrValidation.WithMessage("1 validation error detected: Value '%s' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [enabled, disabled]", status)
-	}
-	if err := req.Authorize(iam.UserARN(name), nil); err != nil {
-		return nil, err
-	}
-	if err := a.notRoot(req, name); err != nil {
+	var status string
+	name, err := a.userAction(req, false, func(v *awsquery.Params) {
+		status = v.RequiredEnum("Status", iam.UserEnabled, iam.UserDisabled)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return nil, a.svc.SetUserStatus(req.Context(), name, status)
@@ -205,15 +193,8 @@ func (a *API) setUserStatus(req *request) (any, error) {
 // revokeUserSessions ends every session of a user issued before now
 // (Sesame extension): parameter UserName.
 func (a *API) revokeUserSessions(req *request) (any, error) {
-	v := req.Validate()
-	name := v.Required("UserName")
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	if err := req.Authorize(iam.UserARN(name), nil); err != nil {
-		return nil, err
-	}
-	if err := a.notRoot(req, name); err != nil {
+	name, err := a.userAction(req, false, nil)
+	if err != nil {
 		return nil, err
 	}
 	return nil, a.svc.RevokeUserSessions(req.Context(), name)
