@@ -124,25 +124,27 @@ func (c *Client) query(ctx context.Context, in Input) (bool, error) {
 
 // decodeResult accepts {"result": bool} and {"result": {"allow": bool}}.
 // A missing result (OPA's answer for an undefined document) is an error.
+// Member names must match exactly: encoding/json would also fill a struct
+// field from "Result" or "ALLOW", which OPA documents never mean (Rego is
+// case-sensitive, so a decision {"allow": false, "Allow": true} denies).
 func decodeResult(data []byte) (bool, error) {
-	var doc struct {
-		Result json.RawMessage `json:"result"`
-	}
+	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(data, &doc); err != nil {
 		return false, fmt.Errorf("decode response: %w", err)
 	}
-	if len(doc.Result) == 0 || string(doc.Result) == "null" {
+	result := doc["result"]
+	if len(result) == 0 || string(result) == "null" {
 		return false, fmt.Errorf("response has no result (is the decision path defined?)")
 	}
 	var b bool
-	if err := json.Unmarshal(doc.Result, &b); err == nil {
+	if err := json.Unmarshal(result, &b); err == nil {
 		return b, nil
 	}
-	var obj struct {
-		Allow *bool `json:"allow"`
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(result, &obj); err == nil {
+		if allow, ok := obj["allow"]; ok && json.Unmarshal(allow, &b) == nil {
+			return b, nil
+		}
 	}
-	if err := json.Unmarshal(doc.Result, &obj); err != nil || obj.Allow == nil {
-		return false, fmt.Errorf("result is neither a boolean nor an object with a boolean allow")
-	}
-	return *obj.Allow, nil
+	return false, fmt.Errorf("result is neither a boolean nor an object with a boolean allow")
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -330,7 +331,9 @@ func copySource(req *request) (bucket, key string, err error) {
 	src, query, _ := strings.Cut(raw, "?")
 	if query != "" {
 		q, perr := url.ParseQuery(query)
-		if perr != nil || (q.Get("versionId") != "" && q.Get("versionId") != "null") {
+		// Every versionId counts: a second one must not slip past behind "null".
+		specific := slices.ContainsFunc(q["versionId"], func(v string) bool { return v != "" && v != "null" })
+		if perr != nil || specific {
 			return "", "", ErrNotImplemented.WithMessage("Copying a specific object version is not implemented by this server.")
 		}
 	}
