@@ -11,7 +11,7 @@
 // about 0.2 s. The server is stopped and its directory removed when the
 // test ends. No system service or system configuration is touched.
 //
-// The server counts the operations it completed (cn=Monitor), so tests can
+// The server counts the operations it received (cn=Monitor), so tests can
 // check that a client did or did not search or bind (Ops). It allows
 // unauthenticated binds (a DN with an empty password), which most servers
 // also accept, so that a client that sent one would be caught.
@@ -341,8 +341,9 @@ func (s *Server) output() string {
 	return s.stderr.String()
 }
 
-// Ops counts the operations slapd completed for clients since Start, the
-// helpers' own left out.
+// Ops counts the operations that clients started on slapd since Start,
+// the helpers' own left out. They are counted when slapd receives them,
+// so an operation a client saw answered is always counted.
 type Ops struct {
 	Binds    int64
 	Searches int64
@@ -358,26 +359,25 @@ func (s *Server) Ops(t testing.TB) Ops {
 	}
 	res, err := s.monitor.Search(&goldap.SearchRequest{
 		BaseDN: "cn=Operations,cn=Monitor", Scope: goldap.ScopeSingleLevel,
-		Filter: "(|(cn=Bind)(cn=Search))", Attributes: []string{"cn", "monitorOpCompleted"},
+		Filter: "(|(cn=Bind)(cn=Search))", Attributes: []string{"cn", "monitorOpInitiated"},
 	})
 	if err != nil {
 		t.Fatalf("ldaptest: reading cn=Monitor: %v", err)
 	}
+	s.helperSearches++ // this search, already counted
 	var ops Ops
 	for _, e := range res.Entries {
-		n, err := strconv.ParseInt(e.GetAttributeValue("monitorOpCompleted"), 10, 64)
+		n, err := strconv.ParseInt(e.GetAttributeValue("monitorOpInitiated"), 10, 64)
 		if err != nil {
-			t.Fatalf("ldaptest: monitorOpCompleted of %s: %v", e.DN, err)
+			t.Fatalf("ldaptest: monitorOpInitiated of %s: %v", e.DN, err)
 		}
 		switch strings.ToLower(e.GetAttributeValue("cn")) {
 		case "bind":
 			ops.Binds = n - s.helperBinds
 		case "search":
-			// This search is still running, so it is not counted yet.
 			ops.Searches = n - s.helperSearches
 		}
 	}
-	s.helperSearches++
 	return ops
 }
 
