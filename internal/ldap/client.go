@@ -300,7 +300,11 @@ func (c *Client) lookupDN(ctx context.Context, dn string, bases baseSet, variabl
 	})
 	switch {
 	case err == nil && len(res.Entries) == 1:
-		return NormalizeDN(res.Entries[0].DN)
+		norm, err := NormalizeDN(res.Entries[0].DN)
+		if err != nil {
+			return "", opErr(ErrUnavailable, OpLookupDN, err, "the server returned an invalid DN %q", res.Entries[0].DN)
+		}
+		return norm, nil
 	case err == nil, goldap.IsErrorWithCode(err, goldap.LDAPResultNoSuchObject) && ctx.Err() == nil:
 		return "", opErr(missing, OpLookupDN, err, "no entry %q", dn)
 	default:
