@@ -68,8 +68,17 @@ type handlerFunc func(*request) error
 
 // ServeHTTP routes, authenticates and serves one S3 request.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	req := &request{Request: r, w: w, query: r.URL.Query()}
+	req := &request{Request: r, w: w}
 	req.bucket, req.key = a.bucketAndKey(r)
+	// Parsed strictly: the signature covers the raw query, so the handler
+	// must act on every parameter or refuse the request, never on the
+	// subset that url.URL.Query would keep.
+	q, err := httpx.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		a.writeError(req, ErrInvalidArgument.WithMessage("The query string is malformed: %s.", strings.TrimPrefix(err.Error(), "httpx: ")))
+		return
+	}
+	req.query = q
 	op := a.route(req)
 	res, err := a.auth.Authenticate(r)
 	if err != nil {
