@@ -75,6 +75,9 @@ func (a *API) createBucket(req *request) error {
 	if !validBucketName(req.bucket) {
 		return ErrInvalidBucketName.WithMessage("The specified bucket is not valid: bucket names have 3 to 63 characters: lower-case letters, digits, '.' and '-', beginning and ending with a letter or digit.")
 	}
+	if err := checkBucketCreateHeaders(req.Header); err != nil {
+		return err
+	}
 	if req.ContentLength != 0 {
 		var cfg createBucketConfiguration
 		if err := readXML(req.Body, maxCreateBucketConfig, &cfg); err != nil {

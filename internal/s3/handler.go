@@ -96,6 +96,10 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if err := checkExpectedOwner(req.Header); err != nil {
+		a.writeError(req, err)
+		return
+	}
 	if err := op.h(req); err != nil {
 		a.writeError(req, err)
 	}

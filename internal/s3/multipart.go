@@ -14,6 +14,9 @@ import (
 const maxCompleteBody = 4 << 20
 
 func (a *API) createMultipartUpload(req *request) error {
+	if err := checkObjectWriteHeaders(req.Header); err != nil {
+		return err
+	}
 	meta, err := metadataFromHeaders(req.Header)
 	if err != nil {
 		return err
@@ -40,6 +43,9 @@ func (a *API) uploadPart(req *request) error {
 	if err != nil {
 		return err
 	}
+	if err := checkSSECNotApplicable(req.Header, "X-Amz-"); err != nil {
+		return err
+	}
 	opts, err := putOptions(req, object.MaxPartSize, ErrEntityTooLarge.WithMessage("Your proposed upload exceeds the maximum allowed part size of 5 GiB."))
 	if err != nil {
 		return err
@@ -56,6 +62,9 @@ func (a *API) uploadPart(req *request) error {
 func (a *API) uploadPartCopy(req *request) error {
 	n, err := partNumber(req.query)
 	if err != nil {
+		return err
+	}
+	if err := checkSSECNotApplicable(req.Header, "X-Amz-"); err != nil {
 		return err
 	}
 	var rg *object.Range
@@ -81,6 +90,9 @@ func (a *API) uploadPartCopy(req *request) error {
 }
 
 func (a *API) completeMultipartUpload(req *request) error {
+	if err := checkSSECNotApplicable(req.Header, "X-Amz-"); err != nil {
+		return err
+	}
 	var body completeMultipartUpload
 	if err := readXML(req.Body, maxCompleteBody, &body); err != nil {
 		return err

@@ -76,6 +76,9 @@ func putOptions(req *request, limit int64, tooLarge *APIError) (object.PutOption
 }
 
 func (a *API) putObject(req *request) error {
+	if err := checkObjectWriteHeaders(req.Header); err != nil {
+		return err
+	}
 	opts, err := putOptions(req, object.MaxObjectSize, ErrEntityTooLarge)
 	if err != nil {
 		return err
@@ -231,6 +234,9 @@ func (a *API) getObject(req *request) error {
 		return err
 	}
 	defer rd.Close()
+	if err := checkSSECNotApplicable(req.Header, "X-Amz-"); err != nil {
+		return err
+	}
 	if status := checkPreconditions(req.Header, rd.Info, ""); status != 0 {
 		return preconditionResult(req, rd.Info, status)
 	}
@@ -273,6 +279,9 @@ func (a *API) headObject(req *request) error {
 	}
 	info, err := a.backend.HeadObject(req.Context(), req.bucket, req.key)
 	if err != nil {
+		return err
+	}
+	if err := checkSSECNotApplicable(req.Header, "X-Amz-"); err != nil {
 		return err
 	}
 	if status := checkPreconditions(req.Header, info, ""); status != 0 {
@@ -359,6 +368,10 @@ func (a *API) openCopySource(req *request, rg *object.Range) (*object.Reader, er
 	if err != nil {
 		return nil, err
 	}
+	if err := checkSSECNotApplicable(req.Header, "X-Amz-Copy-Source-"); err != nil {
+		rd.Close()
+		return nil, err
+	}
 	if status := checkPreconditions(req.Header, rd.Info, "X-Amz-Copy-Source-"); status != 0 {
 		rd.Close()
 		return nil, ErrPreconditionFailed
@@ -371,9 +384,17 @@ func (a *API) copyObject(req *request) error {
 	if err != nil {
 		return err
 	}
+	if err := checkObjectWriteHeaders(req.Header); err != nil {
+		return err
+	}
 	directive := strings.ToUpper(req.Header.Get("X-Amz-Metadata-Directive"))
 	if directive != "" && directive != "COPY" && directive != "REPLACE" {
 		return ErrInvalidArgument.WithMessage("Unknown metadata directive.")
+	}
+	// No object has tags, so copying them and replacing them with none
+	// (x-amz-tagging itself is refused above) both hold.
+	if d := strings.ToUpper(req.Header.Get("X-Amz-Tagging-Directive")); d != "" && d != "COPY" && d != "REPLACE" {
+		return ErrInvalidArgument.WithMessage("Unknown tagging directive.")
 	}
 	if directive != "REPLACE" && srcBucket == req.bucket && srcKey == req.key {
 		return ErrInvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
