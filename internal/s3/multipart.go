@@ -107,6 +107,9 @@ func (a *API) completeMultipartUpload(req *request) error {
 	for i, p := range body.Parts {
 		parts[i] = object.CompletePart{PartNumber: p.PartNumber, ETag: strings.Trim(p.ETag, `"`)}
 	}
+	if err := a.checkWriteConditions(req); err != nil {
+		return err
+	}
 	info, err := a.backend.CompleteMultipartUpload(req.Context(), req.bucket, req.key, req.query.Get("uploadId"), parts)
 	if err != nil {
 		return err

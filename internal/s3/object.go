@@ -86,6 +86,9 @@ func (a *API) putObject(req *request) error {
 	if opts.Metadata, err = metadataFromHeaders(req.Header); err != nil {
 		return err
 	}
+	if err := a.checkWriteConditions(req); err != nil {
+		return err
+	}
 	info, err := a.backend.PutObject(req.Context(), req.bucket, req.key, req.Body, opts)
 	if err != nil {
 		return err
@@ -134,17 +137,8 @@ func parseRange(h string) *object.Range {
 // If-Unmodified-Since as S3 does. It returns a status to answer with instead
 // of the object (304 or 412), or 0.
 func checkPreconditions(h http.Header, info object.ObjectInfo, prefix string) int {
-	etag := quote(info.ETag)
 	modified := info.ModTime.Truncate(time.Second)
-	matchETag := func(list string) bool {
-		for _, e := range strings.Split(list, ",") {
-			e = strings.TrimSpace(e)
-			if e == "*" || e == etag || e == info.ETag || strings.TrimPrefix(e, "W/") == etag {
-				return true
-			}
-		}
-		return false
-	}
+	matchETag := func(list string) bool { return etagMatches(list, info.ETag) }
 	ifMatch := h.Get(prefix + "If-Match")
 	ifNoneMatch := h.Get(prefix + "If-None-Match")
 	if ifMatch != "" {
@@ -170,6 +164,19 @@ func checkPreconditions(h http.Header, info object.ObjectInfo, prefix string) in
 		}
 	}
 	return 0
+}
+
+// etagMatches reports whether the comma-separated ETag list of an
+// If-Match or If-None-Match header names etag (hex, no quotes) or is "*".
+func etagMatches(list, etag string) bool {
+	quoted := quote(etag)
+	for _, e := range strings.Split(list, ",") {
+		e = strings.TrimSpace(e)
+		if e == "*" || e == quoted || e == etag || strings.TrimPrefix(e, "W/") == quoted {
+			return true
+		}
+	}
+	return false
 }
 
 // setObjectHeaders writes the headers that describe an object.
@@ -326,8 +333,17 @@ func resolveRange(rg object.Range, size int64) (first, length int64, ok bool) {
 }
 
 func (a *API) deleteObject(req *request) error {
-	if err := a.backend.DeleteObject(req.Context(), req.bucket, req.key); err != nil {
+	if hasAny(req.Header, "X-Amz-If-Match-Last-Modified-Time", "X-Amz-If-Match-Size") {
+		return errConditionalDelete
+	}
+	done, err := a.checkDeleteCondition(req, req.key, req.Header.Get("If-Match"))
+	if err != nil {
 		return err
+	}
+	if !done {
+		if err := a.backend.DeleteObject(req.Context(), req.bucket, req.key); err != nil {
+			return err
+		}
 	}
 	req.w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -398,6 +414,9 @@ func (a *API) copyObject(req *request) error {
 	}
 	if directive != "REPLACE" && srcBucket == req.bucket && srcKey == req.key {
 		return ErrInvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+	}
+	if err := a.checkWriteConditions(req); err != nil {
+		return err
 	}
 	rd, err := a.openCopySource(req, nil)
 	if err != nil {
