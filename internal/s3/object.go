@@ -403,6 +403,10 @@ func (a *API) copyObject(req *request) error {
 	if err := checkObjectWriteHeaders(req.Header); err != nil {
 		return err
 	}
+	// CopyObject copies whole objects; a range would be silently ignored.
+	if hasAny(req.Header, "X-Amz-Copy-Source-Range", "Range") {
+		return ErrInvalidArgument.WithMessage("CopyObject copies whole objects: use UploadPartCopy with x-amz-copy-source-range to copy part of one.")
+	}
 	directive := strings.ToUpper(req.Header.Get("X-Amz-Metadata-Directive"))
 	if directive != "" && directive != "COPY" && directive != "REPLACE" {
 		return ErrInvalidArgument.WithMessage("Unknown metadata directive.")

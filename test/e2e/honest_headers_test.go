@@ -342,3 +342,57 @@ func TestHonest_SSECOnReads(t *testing.T) {
 	// Without the headers, the plain object is served as before.
 	expectObject(t, c, bucket, "obj", data)
 }
+
+// TestHonest_CopyRanges checks that a copy range outside the source is
+// refused (InvalidRange, what the Ceph s3-tests suite expects) rather than
+// copied short, and that CopyObject,
+// which copies whole objects, refuses a range instead of ignoring it.
+func TestHonest_CopyRanges(t *testing.T) {
+	ep := startServer(t, nil)
+	c := sdkClient(ep)
+	ctx := context.Background()
+	bucket := newBucket(t, ep)
+	putObject(t, c, bucket, "src", []byte("0123456789"))
+	mpu, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: aws.String("mpu")})
+	if err != nil {
+		t.Fatalf("CreateMultipartUpload: %v", err)
+	}
+	copyPart := func(rng string) error {
+		_, err := c.UploadPartCopy(ctx, &s3.UploadPartCopyInput{Bucket: &bucket, Key: aws.String("mpu"), UploadId: mpu.UploadId,
+			PartNumber: aws.Int32(1), CopySource: aws.String(bucket + "/src"), CopySourceRange: aws.String(rng)})
+		return err
+	}
+	for _, rng := range []string{"bytes=0-10", "bytes=5-100", "bytes=10-12", "bytes=20-30"} {
+		t.Run("UploadPartCopy "+rng, func(t *testing.T) {
+			err := copyPart(rng)
+			expectError(t, err, "InvalidRange", http.StatusRequestedRangeNotSatisfiable)
+			out, lerr := c.ListParts(ctx, &s3.ListPartsInput{Bucket: &bucket, Key: aws.String("mpu"), UploadId: mpu.UploadId})
+			if lerr != nil || len(out.Parts) != 0 {
+				t.Errorf("after a refused UploadPartCopy: parts %v, err %v; want none", out, lerr)
+			}
+		})
+	}
+	t.Run("UploadPartCopy malformed", func(t *testing.T) {
+		for _, rng := range []string{"0-2", "bytes=0", "bytes=hello-world", "bytes=0-bar", "bytes=hello-", "bytes=0-2,3-5", "bytes=-3", "bytes=4-2"} {
+			expectError(t, copyPart(rng), "InvalidArgument", http.StatusBadRequest)
+		}
+	})
+	t.Run("UploadPartCopy bytes=2-9", func(t *testing.T) {
+		if err := copyPart("bytes=2-9"); err != nil {
+			t.Fatalf("UploadPartCopy of the last bytes: %v", err)
+		}
+		out, err := c.ListParts(ctx, &s3.ListPartsInput{Bucket: &bucket, Key: aws.String("mpu"), UploadId: mpu.UploadId})
+		if err != nil || len(out.Parts) != 1 || aws.ToInt64(out.Parts[0].Size) != 8 {
+			t.Errorf("ListParts: %v, %v; want one part of 8 bytes", out, err)
+		}
+	})
+	for _, h := range []string{"x-amz-copy-source-range", "Range"} {
+		t.Run("CopyObject with "+h, func(t *testing.T) {
+			_, err := sdkClient(ep, withHeader(h, "bytes=0-4")).CopyObject(ctx, &s3.CopyObjectInput{
+				Bucket: &bucket, Key: aws.String("copy"), CopySource: aws.String(bucket + "/src"),
+			})
+			expectError(t, err, "InvalidArgument", http.StatusBadRequest)
+			expectNoObject(t, c, bucket, "copy")
+		})
+	}
+}
