@@ -276,6 +276,10 @@ func (a *API) writeError(req *request, err error) {
 	}
 	writeXML(w, apiErr.Status, body)
 	// A half-read request body must not be parsed as the next request.
+	// Flush first: closing drains what is left of the body, and a client
+	// that waits for "100 Continue" (boto3, the aws cli) sends none until
+	// it has an answer or its wait (a second) runs out.
+	_ = http.NewResponseController(w).Flush()
 	if req.Body != nil {
 		_ = req.Body.Close()
 	}

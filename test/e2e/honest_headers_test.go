@@ -396,3 +396,31 @@ func TestHonest_CopyRanges(t *testing.T) {
 		})
 	}
 }
+
+// TestHonest_PromptRefusal checks that a refused small upload is answered at
+// once to a client that waits for "100 Continue" before sending the body,
+// as boto3 and the aws cli do, instead of after that client's wait.
+func TestHonest_PromptRefusal(t *testing.T) {
+	ep := startServer(t, nil)
+	bucket := newBucket(t, ep)
+	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: 3 * time.Second}}
+	for _, path := range []string{"/" + bucket + "/k", "/no-such-bucket-here/k"} {
+		body := []byte("data")
+		req := ep.newRequest(t, http.MethodPut, path, "", body)
+		req.Header.Set("X-Amz-Tagging", "team=a")
+		ep.sign(t, req, sha256Hex(body), time.Now())
+		req.Header.Set("Expect", "100-continue")
+		start := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("PUT %s: %v", path, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotImplemented && resp.StatusCode != http.StatusNotFound {
+			t.Errorf("PUT %s: %d, want 501 or 404", path, resp.StatusCode)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("PUT %s answered after %v: the server waited for the body", path, d)
+		}
+	}
+}
