@@ -75,7 +75,7 @@ func (a *API) createBucket(req *request) error {
 	if !validBucketName(req.bucket) {
 		return ErrInvalidBucketName.WithMessage("The specified bucket is not valid: bucket names have 3 to 63 characters: lower-case letters, digits, '.' and '-', beginning and ending with a letter or digit.")
 	}
-	if err := checkBucketCreateHeaders(req.Header); err != nil {
+	if err := checkBucketCreateHeaders(req.amz); err != nil {
 		return err
 	}
 	if req.ContentLength != 0 {

@@ -62,6 +62,9 @@ type request struct {
 	query  url.Values
 	id     iam.Principal
 	sig    *sigv4.Request // nil when anonymous
+	// amz is what the header checks (headers.go) read: the headers plus
+	// the query's x-amz-* parameters, which S3 takes as headers.
+	amz http.Header
 }
 
 type handlerFunc func(*request) error
@@ -78,7 +81,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.writeError(req, ErrInvalidArgument.WithMessage("The query string is malformed: %s.", strings.TrimPrefix(err.Error(), "httpx: ")))
 		return
 	}
-	req.query = q
+	req.query, req.amz = q, withQueryHeaders(r.Header, q)
 	op := a.route(req)
 	res, err := a.auth.Authenticate(r)
 	if err != nil {
@@ -96,7 +99,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := checkExpectedOwner(req.Header); err != nil {
+	if err := checkExpectedOwner(req.amz); err != nil {
 		a.writeError(req, err)
 		return
 	}

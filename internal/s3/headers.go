@@ -2,6 +2,7 @@ package s3
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -51,6 +52,29 @@ var (
 	errObjectACL         = ErrAccessControlListNotSupported.WithMessage("The bucket does not allow ACLs: only the canned ACLs private and bucket-owner-full-control are accepted.")
 	errBucketACL         = ErrInvalidBucketACLWithObjectOwnership.WithMessage("Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting: only the canned ACLs private and bucket-owner-full-control are accepted.")
 )
+
+// withQueryHeaders returns h with the x-amz-* parameters of query added as
+// headers (after any header of the same name). S3 takes them so, and
+// presigners such as aws-sdk-js-v3's move x-amz-acl, x-amz-storage-class,
+// x-amz-tagging, ... into a presigned URL's query: a refusal that looked
+// at the headers alone would let them through unheeded.
+func withQueryHeaders(h http.Header, query url.Values) http.Header {
+	var out http.Header
+	for k, v := range query {
+		if len(k) < 6 || !strings.EqualFold(k[:6], "x-amz-") {
+			continue
+		}
+		if out == nil {
+			out = h.Clone()
+		}
+		ck := http.CanonicalHeaderKey(k)
+		out[ck] = append(out[ck], v...)
+	}
+	if out == nil {
+		return h
+	}
+	return out
+}
 
 // hasAny reports whether h has a non-empty value for any of names.
 func hasAny(h http.Header, names ...string) bool {

@@ -14,7 +14,7 @@ import (
 const maxCompleteBody = 4 << 20
 
 func (a *API) createMultipartUpload(req *request) error {
-	if err := checkObjectWriteHeaders(req.Header); err != nil {
+	if err := checkObjectWriteHeaders(req.amz); err != nil {
 		return err
 	}
 	meta, err := metadataFromHeaders(req.Header)
@@ -43,7 +43,7 @@ func (a *API) uploadPart(req *request) error {
 	if err != nil {
 		return err
 	}
-	if err := checkSSECNotApplicable(req.Header, "X-Amz-"); err != nil {
+	if err := checkSSECNotApplicable(req.amz, "X-Amz-"); err != nil {
 		return err
 	}
 	opts, err := putOptions(req, object.MaxPartSize, ErrEntityTooLarge.WithMessage("Your proposed upload exceeds the maximum allowed part size of 5 GiB."))
@@ -64,11 +64,11 @@ func (a *API) uploadPartCopy(req *request) error {
 	if err != nil {
 		return err
 	}
-	if err := checkSSECNotApplicable(req.Header, "X-Amz-"); err != nil {
+	if err := checkSSECNotApplicable(req.amz, "X-Amz-"); err != nil {
 		return err
 	}
 	var rg *object.Range
-	if v := req.Header.Get("X-Amz-Copy-Source-Range"); v != "" {
+	if v := req.amz.Get("X-Amz-Copy-Source-Range"); v != "" {
 		if rg = parseRange(v); rg == nil || rg.Suffix > 0 || rg.Last < 0 {
 			return ErrInvalidArgument.WithMessage("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy.")
 		}
@@ -103,7 +103,7 @@ func errCopyRange(size int64) error {
 }
 
 func (a *API) completeMultipartUpload(req *request) error {
-	if err := checkSSECNotApplicable(req.Header, "X-Amz-"); err != nil {
+	if err := checkSSECNotApplicable(req.amz, "X-Amz-"); err != nil {
 		return err
 	}
 	var body completeMultipartUpload

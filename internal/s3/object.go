@@ -76,7 +76,7 @@ func putOptions(req *request, limit int64, tooLarge *APIError) (object.PutOption
 }
 
 func (a *API) putObject(req *request) error {
-	if err := checkObjectWriteHeaders(req.Header); err != nil {
+	if err := checkObjectWriteHeaders(req.amz); err != nil {
 		return err
 	}
 	opts, err := putOptions(req, object.MaxObjectSize, ErrEntityTooLarge)
@@ -241,7 +241,7 @@ func (a *API) getObject(req *request) error {
 		return err
 	}
 	defer rd.Close()
-	if err := checkSSECNotApplicable(req.Header, "X-Amz-"); err != nil {
+	if err := checkSSECNotApplicable(req.amz, "X-Amz-"); err != nil {
 		return err
 	}
 	if status := checkPreconditions(req.Header, rd.Info, ""); status != 0 {
@@ -288,7 +288,7 @@ func (a *API) headObject(req *request) error {
 	if err != nil {
 		return err
 	}
-	if err := checkSSECNotApplicable(req.Header, "X-Amz-"); err != nil {
+	if err := checkSSECNotApplicable(req.amz, "X-Amz-"); err != nil {
 		return err
 	}
 	if status := checkPreconditions(req.Header, info, ""); status != 0 {
@@ -333,7 +333,7 @@ func resolveRange(rg object.Range, size int64) (first, length int64, ok bool) {
 }
 
 func (a *API) deleteObject(req *request) error {
-	if hasAny(req.Header, "X-Amz-If-Match-Last-Modified-Time", "X-Amz-If-Match-Size") {
+	if hasAny(req.amz, "X-Amz-If-Match-Last-Modified-Time", "X-Amz-If-Match-Size") {
 		return errConditionalDelete
 	}
 	done, err := a.checkDeleteCondition(req, req.key, req.Header.Get("If-Match"))
@@ -384,7 +384,7 @@ func (a *API) openCopySource(req *request, rg *object.Range) (*object.Reader, er
 	if err != nil {
 		return nil, err
 	}
-	if err := checkSSECNotApplicable(req.Header, "X-Amz-Copy-Source-"); err != nil {
+	if err := checkSSECNotApplicable(req.amz, "X-Amz-Copy-Source-"); err != nil {
 		rd.Close()
 		return nil, err
 	}
@@ -400,11 +400,11 @@ func (a *API) copyObject(req *request) error {
 	if err != nil {
 		return err
 	}
-	if err := checkObjectWriteHeaders(req.Header); err != nil {
+	if err := checkObjectWriteHeaders(req.amz); err != nil {
 		return err
 	}
 	// CopyObject copies whole objects; a range would be silently ignored.
-	if hasAny(req.Header, "X-Amz-Copy-Source-Range", "Range") {
+	if hasAny(req.amz, "X-Amz-Copy-Source-Range", "Range") {
 		return ErrInvalidArgument.WithMessage("CopyObject copies whole objects: use UploadPartCopy with x-amz-copy-source-range to copy part of one.")
 	}
 	directive := strings.ToUpper(req.Header.Get("X-Amz-Metadata-Directive"))
@@ -413,7 +413,7 @@ func (a *API) copyObject(req *request) error {
 	}
 	// No object has tags, so copying them and replacing them with none
 	// (x-amz-tagging itself is refused above) both hold.
-	if d := strings.ToUpper(req.Header.Get("X-Amz-Tagging-Directive")); d != "" && d != "COPY" && d != "REPLACE" {
+	if d := strings.ToUpper(req.amz.Get("X-Amz-Tagging-Directive")); d != "" && d != "COPY" && d != "REPLACE" {
 		return ErrInvalidArgument.WithMessage("Unknown tagging directive.")
 	}
 	if directive != "REPLACE" && srcBucket == req.bucket && srcKey == req.key {

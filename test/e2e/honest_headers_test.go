@@ -13,6 +13,7 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -423,4 +424,45 @@ func TestHonest_PromptRefusal(t *testing.T) {
 			t.Errorf("PUT %s answered after %v: the server waited for the body", path, d)
 		}
 	}
+}
+
+// TestHonest_HoistedHeaders checks that x-amz-* parameters in a presigned
+// URL's query, which S3 takes as headers and presigners such as
+// aws-sdk-js-v3's put there, are refused like the headers themselves.
+func TestHonest_HoistedHeaders(t *testing.T) {
+	ep := startServer(t, nil)
+	c := sdkClient(ep)
+	bucket := newBucket(t, ep)
+	for _, tc := range []struct {
+		param, value, code string
+		status             int
+	}{
+		{"x-amz-acl", "public-read", "AccessControlListNotSupported", 400},
+		{"x-amz-storage-class", "GLACIER", "InvalidStorageClass", 400},
+		{"x-amz-tagging", "team=a", "NotImplemented", 501},
+		{"x-amz-server-side-encryption", "AES256", "NotImplemented", 501},
+		{"X-Amz-Object-Lock-Legal-Hold", "ON", "NotImplemented", 501},
+		{"x-amz-grant-read", "id=someone", "AccessControlListNotSupported", 400},
+	} {
+		t.Run(tc.param, func(t *testing.T) {
+			req := ep.newRequest(t, http.MethodPut, "/"+bucket+"/hoisted", url.Values{tc.param: {tc.value}}.Encode(), nil)
+			u := ep.presign(t, req, "300", time.Now())
+			put, err := http.NewRequest(http.MethodPut, u, bytes.NewReader([]byte("data")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			expectXMLError(t, ep.do(t, put), tc.status, tc.code)
+			expectNoObject(t, c, bucket, "hoisted")
+		})
+	}
+	// A presigned PUT with only the signature's parameters still works.
+	u := ep.presign(t, ep.newRequest(t, http.MethodPut, "/"+bucket+"/plain", "", nil), "300", time.Now())
+	put, err := http.NewRequest(http.MethodPut, u, bytes.NewReader([]byte("data")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp := ep.do(t, put); resp.StatusCode != http.StatusOK {
+		t.Fatalf("presigned PUT: %d %s", resp.StatusCode, resp.Body)
+	}
+	expectObject(t, c, bucket, "plain", []byte("data"))
 }
