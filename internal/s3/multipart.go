@@ -123,6 +123,9 @@ func (a *API) completeMultipartUpload(req *request) error {
 	if err := a.checkWriteConditions(req); err != nil {
 		return err
 	}
+	if err := a.checkObjectSize(req, parts); err != nil {
+		return err
+	}
 	info, err := a.backend.CompleteMultipartUpload(req.Context(), req.bucket, req.key, req.query.Get("uploadId"), parts)
 	if err != nil {
 		return err
@@ -132,6 +135,43 @@ func (a *API) completeMultipartUpload(req *request) error {
 		loc = "https" + strings.TrimPrefix(loc, "http")
 	}
 	writeXML(req.w, http.StatusOK, completeMultipartUploadResult{Xmlns: s3NS, Location: loc, Bucket: req.bucket, Key: req.key, ETag: quote(info.ETag)})
+	return nil
+}
+
+// checkObjectSize compares x-amz-mp-object-size, the size the client
+// expects the completed object to have, with the sizes of the parts it
+// names, and refuses the completion when they differ, as S3 does.
+func (a *API) checkObjectSize(req *request, parts []object.CompletePart) error {
+	v := req.amz.Get("X-Amz-Mp-Object-Size")
+	if v == "" {
+		return nil
+	}
+	want, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || want < 0 {
+		return ErrInvalidArgument.WithMessage("The x-amz-mp-object-size header must be a non-negative integer.")
+	}
+	sizes := make(map[int]int64)
+	opts := object.ListPartsOptions{MaxParts: 1000}
+	for {
+		res, err := a.backend.ListParts(req.Context(), req.bucket, req.key, req.query.Get("uploadId"), opts)
+		if err != nil {
+			return err
+		}
+		for _, p := range res.Parts {
+			sizes[p.PartNumber] = p.Size
+		}
+		if !res.IsTruncated || res.NextPartNumberMarker <= opts.PartNumberMarker {
+			break
+		}
+		opts.PartNumberMarker = res.NextPartNumberMarker
+	}
+	var got int64
+	for _, p := range parts {
+		got += sizes[p.PartNumber] // a missing part fails the completion itself
+	}
+	if got != want {
+		return ErrInvalidRequest.WithMessage("The x-amz-mp-object-size header (%d) does not match the size of the parts (%d).", want, got)
+	}
 	return nil
 }
 

@@ -466,3 +466,33 @@ func TestHonest_HoistedHeaders(t *testing.T) {
 	}
 	expectObject(t, c, bucket, "plain", []byte("data"))
 }
+
+// TestHonest_MultipartObjectSize checks that x-amz-mp-object-size, the
+// size the client expects of the completed object, is checked rather than
+// ignored.
+func TestHonest_MultipartObjectSize(t *testing.T) {
+	ep := startServer(t, nil)
+	c := sdkClient(ep)
+	ctx := context.Background()
+	bucket := newBucket(t, ep)
+	mpu, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: aws.String("mpu")})
+	if err != nil {
+		t.Fatalf("CreateMultipartUpload: %v", err)
+	}
+	part, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: &bucket, Key: aws.String("mpu"), UploadId: mpu.UploadId, PartNumber: aws.Int32(1), Body: bytes.NewReader([]byte("four"))})
+	if err != nil {
+		t.Fatalf("UploadPart: %v", err)
+	}
+	complete := func(size int64) error {
+		_, err := c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: &bucket, Key: aws.String("mpu"), UploadId: mpu.UploadId,
+			MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{PartNumber: aws.Int32(1), ETag: part.ETag}}},
+			MpuObjectSize:   aws.Int64(size)})
+		return err
+	}
+	expectError(t, complete(5), "InvalidRequest", http.StatusBadRequest)
+	expectNoObject(t, c, bucket, "mpu")
+	if err := complete(4); err != nil {
+		t.Fatalf("CompleteMultipartUpload with the right size: %v", err)
+	}
+	expectObject(t, c, bucket, "mpu", []byte("four"))
+}
