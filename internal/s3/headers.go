@@ -76,10 +76,23 @@ func withQueryHeaders(h http.Header, query url.Values) http.Header {
 	return out
 }
 
+// values returns every non-empty value of the header name: one sent
+// twice, or as a header and a query parameter, is checked whole, so that
+// an accepted first value cannot hide a refused second one.
+func values(h http.Header, name string) []string {
+	var out []string
+	for _, v := range h.Values(name) {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // hasAny reports whether h has a non-empty value for any of names.
 func hasAny(h http.Header, names ...string) bool {
 	for _, n := range names {
-		if h.Get(n) != "" {
+		if len(values(h, n)) > 0 {
 			return true
 		}
 	}
@@ -89,8 +102,8 @@ func hasAny(h http.Header, names ...string) bool {
 // hasPrefix reports whether h has a non-empty header whose canonical name
 // starts with prefix.
 func hasPrefix(h http.Header, prefix string) bool {
-	for name, v := range h {
-		if strings.HasPrefix(name, prefix) && len(v) > 0 && v[0] != "" {
+	for name := range h {
+		if strings.HasPrefix(name, prefix) && len(values(h, name)) > 0 {
 			return true
 		}
 	}
@@ -101,8 +114,10 @@ func hasPrefix(h http.Header, prefix string) bool {
 // an object (PutObject, CopyObject, CreateMultipartUpload) asking for a
 // feature this server lacks.
 func checkObjectWriteHeaders(h http.Header) error {
-	if v := h.Get(hdrSSE); v != "" && !slices.Contains([]string{"AES256", "aws:kms", "aws:kms:dsse"}, v) {
-		return ErrInvalidArgument.WithMessage("The encryption method specified is not supported.")
+	for _, v := range values(h, hdrSSE) {
+		if !slices.Contains([]string{"AES256", "aws:kms", "aws:kms:dsse"}, v) {
+			return ErrInvalidArgument.WithMessage("The encryption method specified is not supported.")
+		}
 	}
 	switch {
 	case hasAny(h, hdrSSE, hdrSSEKMSKeyID, hdrSSEContext, hdrSSEBucketKey):
@@ -118,8 +133,10 @@ func checkObjectWriteHeaders(h http.Header) error {
 	case hasAny(h, "X-Amz-Write-Offset-Bytes"):
 		return errAppend
 	}
-	if v := h.Get("X-Amz-Storage-Class"); v != "" && v != "STANDARD" {
-		return errStorageClass
+	for _, v := range values(h, "X-Amz-Storage-Class") {
+		if v != "STANDARD" {
+			return errStorageClass
+		}
 	}
 	if err := checkCannedACL(h, errObjectACL); err != nil {
 		return err
@@ -134,14 +151,16 @@ func checkObjectWriteHeaders(h http.Header) error {
 // (true of every object and bucket here: one owner, no ACLs), refuses the
 // other canned ACLs with refused and an unknown value with InvalidArgument.
 func checkCannedACL(h http.Header, refused *APIError) error {
-	v := h.Get("X-Amz-Acl")
-	switch {
-	case v == "" || v == "private" || v == "bucket-owner-full-control":
-		return nil
-	case slices.Contains(cannedACLs, v):
-		return refused
+	for _, v := range values(h, "X-Amz-Acl") {
+		switch {
+		case v == "private" || v == "bucket-owner-full-control":
+		case slices.Contains(cannedACLs, v):
+			return refused
+		default:
+			return ErrInvalidArgument.WithMessage("The x-amz-acl header must name a canned ACL (%s).", strings.Join(cannedACLs, ", "))
+		}
 	}
-	return ErrInvalidArgument.WithMessage("The x-amz-acl header must name a canned ACL (%s).", strings.Join(cannedACLs, ", "))
+	return nil
 }
 
 // checkBucketCreateHeaders refuses the headers of CreateBucket asking for
@@ -153,19 +172,23 @@ func checkBucketCreateHeaders(h http.Header) error {
 	if hasPrefix(h, "X-Amz-Grant-") {
 		return errBucketACL
 	}
-	switch v := strings.ToLower(h.Get("X-Amz-Bucket-Object-Lock-Enabled")); v {
-	case "", "false":
-	case "true":
-		return errObjectLock
-	default:
-		return ErrInvalidArgument.WithMessage("The x-amz-bucket-object-lock-enabled header must be true or false.")
+	for _, v := range values(h, "X-Amz-Bucket-Object-Lock-Enabled") {
+		switch strings.ToLower(v) {
+		case "false":
+		case "true":
+			return errObjectLock
+		default:
+			return ErrInvalidArgument.WithMessage("The x-amz-bucket-object-lock-enabled header must be true or false.")
+		}
 	}
-	switch v := h.Get("X-Amz-Object-Ownership"); v {
-	case "", "BucketOwnerEnforced":
-	case "BucketOwnerPreferred", "ObjectWriter":
-		return ErrNotImplemented.WithMessage("Object ownership %s is not implemented by this server: ACLs are disabled and the bucket owner owns every object (BucketOwnerEnforced).", v)
-	default:
-		return ErrInvalidArgument.WithMessage("The x-amz-object-ownership header must be BucketOwnerEnforced, BucketOwnerPreferred or ObjectWriter.")
+	for _, v := range values(h, "X-Amz-Object-Ownership") {
+		switch v {
+		case "BucketOwnerEnforced":
+		case "BucketOwnerPreferred", "ObjectWriter":
+			return ErrNotImplemented.WithMessage("Object ownership %s is not implemented by this server: ACLs are disabled and the bucket owner owns every object (BucketOwnerEnforced).", v)
+		default:
+			return ErrInvalidArgument.WithMessage("The x-amz-object-ownership header must be BucketOwnerEnforced, BucketOwnerPreferred or ObjectWriter.")
+		}
 	}
 	return nil
 }
@@ -192,8 +215,10 @@ func checkSSECNotApplicable(h http.Header, prefix string) error {
 // server's only one, as S3 does for a bucket owned by someone else.
 func checkExpectedOwner(h http.Header) error {
 	for _, name := range []string{"X-Amz-Expected-Bucket-Owner", "X-Amz-Source-Expected-Bucket-Owner"} {
-		if v := h.Get(name); v != "" && v != iam.AccountID {
-			return ErrAccessDenied
+		for _, v := range values(h, name) {
+			if v != iam.AccountID {
+				return ErrAccessDenied
+			}
 		}
 	}
 	return nil

@@ -455,6 +455,19 @@ func TestHonest_HoistedHeaders(t *testing.T) {
 			expectNoObject(t, c, bucket, "hoisted")
 		})
 	}
+	// An accepted header does not hide a refused parameter of the same name.
+	t.Run("x-amz-acl header and parameter", func(t *testing.T) {
+		req := ep.newRequest(t, http.MethodPut, "/"+bucket+"/hoisted", "x-amz-acl=public-read", nil)
+		req.Header.Set("X-Amz-Acl", "private")
+		u := ep.presign(t, req, "300", time.Now())
+		put, err := http.NewRequest(http.MethodPut, u, bytes.NewReader([]byte("data")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		put.Header.Set("X-Amz-Acl", "private")
+		expectXMLError(t, ep.do(t, put), http.StatusBadRequest, "AccessControlListNotSupported")
+		expectNoObject(t, c, bucket, "hoisted")
+	})
 	// A presigned PUT with only the signature's parameters still works.
 	u := ep.presign(t, ep.newRequest(t, http.MethodPut, "/"+bucket+"/plain", "", nil), "300", time.Now())
 	put, err := http.NewRequest(http.MethodPut, u, bytes.NewReader([]byte("data")))
