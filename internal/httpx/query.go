@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // The AWS query protocol (IAM, STS): parameters in the query string and a
@@ -24,13 +25,52 @@ var (
 	ErrBadQuery = errors.New("httpx: malformed query string")
 )
 
+// MaxQueryParams is the most parameters a query string (or a form body)
+// may hold. Beyond it the request is refused with ErrBadQuery rather than
+// read in part: the signature covers every parameter, so a handler must
+// see them all or none. Go's net/url has the same default limit, which the
+// GODEBUG setting urlmaxqueryparams can change; this one does not move.
+const MaxQueryParams = 10000
+
+// ParseQuery parses a query string (or a form body) strictly: more than
+// MaxQueryParams '&'-separated fields or a bad %-escape make it fail with
+// ErrBadQuery, where url.ParseQuery would drop the offending fields (or,
+// past its own limit, all of them) and url.URL.Query would drop them
+// silently. A ';' is an ordinary character, as it is to AWS and to SigV4's
+// canonical query (url.ParseQuery drops such fields).
+func ParseQuery(raw string) (url.Values, error) {
+	if raw == "" {
+		return url.Values{}, nil
+	}
+	if n := strings.Count(raw, "&") + 1; n > MaxQueryParams {
+		return nil, fmt.Errorf("%w: %d parameters, more than the limit of %d", ErrBadQuery, n, MaxQueryParams)
+	}
+	params := url.Values{}
+	for field := range strings.SplitSeq(raw, "&") {
+		if field == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(field, "=")
+		k, err := url.QueryUnescape(k)
+		if err == nil {
+			v, err = url.QueryUnescape(v)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
+		}
+		params[k] = append(params[k], v)
+	}
+	return params, nil
+}
+
 // ReadQueryParams returns a query-protocol request's parameters: the query
 // string's, with those of a form body (at most limit bytes) replacing any
-// of the same name.
+// of the same name. A query string that ParseQuery refuses fails with
+// ErrBadQuery, a body with ErrNotForm.
 func ReadQueryParams(r *http.Request, limit int64) (url.Values, error) {
-	params, err := url.ParseQuery(r.URL.RawQuery)
+	params, err := ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
+		return nil, err
 	}
 	if r.Body == nil {
 		return params, nil
@@ -50,9 +90,9 @@ func ReadQueryParams(r *http.Request, limit int64) (url.Values, error) {
 			return nil, fmt.Errorf("%w: the body must be application/x-www-form-urlencoded", ErrNotForm)
 		}
 	}
-	form, err := url.ParseQuery(string(body))
+	form, err := ParseQuery(string(body))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNotForm, err)
+		return nil, fmt.Errorf("%w: %s", ErrNotForm, strings.TrimPrefix(err.Error(), "httpx: "))
 	}
 	for k, v := range form {
 		params[k] = v

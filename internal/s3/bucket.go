@@ -75,6 +75,9 @@ func (a *API) createBucket(req *request) error {
 	if !validBucketName(req.bucket) {
 		return ErrInvalidBucketName.WithMessage("The specified bucket is not valid: bucket names have 3 to 63 characters: lower-case letters, digits, '.' and '-', beginning and ending with a letter or digit.")
 	}
+	if err := checkBucketCreateHeaders(req.amz); err != nil {
+		return err
+	}
 	if req.ContentLength != 0 {
 		var cfg createBucketConfiguration
 		if err := readXML(req.Body, maxCreateBucketConfig, &cfg); err != nil {
@@ -297,7 +300,7 @@ func (a *API) deleteObjects(req *request) error {
 	for _, o := range body.Objects {
 		err := a.authorize(req, "s3:DeleteObject", req.bucket, o.Key)
 		if err == nil {
-			err = a.backend.DeleteObject(req.Context(), req.bucket, o.Key)
+			err = a.deleteEntry(req, o)
 		}
 		if err != nil {
 			e := toAPIError(err)
@@ -313,4 +316,22 @@ func (a *API) deleteObjects(req *request) error {
 	}
 	writeXML(req.w, http.StatusOK, res)
 	return nil
+}
+
+// deleteEntry deletes one object of a DeleteObjects request. A version
+// other than "null" or a condition Sesame cannot honour is refused for
+// that key rather than ignored: deleting the current object instead would
+// lose data the client meant to keep.
+func (a *API) deleteEntry(req *request, o deleteObjectEntry) error {
+	if o.VersionID != "" && o.VersionID != "null" {
+		return ErrNotImplemented.WithMessage("Deleting a specific object version is not implemented by this server.")
+	}
+	if o.LastModifiedTime != "" || o.Size != "" {
+		return errConditionalDelete
+	}
+	done, err := a.checkDeleteCondition(req, o.Key, o.ETag)
+	if err != nil || done {
+		return err
+	}
+	return a.backend.DeleteObject(req.Context(), req.bucket, o.Key)
 }

@@ -62,6 +62,14 @@ var (
 	ErrRequestTimeout               = &APIError{Code: "RequestTimeout", Message: "Your socket connection to the server was not read from or written to within the timeout period.", Status: http.StatusBadRequest}
 )
 
+// The S3 errors that refuse request headers asking for ACLs or storage
+// classes (headers.go).
+var (
+	ErrAccessControlListNotSupported       = &APIError{Code: "AccessControlListNotSupported", Message: "The bucket does not allow ACLs.", Status: http.StatusBadRequest}
+	ErrInvalidBucketACLWithObjectOwnership = &APIError{Code: "InvalidBucketAclWithObjectOwnership", Message: "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting.", Status: http.StatusBadRequest}
+	ErrInvalidStorageClass                 = &APIError{Code: "InvalidStorageClass", Message: "The storage class you specified is not valid.", Status: http.StatusBadRequest}
+)
+
 // toAPIError maps a domain error to its S3 error. This is the one place where
 // object, sigv4 and auth errors become wire codes; anything unknown is an
 // InternalError whose details stay in the log.

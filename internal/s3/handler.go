@@ -62,14 +62,26 @@ type request struct {
 	query  url.Values
 	id     iam.Principal
 	sig    *sigv4.Request // nil when anonymous
+	// amz is what the header checks (headers.go) read: the headers plus
+	// the query's x-amz-* parameters, which S3 takes as headers.
+	amz http.Header
 }
 
 type handlerFunc func(*request) error
 
 // ServeHTTP routes, authenticates and serves one S3 request.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	req := &request{Request: r, w: w, query: r.URL.Query()}
+	req := &request{Request: r, w: w}
 	req.bucket, req.key = a.bucketAndKey(r)
+	// Parsed strictly: the signature covers the raw query, so the handler
+	// must act on every parameter or refuse the request, never on the
+	// subset that url.URL.Query would keep.
+	q, err := httpx.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		a.writeError(req, ErrInvalidArgument.WithMessage("The query string is malformed: %s.", strings.TrimPrefix(err.Error(), "httpx: ")))
+		return
+	}
+	req.query, req.amz = q, withQueryHeaders(r.Header, q)
 	op := a.route(req)
 	res, err := a.auth.Authenticate(r)
 	if err != nil {
@@ -86,6 +98,10 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			a.writeError(req, err)
 			return
 		}
+	}
+	if err := checkExpectedOwner(req.amz); err != nil {
+		a.writeError(req, err)
+		return
 	}
 	if err := op.h(req); err != nil {
 		a.writeError(req, err)
@@ -263,6 +279,10 @@ func (a *API) writeError(req *request, err error) {
 	}
 	writeXML(w, apiErr.Status, body)
 	// A half-read request body must not be parsed as the next request.
+	// Flush first: closing drains what is left of the body, and a client
+	// that waits for "100 Continue" (boto3, the aws cli) sends none until
+	// it has an answer or its wait (a second) runs out.
+	_ = http.NewResponseController(w).Flush()
 	if req.Body != nil {
 		_ = req.Body.Close()
 	}

@@ -77,11 +77,17 @@ func putOptions(req *request, limit int64, tooLarge *APIError) (object.PutOption
 }
 
 func (a *API) putObject(req *request) error {
+	if err := checkObjectWriteHeaders(req.amz); err != nil {
+		return err
+	}
 	opts, err := putOptions(req, object.MaxObjectSize, ErrEntityTooLarge)
 	if err != nil {
 		return err
 	}
 	if opts.Metadata, err = metadataFromHeaders(req.Header); err != nil {
+		return err
+	}
+	if err := a.checkWriteConditions(req); err != nil {
 		return err
 	}
 	info, err := a.backend.PutObject(req.Context(), req.bucket, req.key, req.Body, opts)
@@ -132,17 +138,8 @@ func parseRange(h string) *object.Range {
 // If-Unmodified-Since as S3 does. It returns a status to answer with instead
 // of the object (304 or 412), or 0.
 func checkPreconditions(h http.Header, info object.ObjectInfo, prefix string) int {
-	etag := quote(info.ETag)
 	modified := info.ModTime.Truncate(time.Second)
-	matchETag := func(list string) bool {
-		for _, e := range strings.Split(list, ",") {
-			e = strings.TrimSpace(e)
-			if e == "*" || e == etag || e == info.ETag || strings.TrimPrefix(e, "W/") == etag {
-				return true
-			}
-		}
-		return false
-	}
+	matchETag := func(list string) bool { return etagMatches(list, info.ETag) }
 	ifMatch := h.Get(prefix + "If-Match")
 	ifNoneMatch := h.Get(prefix + "If-None-Match")
 	if ifMatch != "" {
@@ -168,6 +165,19 @@ func checkPreconditions(h http.Header, info object.ObjectInfo, prefix string) in
 		}
 	}
 	return 0
+}
+
+// etagMatches reports whether the comma-separated ETag list of an
+// If-Match or If-None-Match header names etag (hex, no quotes) or is "*".
+func etagMatches(list, etag string) bool {
+	quoted := quote(etag)
+	for _, e := range strings.Split(list, ",") {
+		e = strings.TrimSpace(e)
+		if e == "*" || e == quoted || e == etag || strings.TrimPrefix(e, "W/") == quoted {
+			return true
+		}
+	}
+	return false
 }
 
 // setObjectHeaders writes the headers that describe an object.
@@ -232,6 +242,9 @@ func (a *API) getObject(req *request) error {
 		return err
 	}
 	defer rd.Close()
+	if err := checkSSECNotApplicable(req.amz, "X-Amz-"); err != nil {
+		return err
+	}
 	if status := checkPreconditions(req.Header, rd.Info, ""); status != 0 {
 		return preconditionResult(req, rd.Info, status)
 	}
@@ -276,6 +289,9 @@ func (a *API) headObject(req *request) error {
 	if err != nil {
 		return err
 	}
+	if err := checkSSECNotApplicable(req.amz, "X-Amz-"); err != nil {
+		return err
+	}
 	if status := checkPreconditions(req.Header, info, ""); status != 0 {
 		return preconditionResult(req, info, status)
 	}
@@ -318,8 +334,17 @@ func resolveRange(rg object.Range, size int64) (first, length int64, ok bool) {
 }
 
 func (a *API) deleteObject(req *request) error {
-	if err := a.backend.DeleteObject(req.Context(), req.bucket, req.key); err != nil {
+	if hasAny(req.amz, "X-Amz-If-Match-Last-Modified-Time", "X-Amz-If-Match-Size") {
+		return errConditionalDelete
+	}
+	done, err := a.checkDeleteCondition(req, req.key, req.Header.Get("If-Match"))
+	if err != nil {
 		return err
+	}
+	if !done {
+		if err := a.backend.DeleteObject(req.Context(), req.bucket, req.key); err != nil {
+			return err
+		}
 	}
 	req.w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -362,6 +387,10 @@ func (a *API) openCopySource(req *request, rg *object.Range) (*object.Reader, er
 	if err != nil {
 		return nil, err
 	}
+	if err := checkSSECNotApplicable(req.amz, "X-Amz-Copy-Source-"); err != nil {
+		rd.Close()
+		return nil, err
+	}
 	if status := checkPreconditions(req.Header, rd.Info, "X-Amz-Copy-Source-"); status != 0 {
 		rd.Close()
 		return nil, ErrPreconditionFailed
@@ -374,12 +403,27 @@ func (a *API) copyObject(req *request) error {
 	if err != nil {
 		return err
 	}
+	if err := checkObjectWriteHeaders(req.amz); err != nil {
+		return err
+	}
+	// CopyObject copies whole objects; a range would be silently ignored.
+	if hasAny(req.amz, "X-Amz-Copy-Source-Range", "Range") {
+		return ErrInvalidArgument.WithMessage("CopyObject copies whole objects: use UploadPartCopy with x-amz-copy-source-range to copy part of one.")
+	}
 	directive := strings.ToUpper(req.Header.Get("X-Amz-Metadata-Directive"))
 	if directive != "" && directive != "COPY" && directive != "REPLACE" {
 		return ErrInvalidArgument.WithMessage("Unknown metadata directive.")
 	}
+	// No object has tags, so copying them and replacing them with none
+	// (x-amz-tagging itself is refused above) both hold.
+	if d := strings.ToUpper(req.amz.Get("X-Amz-Tagging-Directive")); d != "" && d != "COPY" && d != "REPLACE" {
+		return ErrInvalidArgument.WithMessage("Unknown tagging directive.")
+	}
 	if directive != "REPLACE" && srcBucket == req.bucket && srcKey == req.key {
 		return ErrInvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+	}
+	if err := a.checkWriteConditions(req); err != nil {
+		return err
 	}
 	rd, err := a.openCopySource(req, nil)
 	if err != nil {

@@ -87,11 +87,18 @@ type listBucketV2Result struct {
 }
 
 type deleteRequest struct {
-	Quiet   bool `xml:"Quiet"`
-	Objects []struct {
-		Key       string `xml:"Key"`
-		VersionID string `xml:"VersionId"`
-	} `xml:"Object"`
+	Quiet   bool                `xml:"Quiet"`
+	Objects []deleteObjectEntry `xml:"Object"`
+}
+
+// deleteObjectEntry is one <Object> of a DeleteObjects request; ETag,
+// LastModifiedTime and Size make its deletion conditional.
+type deleteObjectEntry struct {
+	Key              string `xml:"Key"`
+	VersionID        string `xml:"VersionId"`
+	ETag             string `xml:"ETag"`
+	LastModifiedTime string `xml:"LastModifiedTime"`
+	Size             string `xml:"Size"`
 }
 
 type deletedEntry struct {
