@@ -1,7 +1,9 @@
 package policy
 
 import (
+	"strings"
 	"testing"
+	"time"
 )
 
 // mustParse parses an identity policy or fails the test.
@@ -333,5 +335,42 @@ func TestPolicy_EvaluateZero(t *testing.T) {
 	}
 	if nilPolicy.Version() != Version2008 || nilPolicy.ID() != "" || nilPolicy.Bucket() != "" {
 		t.Error("nil policy accessors")
+	}
+}
+
+// TestPolicy_EvaluateLargeHeaderValues evaluates bucket policies whose
+// StringLike and StringNotLike conditions on aws:UserAgent are
+// pathological 2,000-character patterns, for requests whose User-Agent
+// header is 60 KB: the decision is right and takes bounded time (about
+// 10 ms; 2 s with a matcher quadratic in the pattern's length).
+func TestPolicy_EvaluateLargeHeaderValues(t *testing.T) {
+	const limit = 250 * time.Millisecond
+	allow := mustParseBucket(t, largeUserAgentPolicy)
+	deny := mustParseBucket(t, strings.Replace(strings.Replace(largeUserAgentPolicy,
+		`"Allow"`, `"Deny"`, 1), "StringLike", "StringNotLike", 1))
+	matching := adversarialSubject + strings.Repeat("ax", 999) + "b"
+	tests := []struct {
+		name string
+		p    *Policy
+		ua   string
+		want Decision
+	}{
+		{"StringLike, no match", allow, adversarialSubject, NotApplicable},
+		{"StringLike, match at the end", allow, matching, Allow},
+		{"StringNotLike, no match", deny, adversarialSubject, Deny},
+		{"StringNotLike, match at the end", deny, matching, NotApplicable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := largeUserAgentArgs()
+			args.Conditions["aws:useragent"] = []string{tt.ua}
+			start := time.Now()
+			if got := tt.p.Evaluate(args); got != tt.want {
+				t.Errorf("Evaluate = %v, want %v", got, tt.want)
+			}
+			if d := time.Since(start); d > limit {
+				t.Errorf("Evaluate took %v, want at most %v", d, limit)
+			}
+		})
 	}
 }
