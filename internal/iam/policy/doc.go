@@ -30,10 +30,12 @@
 //
 // Element names and values such as "Allow" and operator names are
 // case-sensitive; unknown elements, duplicate keys, an empty Statement
-// list, unknown condition operators and values of the wrong type are
-// errors. Version is "2012-10-17" or "2008-10-17"; a document without one
-// has 2008-10-17 semantics, as in AWS: "${...}" is literal text and no
-// policy variable is substituted. An action is "*" or "service:action"
+// list, two statements with the same non-empty Sid (compared
+// case-sensitively; as in AWS, Sids must be unique within a policy),
+// unknown condition operators and values of the wrong type are errors.
+// Version is "2012-10-17" or "2008-10-17"; a document without one has
+// 2008-10-17 semantics, as in AWS: "${...}" is literal text and no policy
+// variable is substituted. An action is "*" or "service:action"
 // (wildcards allowed). A resource is "*" or an ARN
 // "arn:partition:service:region:account:resource". A Principal is "*" or
 // {"AWS": "*" | ARN | [...]}; wildcards inside a principal ARN are not

@@ -36,6 +36,18 @@ func TestParse(t *testing.T) {
 		{"empty Sid",
 			`{"Version":"2012-10-17","Statement":{"Sid":"","Effect":"Allow","Action":"s3:*","Resource":"*"}}`,
 			Version2012, "", 1},
+		{"empty and absent Sids are not duplicates",
+			`{"Version":"2012-10-17","Statement":[
+				{"Sid":"","Effect":"Allow","Action":"s3:GetObject","Resource":"*"},
+				{"Sid":"","Effect":"Allow","Action":"s3:PutObject","Resource":"*"},
+				{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"},
+				{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}]}`,
+			Version2012, "", 4},
+		{"Sids differing in case are distinct",
+			`{"Version":"2012-10-17","Statement":[
+				{"Sid":"read","Effect":"Allow","Action":"s3:GetObject","Resource":"*"},
+				{"Sid":"Read","Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}`,
+			Version2012, "", 2},
 		{"every condition value type",
 			`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{
 				"StringEquals":{"s3:x-amz-acl":["private",1,true]},
@@ -97,6 +109,8 @@ func TestParse_Errors(t *testing.T) {
 		{"Sid named even when later", `{` + v + `"Statement":{"Efect":"Allow","Sid":"S"}}`, `statement 0 ("S"): unknown field "Efect"`},
 		{"statement field case", `{` + v + `"Statement":{"effect":"Allow","Action":"s3:*","Resource":"*"}}`, `statement 0: unknown field "effect" (element names are case-sensitive: "Effect")`},
 		{"duplicate statement field", `{` + v + `"Statement":{"Effect":"Allow","Effect":"Deny","Action":"s3:*","Resource":"*"}}`, `statement 0: duplicate field "Effect"`},
+		{"duplicate Sid", `{` + v + `"Statement":[{"Sid":"Read","Effect":"Allow","Action":"s3:Get*","Resource":"*"},{"Sid":"","Effect":"Allow","Action":"s3:List*","Resource":"*"},{"Sid":"Read","Effect":"Deny","Action":"s3:GetObject","Resource":"*"}]}`, `statement 2 ("Read"): duplicate Sid "Read", also statement 0's`},
+		{"duplicate Sid without Version", `{"Statement":[{"Sid":"a","Effect":"Allow","Action":"s3:*","Resource":"*"},{"Sid":"a","Effect":"Allow","Action":"s3:*","Resource":"*"}]}`, `duplicate Sid "a"`},
 		{"Sid not a string", `{` + v + `"Statement":{"Sid":1,"Effect":"Allow","Action":"s3:*","Resource":"*"}}`, `statement 0: Sid must be a string`},
 		{"missing Effect", `{` + v + `"Statement":{"Action":"s3:*","Resource":"*"}}`, `statement 0: missing Effect`},
 		{"Effect lower case", `{` + v + `"Statement":{"Effect":"allow","Action":"s3:*","Resource":"*"}}`, `statement 0: Effect must be "Allow" or "Deny", got "allow"`},

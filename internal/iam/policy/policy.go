@@ -164,10 +164,17 @@ func parse(data []byte, bucket string) (*Policy, error) {
 		}
 		p.statementList = true
 		p.statements = make([]statement, 0, len(elems))
+		sids := make(map[string]int, len(elems))
 		for i, e := range elems {
 			s, err := parseStatement(i, e, opts)
 			if err != nil {
 				return nil, err
+			}
+			if s.sid != "" {
+				if first, dup := sids[s.sid]; dup {
+					return nil, malformedf("statement %d (%q): duplicate Sid %q, also statement %d's (Sids must be unique within a policy)", i, s.sid, s.sid, first)
+				}
+				sids[s.sid] = i
 			}
 			p.statements = append(p.statements, s)
 		}
