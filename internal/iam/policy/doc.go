@@ -42,7 +42,9 @@
 // accepted, and principals are compared as exact strings.
 //
 // Bucket policies additionally require a Principal or NotPrincipal in
-// every statement, Resource and NotResource entries equal to
+// every statement, NotPrincipal only with "Effect": "Deny" (as in AWS:
+// with Allow it would grant to everyone but the principals named,
+// anonymous callers included), Resource and NotResource entries equal to
 // "arn:aws:s3:::<bucket>" or under "arn:aws:s3:::<bucket>/", and s3:
 // actions only (a bare "*" action means "s3:*"), so a bucket policy can
 // never grant admin or KMS actions nor reach another bucket.

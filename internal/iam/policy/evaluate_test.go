@@ -256,14 +256,19 @@ func TestPolicy_EvaluateBucketPolicy(t *testing.T) {
 		{"specific ARN anonymous", `"Principal":{"AWS":"` + alice + `"}`, "", NotApplicable},
 		{"ARN list", `"Principal":{"AWS":["` + bob + `","` + alice + `"]}`, alice, Allow},
 		{"ARN is case-sensitive", `"Principal":{"AWS":"` + alice + `"}`, "arn:aws:iam::123456789012:user/Alice", NotApplicable},
-		{"NotPrincipal excludes", `"NotPrincipal":{"AWS":"` + alice + `"}`, alice, NotApplicable},
-		{"NotPrincipal includes others", `"NotPrincipal":{"AWS":"` + alice + `"}`, bob, Allow},
-		{"NotPrincipal includes anonymous", `"NotPrincipal":{"AWS":"` + alice + `"}`, "", Allow},
-		{"NotPrincipal star excludes everyone", `"NotPrincipal":"*"`, bob, NotApplicable},
+		// NotPrincipal goes with Deny only.
+		{"NotPrincipal excludes", `"Effect":"Deny","NotPrincipal":{"AWS":"` + alice + `"}`, alice, NotApplicable},
+		{"NotPrincipal includes others", `"Effect":"Deny","NotPrincipal":{"AWS":"` + alice + `"}`, bob, Deny},
+		{"NotPrincipal includes anonymous", `"Effect":"Deny","NotPrincipal":{"AWS":"` + alice + `"}`, "", Deny},
+		{"NotPrincipal star excludes everyone", `"Effect":"Deny","NotPrincipal":"*"`, bob, NotApplicable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",` + tt.principal +
+			principal := tt.principal
+			if !strings.HasPrefix(principal, `"Effect"`) {
+				principal = `"Effect":"Allow",` + principal
+			}
+			doc := `{"Version":"2012-10-17","Statement":[{` + principal +
 				`,"Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"}]}`
 			p := mustParseBucket(t, doc)
 			if got := p.Evaluate(&Args{Action: "s3:GetObject", Resource: obj, Principal: tt.caller}); got != tt.want {

@@ -177,39 +177,41 @@ func TestParse_Errors(t *testing.T) {
 }
 
 func TestParseBucketPolicy(t *testing.T) {
-	const stmt = `{"Version":"2012-10-17","Statement":{"Effect":"Allow",%s}}`
+	const stmt = `{"Version":"2012-10-17","Statement":{%s}}`
 	tests := []struct {
 		name   string
 		bucket string
-		body   string // statement members after Effect
+		body   string // the statement's members
 		want   string // substring of the error, "" for success
 	}{
-		{"ok", "photos", `"Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"`, ""},
-		{"ok bucket ARN", "photos", `"Principal":{"AWS":["arn:aws:iam::1:user/a"]},"Action":["s3:ListBucket"],"Resource":"arn:aws:s3:::photos"`, ""},
-		{"ok NotPrincipal", "photos", `"NotPrincipal":{"AWS":"arn:aws:iam::1:root"},"Action":"s3:*","NotResource":"arn:aws:s3:::photos/private/*"`, ""},
-		{"ok action star", "photos", `"Principal":"*","Action":"*","Resource":"arn:aws:s3:::photos/*"`, ""},
-		{"ok upper-case service", "photos", `"Principal":"*","Action":"S3:GetObject","Resource":"arn:aws:s3:::photos/*"`, ""},
-		{"ok variable under bucket", "photos", `"Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/${aws:username}/*"`, ""},
-		{"missing principal", "photos", `"Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"`, `statement 0: missing Principal or NotPrincipal`},
-		{"both principals", "photos", `"Principal":"*","NotPrincipal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"`, `statement 0: Principal and NotPrincipal are mutually exclusive`},
-		{"principal string ARN", "photos", `"Principal":"arn:aws:iam::1:user/a","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"`, `statement 0: Principal: must be "*" or {"AWS": ...}, got "arn:aws:iam::1:user/a"`},
-		{"principal service", "photos", `"Principal":{"Service":"s3.amazonaws.com"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"`, `statement 0: Principal: unsupported principal type "Service"`},
-		{"principal empty object", "photos", `"Principal":{},"Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"`, `statement 0: Principal: must name at least one principal`},
-		{"principal wildcard ARN", "photos", `"Principal":{"AWS":"arn:aws:iam::1:user/*"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"`, `statement 0: Principal: principal "arn:aws:iam::1:user/*": must be "*" or an ARN without wildcards`},
-		{"principal account id", "photos", `"Principal":{"AWS":"123456789012"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"`, `principal "123456789012"`},
-		{"principal empty list", "photos", `"Principal":{"AWS":[]},"Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"`, `statement 0: Principal: AWS must be a string or a non-empty list of strings`},
-		{"principal duplicate", "photos", `"Principal":{"AWS":"*","AWS":"*"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"`, `statement 0: Principal: duplicate field "AWS"`},
-		{"other bucket", "photos", `"Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::other/*"`, `statement 0: Resource "arn:aws:s3:::other/*" is outside bucket "photos"`},
-		{"bucket prefix", "photos", `"Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos2/*"`, `is outside bucket "photos"`},
-		{"bucket wildcard", "photos", `"Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::photo*"`, `is outside bucket "photos"`},
-		{"all resources", "photos", `"Principal":"*","Action":"s3:GetObject","Resource":"*"`, `Resource "*" is outside bucket "photos"`},
-		{"all of S3", "photos", `"Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::*"`, `is outside bucket "photos"`},
-		{"NotResource outside", "photos", `"Principal":"*","Action":"s3:GetObject","NotResource":"arn:aws:s3:::other"`, `NotResource "arn:aws:s3:::other" is outside bucket "photos"`},
-		{"variable as bucket", "photos", `"Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::${aws:username}/*"`, `is outside bucket "photos"`},
-		{"admin action", "photos", `"Principal":"*","Action":"admin:ServerInfo","Resource":"arn:aws:s3:::photos"`, `statement 0: Action "admin:ServerInfo": a bucket policy can only name s3: actions`},
-		{"wildcard service", "photos", `"Principal":"*","Action":"s*:GetObject","Resource":"arn:aws:s3:::photos"`, `a bucket policy can only name s3: actions`},
-		{"empty bucket name", "", `"Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"`, `invalid bucket name ""`},
-		{"bucket name with wildcard", "ph*", `"Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::ph*/*"`, `invalid bucket name "ph*"`},
+		{"ok", "photos", `"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"`, ""},
+		{"ok bucket ARN", "photos", `"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::1:user/a"]},"Action":["s3:ListBucket"],"Resource":"arn:aws:s3:::photos"`, ""},
+		{"ok NotPrincipal", "photos", `"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::1:root"},"Action":"s3:*","NotResource":"arn:aws:s3:::photos/private/*"`, ""},
+		{"NotPrincipal with Allow", "photos", `"Sid":"All","Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::1:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"`, `statement 0 ("All"): NotPrincipal can only be used with "Effect": "Deny"`},
+		{"NotPrincipal star with Allow", "photos", `"Effect":"Allow","NotPrincipal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"`, `NotPrincipal can only be used with "Effect": "Deny"`},
+		{"ok action star", "photos", `"Effect":"Allow","Principal":"*","Action":"*","Resource":"arn:aws:s3:::photos/*"`, ""},
+		{"ok upper-case service", "photos", `"Effect":"Allow","Principal":"*","Action":"S3:GetObject","Resource":"arn:aws:s3:::photos/*"`, ""},
+		{"ok variable under bucket", "photos", `"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/${aws:username}/*"`, ""},
+		{"missing principal", "photos", `"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"`, `statement 0: missing Principal or NotPrincipal`},
+		{"both principals", "photos", `"Effect":"Allow","Principal":"*","NotPrincipal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"`, `statement 0: Principal and NotPrincipal are mutually exclusive`},
+		{"principal string ARN", "photos", `"Effect":"Allow","Principal":"arn:aws:iam::1:user/a","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"`, `statement 0: Principal: must be "*" or {"AWS": ...}, got "arn:aws:iam::1:user/a"`},
+		{"principal service", "photos", `"Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"`, `statement 0: Principal: unsupported principal type "Service"`},
+		{"principal empty object", "photos", `"Effect":"Allow","Principal":{},"Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"`, `statement 0: Principal: must name at least one principal`},
+		{"principal wildcard ARN", "photos", `"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:user/*"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"`, `statement 0: Principal: principal "arn:aws:iam::1:user/*": must be "*" or an ARN without wildcards`},
+		{"principal account id", "photos", `"Effect":"Allow","Principal":{"AWS":"123456789012"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"`, `principal "123456789012"`},
+		{"principal empty list", "photos", `"Effect":"Allow","Principal":{"AWS":[]},"Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"`, `statement 0: Principal: AWS must be a string or a non-empty list of strings`},
+		{"principal duplicate", "photos", `"Effect":"Allow","Principal":{"AWS":"*","AWS":"*"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"`, `statement 0: Principal: duplicate field "AWS"`},
+		{"other bucket", "photos", `"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::other/*"`, `statement 0: Resource "arn:aws:s3:::other/*" is outside bucket "photos"`},
+		{"bucket prefix", "photos", `"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos2/*"`, `is outside bucket "photos"`},
+		{"bucket wildcard", "photos", `"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::photo*"`, `is outside bucket "photos"`},
+		{"all resources", "photos", `"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"`, `Resource "*" is outside bucket "photos"`},
+		{"all of S3", "photos", `"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::*"`, `is outside bucket "photos"`},
+		{"NotResource outside", "photos", `"Effect":"Allow","Principal":"*","Action":"s3:GetObject","NotResource":"arn:aws:s3:::other"`, `NotResource "arn:aws:s3:::other" is outside bucket "photos"`},
+		{"variable as bucket", "photos", `"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::${aws:username}/*"`, `is outside bucket "photos"`},
+		{"admin action", "photos", `"Effect":"Allow","Principal":"*","Action":"admin:ServerInfo","Resource":"arn:aws:s3:::photos"`, `statement 0: Action "admin:ServerInfo": a bucket policy can only name s3: actions`},
+		{"wildcard service", "photos", `"Effect":"Allow","Principal":"*","Action":"s*:GetObject","Resource":"arn:aws:s3:::photos"`, `a bucket policy can only name s3: actions`},
+		{"empty bucket name", "", `"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"`, `invalid bucket name ""`},
+		{"bucket name with wildcard", "ph*", `"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::ph*/*"`, `invalid bucket name "ph*"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

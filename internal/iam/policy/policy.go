@@ -76,10 +76,10 @@ func Parse(data []byte) (*Policy, error) {
 }
 
 // ParseBucketPolicy parses the resource-based policy of bucket. Every
-// statement must name a Principal or NotPrincipal; every Resource and
-// NotResource must be "arn:aws:s3:::<bucket>" or lie under
-// "arn:aws:s3:::<bucket>/"; every action must be an s3: action (the bare
-// action "*" is read as "s3:*"). Errors wrap ErrMalformed.
+// statement must name a Principal, or a NotPrincipal with "Effect": "Deny";
+// every Resource and NotResource must be "arn:aws:s3:::<bucket>" or lie
+// under "arn:aws:s3:::<bucket>/"; every action must be an s3: action (the
+// bare action "*" is read as "s3:*"). Errors wrap ErrMalformed.
 func ParseBucketPolicy(data []byte, bucket string) (*Policy, error) {
 	if bucket == "" || strings.ContainsAny(bucket, "/*?${}: ") {
 		return nil, fmt.Errorf("%w: invalid bucket name %q", ErrMalformed, bucket)

@@ -156,6 +156,11 @@ func parseStatement(idx int, raw json.RawMessage, o parseOptions) (statement, er
 		return s, fail("%s is not allowed in an identity policy", name)
 	case value == nil && o.bucket != "":
 		return s, fail("missing Principal or NotPrincipal (a bucket policy must name its principals)")
+	case notPrincipal != nil && !s.deny:
+		// Allow with NotPrincipal grants to every principal but a few,
+		// anonymous callers included; AWS accepts NotPrincipal with Deny
+		// only.
+		return s, fail(`NotPrincipal can only be used with "Effect": "Deny"`)
 	case value != nil:
 		ps, err := parsePrincipal(value)
 		if err != nil {
