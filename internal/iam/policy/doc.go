@@ -44,10 +44,18 @@
 // Bucket policies additionally require a Principal or NotPrincipal in
 // every statement, NotPrincipal only with "Effect": "Deny" (as in AWS:
 // with Allow it would grant to everyone but the principals named,
-// anonymous callers included), Resource and NotResource entries equal to
-// "arn:aws:s3:::<bucket>" or under "arn:aws:s3:::<bucket>/", and s3:
-// actions only (a bare "*" action means "s3:*"), so a bucket policy can
-// never grant admin or KMS actions nor reach another bucket.
+// anonymous callers included), and s3: actions only (a bare "*" action
+// means "s3:*"). Each Resource and NotResource entry must be able to
+// match the bucket's ARN "arn:aws:s3:::<bucket>" or an object's
+// "arn:aws:s3:::<bucket>/<key>", whatever values its policy variables
+// take: for bucket photos, "*", "arn:aws:s3:::*", "arn:aws:s3:::photo?/*"
+// and "arn:aws:s3:::photos/${aws:username}/*" are accepted;
+// "arn:aws:s3:::other/*", "arn:aws:s3:::photos2/*" and
+// "arn:aws:s3:::${aws:username}/*" are refused as mistakes. Whatever its
+// resources say, a bucket policy applies to its bucket and the objects in
+// it only: Evaluate returns NotApplicable for any other resource, so a
+// bucket policy can never grant admin or KMS actions nor reach another
+// bucket.
 //
 // # Matching
 //

@@ -290,6 +290,39 @@ func TestPolicy_EvaluateBucketPolicy(t *testing.T) {
 	}
 }
 
+// TestPolicy_EvaluateBucketScope checks that a bucket policy applies to
+// its bucket and the objects in it only, even when its resources are
+// wildcards that cover other buckets.
+func TestPolicy_EvaluateBucketScope(t *testing.T) {
+	allowAll := mustParseBucket(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::*"}}`)
+	denyOthers := mustParseBucket(t, `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Principal":"*","Action":"s3:*","NotResource":"arn:aws:s3:::photos/public/*"}}`)
+	tests := []struct {
+		name     string
+		p        *Policy
+		resource string
+		want     Decision
+	}{
+		{"wildcard: the bucket", allowAll, "arn:aws:s3:::photos", Allow},
+		{"wildcard: an object", allowAll, "arn:aws:s3:::photos/cat.jpg", Allow},
+		{"wildcard: an object with an empty key", allowAll, "arn:aws:s3:::photos/", Allow},
+		{"wildcard: another bucket", allowAll, "arn:aws:s3:::other", NotApplicable},
+		{"wildcard: another bucket's object", allowAll, "arn:aws:s3:::other/cat.jpg", NotApplicable},
+		{"wildcard: a bucket with a longer name", allowAll, "arn:aws:s3:::photos2/cat.jpg", NotApplicable},
+		{"wildcard: all of S3", allowAll, AnyResource, NotApplicable},
+		{"wildcard: not an ARN", allowAll, "photos/cat.jpg", NotApplicable},
+		{"NotResource: an object it excludes", denyOthers, "arn:aws:s3:::photos/public/cat.jpg", NotApplicable},
+		{"NotResource: an object it covers", denyOthers, "arn:aws:s3:::photos/private/cat.jpg", Deny},
+		{"NotResource: another bucket's object", denyOthers, "arn:aws:s3:::other/cat.jpg", NotApplicable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.p.Evaluate(&Args{Action: "s3:GetObject", Resource: tt.resource}); got != tt.want {
+				t.Errorf("Evaluate(%q) = %v, want %v", tt.resource, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestIsAllowed(t *testing.T) {
 	allow := mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}`)
 	deny := mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}}`)

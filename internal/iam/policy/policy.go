@@ -77,9 +77,12 @@ func Parse(data []byte) (*Policy, error) {
 
 // ParseBucketPolicy parses the resource-based policy of bucket. Every
 // statement must name a Principal, or a NotPrincipal with "Effect": "Deny";
-// every Resource and NotResource must be "arn:aws:s3:::<bucket>" or lie
-// under "arn:aws:s3:::<bucket>/"; every action must be an s3: action (the
-// bare action "*" is read as "s3:*"). Errors wrap ErrMalformed.
+// every Resource and NotResource entry must be able to match
+// "arn:aws:s3:::<bucket>" or an object ARN under "arn:aws:s3:::<bucket>/"
+// whatever values its policy variables take (wildcards such as
+// "arn:aws:s3:::*" can); every action must be an s3: action (the bare
+// action "*" is read as "s3:*"). The policy evaluates to NotApplicable
+// for resources outside the bucket. Errors wrap ErrMalformed.
 func ParseBucketPolicy(data []byte, bucket string) (*Policy, error) {
 	if bucket == "" || strings.ContainsAny(bucket, "/*?${}: ") {
 		return nil, fmt.Errorf("%w: invalid bucket name %q", ErrMalformed, bucket)

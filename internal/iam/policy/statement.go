@@ -221,15 +221,13 @@ func parseStatement(idx int, raw json.RawMessage, o parseOptions) (statement, er
 	}
 	s.resourceSrc = strList{vals: vals, list: list}
 	for _, r := range vals {
-		if o.bucket != "" {
-			base := "arn:aws:s3:::" + o.bucket
-			if r != base && !strings.HasPrefix(r, base+"/") {
-				return s, fail("%s %q is outside bucket %q", name, r, o.bucket)
-			}
-		}
 		p, err := compileARN(r, patternOptions{wildcards: true, variables: o.variables}, true)
 		if err != nil {
 			return s, fail("%s %q: %v", name, r, err)
+		}
+		if o.bucket != "" && !p.reachesBucket(o.bucket) {
+			return s, fail("%s %q is outside bucket %q: it can match neither %q nor an object under it, whatever its policy variables",
+				name, r, o.bucket, bucketARNPrefix+o.bucket)
 		}
 		s.resources = append(s.resources, p)
 	}
