@@ -34,10 +34,12 @@ type patternOptions struct {
 // 2,000-character pattern against a 60 KB header. Instead each middle
 // chunk is searched for once, from where the previous one ended, so the
 // searches together read the subject once: literal text with
-// strings.Index, anything else (a '?', case folding) with a scanner
-// (scan.go) costing ⌈n/64⌉ word operations per subject character for a
-// chunk of n characters. A match costs O(len(subject)·⌈len(pattern)/64⌉ +
-// len(pattern)) at worst.
+// strings.Index, a short chunk by trying each start position (at most
+// shortChunk comparisons each), anything else (a '?', case folding) with a
+// scanner (scan.go) costing ⌈n/64⌉ word operations per subject character
+// for a chunk of n characters. A match costs
+// O(len(subject)·max(shortChunk, ⌈len(pattern)/64⌉) + len(pattern)) at
+// worst.
 type pattern struct {
 	chunks []chunk    // at least one; a '*' separates consecutive chunks
 	vars   []variable // policy variables, referenced by part.v
@@ -60,7 +62,7 @@ type chunk struct {
 	runes  int      // characters consumed by the literal and '?' parts
 	hasOne bool     // the chunk has a '?' part
 	hasVar bool     // the chunk has a policy variable
-	scan   *scanner // a middle chunk's search, when it needs one and has no variable
+	scan   *scanner // a long middle chunk's search, when it needs one and has no variable
 }
 
 // partKind tells what a part matches.
@@ -158,7 +160,7 @@ func compilePattern(src string, o patternOptions) (*pattern, error) {
 		c := &p.chunks[i]
 		finishChunk(c)
 		middle := i > 0 && i < len(p.chunks)-1
-		if middle && !c.hasVar && (!c.simple || p.fold) {
+		if middle && !c.hasVar && (!c.simple || p.fold) && c.runes > shortChunk {
 			c.scan = newScanner(c.parts, nil, p.fold)
 		}
 	}
@@ -298,8 +300,13 @@ func (p *pattern) matchResolved(s string, vals []string) bool {
 	return cs[len(cs)-1].matchSuffix(s, pos, p.fold, vals)
 }
 
-// naiveBudget is how many character comparisons a chunk with a policy
-// variable may cost when it is searched for by trying every start
+// A chunk of at most shortChunk characters is searched for by trying
+// every start position, which costs at most shortChunk comparisons per
+// subject character and saves the memory of a scanner.
+const shortChunk = 16
+
+// naiveBudget is how many character comparisons a longer chunk with a
+// policy variable may cost when it is searched for by trying every start
 // position; above it, the chunk's search is built for the request (which
 // allocates) and runs in linear time.
 const naiveBudget = 1 << 12
@@ -344,20 +351,22 @@ func (c *chunk) find(s string, pos int, fold bool, vals []string) (int, bool) {
 		return pos + k + len(c.lit), true
 	case c.scan != nil:
 		return c.scan.find(s, pos)
+	case !c.hasVar: // a short chunk
+		return c.findNaive(s, pos, fold, vals)
 	}
 	return c.findResolved(s, pos, fold, vals)
 }
 
 // findResolved is find for a chunk with policy variables, whose text is
-// known only now. A search that costs little when every start position is
-// tried does so; a longer one is findLarge.
+// known only now. A short chunk, or a search that costs little when every
+// start position is tried, does so; a longer one is findLarge.
 func (c *chunk) findResolved(s string, pos int, fold bool, vals []string) (int, bool) {
 	n := c.units(vals)
 	rest := len(s) - pos
 	switch {
 	case n > rest: // n characters take at least n bytes
 		return 0, false
-	case n*rest <= naiveBudget:
+	case n <= shortChunk || n*rest <= naiveBudget:
 		return c.findNaive(s, pos, fold, vals)
 	}
 	return c.findLarge(s, pos, fold, vals)
@@ -379,8 +388,8 @@ func (c *chunk) findLarge(s string, pos int, fold bool, vals []string) (int, boo
 	return newScanner(c.parts, vals, fold).find(s, pos)
 }
 
-// findNaive is find by trying every start position in turn, for chunks
-// whose length times the subject's is small.
+// findNaive is find by trying every start position in turn, for short
+// chunks and for chunks whose length times the subject's is small.
 func (c *chunk) findNaive(s string, pos int, fold bool, vals []string) (int, bool) {
 	for i := pos; ; {
 		if end, ok := c.matchAt(s, i, fold, vals); ok {
