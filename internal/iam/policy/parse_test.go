@@ -110,6 +110,9 @@ func TestParse_Errors(t *testing.T) {
 		{"statement field case", `{` + v + `"Statement":{"effect":"Allow","Action":"s3:*","Resource":"*"}}`, `statement 0: unknown field "effect" (element names are case-sensitive: "Effect")`},
 		{"duplicate statement field", `{` + v + `"Statement":{"Effect":"Allow","Effect":"Deny","Action":"s3:*","Resource":"*"}}`, `statement 0: duplicate field "Effect"`},
 		{"duplicate Sid", `{` + v + `"Statement":[{"Sid":"Read","Effect":"Allow","Action":"s3:Get*","Resource":"*"},{"Sid":"","Effect":"Allow","Action":"s3:List*","Resource":"*"},{"Sid":"Read","Effect":"Deny","Action":"s3:GetObject","Resource":"*"}]}`, `statement 2 ("Read"): duplicate Sid "Read", also statement 0's`},
+		{"duplicate Sid in a long list", `{` + v + `"Statement":[` + strings.Repeat(`{"Effect":"Allow","Action":"s3:*","Resource":"*"},`, 20) +
+			`{"Sid":"x","Effect":"Allow","Action":"s3:*","Resource":"*"},{"Sid":"y","Effect":"Allow","Action":"s3:*","Resource":"*"},{"Sid":"x","Effect":"Deny","Action":"s3:*","Resource":"*"}]}`,
+			`statement 22 ("x"): duplicate Sid "x", also statement 20's`},
 		{"duplicate Sid without Version", `{"Statement":[{"Sid":"a","Effect":"Allow","Action":"s3:*","Resource":"*"},{"Sid":"a","Effect":"Allow","Action":"s3:*","Resource":"*"}]}`, `duplicate Sid "a"`},
 		{"Sid not a string", `{` + v + `"Statement":{"Sid":1,"Effect":"Allow","Action":"s3:*","Resource":"*"}}`, `statement 0: Sid must be a string`},
 		{"missing Effect", `{` + v + `"Statement":{"Action":"s3:*","Resource":"*"}}`, `statement 0: missing Effect`},

@@ -167,16 +167,19 @@ func parse(data []byte, bucket string) (*Policy, error) {
 		}
 		p.statementList = true
 		p.statements = make([]statement, 0, len(elems))
-		sids := make(map[string]int, len(elems))
+		var sids map[string]int // statement index by Sid, for long lists
+		if len(elems) > 16 {
+			sids = make(map[string]int, len(elems))
+		}
 		for i, e := range elems {
 			s, err := parseStatement(i, e, opts)
 			if err != nil {
 				return nil, err
 			}
-			if s.sid != "" {
-				if first, dup := sids[s.sid]; dup {
-					return nil, malformedf("statement %d (%q): duplicate Sid %q, also statement %d's (Sids must be unique within a policy)", i, s.sid, s.sid, first)
-				}
+			if first := p.sidIndex(s.sid, sids); first >= 0 {
+				return nil, malformedf("statement %d (%q): duplicate Sid %q, also statement %d's (Sids must be unique within a policy)", i, s.sid, s.sid, first)
+			}
+			if sids != nil && s.sid != "" {
 				sids[s.sid] = i
 			}
 			p.statements = append(p.statements, s)
@@ -185,4 +188,26 @@ func parse(data []byte, bucket string) (*Policy, error) {
 		return nil, malformedf("Statement must be an object or a list of objects, got %s", excerpt(stmts))
 	}
 	return p, nil
+}
+
+// sidIndex returns the index of the statement parsed so far whose Sid is
+// sid, or -1 if there is none or sid is empty (empty Sids are never
+// duplicates). sids indexes the statements by Sid when the list is long;
+// otherwise they are scanned.
+func (p *Policy) sidIndex(sid string, sids map[string]int) int {
+	if sid == "" {
+		return -1
+	}
+	if sids != nil {
+		if i, ok := sids[sid]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range p.statements {
+		if p.statements[i].sid == sid {
+			return i
+		}
+	}
+	return -1
 }
