@@ -53,16 +53,16 @@ type pattern struct {
 // A chunk is a run of parts between two '*'.
 type chunk struct {
 	parts []part
+	lit   string   // the literal text when simple
+	runes int      // characters consumed by the literal and '?' parts
+	scan  *scanner // a long middle chunk's search, when it needs one and has no variable
 	// simple is true when the chunk is literal text only, valid UTF-8:
 	// then lit is that text, it matches where its bytes occur, and a byte
 	// search can only find it at a character boundary (a valid sequence
 	// begins with a byte that never continues another).
 	simple bool
-	lit    string
-	runes  int      // characters consumed by the literal and '?' parts
-	hasOne bool     // the chunk has a '?' part
-	hasVar bool     // the chunk has a policy variable
-	scan   *scanner // a long middle chunk's search, when it needs one and has no variable
+	hasOne bool // the chunk has a '?' part
+	hasVar bool // the chunk has a policy variable
 }
 
 // partKind tells what a part matches.
