@@ -99,3 +99,89 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// adversarialSubject is a 60 KB value, the size of a large User-Agent
+// header, made of the character the adversarial patterns almost match.
+var adversarialSubject = strings.Repeat("a", 60<<10)
+
+// adversarialPatterns are ~2,000-character patterns built to make a
+// matcher that tries every start position do len(subject)·len(pattern)
+// work against adversarialSubject; none of them matches it.
+var adversarialPatterns = []struct {
+	name string
+	src  string
+	opts patternOptions
+	ctx  map[string][]string
+}{
+	{name: "stars", src: strings.Repeat("*a", 999) + "*b",
+		opts: patternOptions{wildcards: true}},
+	{name: "stars open end", src: strings.Repeat("*a", 999) + "*b*",
+		opts: patternOptions{wildcards: true}},
+	{name: "questions", src: "*" + strings.Repeat("?", 1998) + "b*",
+		opts: patternOptions{wildcards: true}},
+	{name: "letters and questions", src: "*" + strings.Repeat("a?", 999) + "b*",
+		opts: patternOptions{wildcards: true}},
+	{name: "long literal", src: "*" + strings.Repeat("a", 1998) + "b*",
+		opts: patternOptions{wildcards: true}},
+	{name: "folded", src: "*" + strings.Repeat("A?", 999) + "B*",
+		opts: patternOptions{wildcards: true, fold: true}},
+	{name: "variable", src: "*${aws:referer}*",
+		opts: patternOptions{wildcards: true, variables: true},
+		ctx:  map[string][]string{"aws:referer": {strings.Repeat("a", 30<<10) + "b"}}},
+	{name: "variable and questions", src: "*${aws:referer}?" + strings.Repeat("a?", 500) + "b*",
+		opts: patternOptions{wildcards: true, variables: true},
+		ctx:  map[string][]string{"aws:referer": {strings.Repeat("a", 2<<10)}}},
+}
+
+// BenchmarkPattern_MatchAdversarial matches each adversarial pattern
+// against a 60 KB subject; the time per match must stay in the
+// milliseconds (it was up to seconds with a quadratic matcher).
+func BenchmarkPattern_MatchAdversarial(b *testing.B) {
+	for _, tt := range adversarialPatterns {
+		b.Run(tt.name, func(b *testing.B) {
+			p, err := compilePattern(tt.src, tt.opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.SetBytes(int64(len(adversarialSubject)))
+			for b.Loop() {
+				if ok, _ := p.match(adversarialSubject, tt.ctx); ok {
+					b.Fatal("matched")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkPolicy_EvaluateLargeUserAgent evaluates a bucket policy whose
+// StringLike condition on aws:UserAgent is a pathological pattern, for a
+// request with a 60 KB User-Agent header.
+func BenchmarkPolicy_EvaluateLargeUserAgent(b *testing.B) {
+	p, err := ParseBucketPolicy([]byte(largeUserAgentPolicy), "photos")
+	if err != nil {
+		b.Fatal(err)
+	}
+	args := largeUserAgentArgs()
+	b.ReportAllocs()
+	for b.Loop() {
+		if p.Evaluate(args) != NotApplicable {
+			b.Fatal("applicable")
+		}
+	}
+}
+
+// largeUserAgentPolicy grants reads to clients whose User-Agent matches a
+// 2,000-character pattern of letters and '?'.
+var largeUserAgentPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*",
+ "Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*",
+ "Condition":{"StringLike":{"aws:UserAgent":"*` + strings.Repeat("a?", 999) + `b*"}}}]}`
+
+// largeUserAgentArgs is a read request with a 60 KB User-Agent.
+func largeUserAgentArgs() *Args {
+	return &Args{
+		Action:     "s3:GetObject",
+		Resource:   "arn:aws:s3:::photos/cat.jpg",
+		Conditions: map[string][]string{"aws:useragent": {adversarialSubject}},
+	}
+}

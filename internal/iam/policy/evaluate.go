@@ -53,11 +53,14 @@ func (d Decision) String() string {
 
 // Evaluate returns Deny if a Deny statement of p applies to a, else Allow
 // if an Allow statement does, else NotApplicable. A nil p or a evaluates to
-// NotApplicable. Evaluate does not allocate on the common path (it may for
-// a string with more than four policy variables, or for request values
-// that fail to parse).
+// NotApplicable, and so does a bucket policy for a resource that is not its
+// bucket or an object in it, whatever its statements say. Evaluate does
+// not allocate on the common path (it may for a string with more than four
+// policy variables, for request values that fail to parse, and to search
+// a long value for a '*'-separated part of a pattern that holds a policy
+// variable or has more than 2,048 characters).
 func (p *Policy) Evaluate(a *Args) Decision {
-	if p == nil || a == nil {
+	if p == nil || a == nil || p.bucket != "" && !inBucket(a.Resource, p.bucket) {
 		return NotApplicable
 	}
 	d := NotApplicable

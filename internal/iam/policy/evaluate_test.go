@@ -1,7 +1,9 @@
 package policy
 
 import (
+	"strings"
 	"testing"
+	"time"
 )
 
 // mustParse parses an identity policy or fails the test.
@@ -254,14 +256,19 @@ func TestPolicy_EvaluateBucketPolicy(t *testing.T) {
 		{"specific ARN anonymous", `"Principal":{"AWS":"` + alice + `"}`, "", NotApplicable},
 		{"ARN list", `"Principal":{"AWS":["` + bob + `","` + alice + `"]}`, alice, Allow},
 		{"ARN is case-sensitive", `"Principal":{"AWS":"` + alice + `"}`, "arn:aws:iam::123456789012:user/Alice", NotApplicable},
-		{"NotPrincipal excludes", `"NotPrincipal":{"AWS":"` + alice + `"}`, alice, NotApplicable},
-		{"NotPrincipal includes others", `"NotPrincipal":{"AWS":"` + alice + `"}`, bob, Allow},
-		{"NotPrincipal includes anonymous", `"NotPrincipal":{"AWS":"` + alice + `"}`, "", Allow},
-		{"NotPrincipal star excludes everyone", `"NotPrincipal":"*"`, bob, NotApplicable},
+		// NotPrincipal goes with Deny only.
+		{"NotPrincipal excludes", `"Effect":"Deny","NotPrincipal":{"AWS":"` + alice + `"}`, alice, NotApplicable},
+		{"NotPrincipal includes others", `"Effect":"Deny","NotPrincipal":{"AWS":"` + alice + `"}`, bob, Deny},
+		{"NotPrincipal includes anonymous", `"Effect":"Deny","NotPrincipal":{"AWS":"` + alice + `"}`, "", Deny},
+		{"NotPrincipal star excludes everyone", `"Effect":"Deny","NotPrincipal":"*"`, bob, NotApplicable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",` + tt.principal +
+			principal := tt.principal
+			if !strings.HasPrefix(principal, `"Effect"`) {
+				principal = `"Effect":"Allow",` + principal
+			}
+			doc := `{"Version":"2012-10-17","Statement":[{` + principal +
 				`,"Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*"}]}`
 			p := mustParseBucket(t, doc)
 			if got := p.Evaluate(&Args{Action: "s3:GetObject", Resource: obj, Principal: tt.caller}); got != tt.want {
@@ -280,6 +287,39 @@ func TestPolicy_EvaluateBucketPolicy(t *testing.T) {
 	}
 	if p.Bucket() != "photos" {
 		t.Errorf("Bucket() = %q", p.Bucket())
+	}
+}
+
+// TestPolicy_EvaluateBucketScope checks that a bucket policy applies to
+// its bucket and the objects in it only, even when its resources are
+// wildcards that cover other buckets.
+func TestPolicy_EvaluateBucketScope(t *testing.T) {
+	allowAll := mustParseBucket(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::*"}}`)
+	denyOthers := mustParseBucket(t, `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Principal":"*","Action":"s3:*","NotResource":"arn:aws:s3:::photos/public/*"}}`)
+	tests := []struct {
+		name     string
+		p        *Policy
+		resource string
+		want     Decision
+	}{
+		{"wildcard: the bucket", allowAll, "arn:aws:s3:::photos", Allow},
+		{"wildcard: an object", allowAll, "arn:aws:s3:::photos/cat.jpg", Allow},
+		{"wildcard: an object with an empty key", allowAll, "arn:aws:s3:::photos/", Allow},
+		{"wildcard: another bucket", allowAll, "arn:aws:s3:::other", NotApplicable},
+		{"wildcard: another bucket's object", allowAll, "arn:aws:s3:::other/cat.jpg", NotApplicable},
+		{"wildcard: a bucket with a longer name", allowAll, "arn:aws:s3:::photos2/cat.jpg", NotApplicable},
+		{"wildcard: all of S3", allowAll, AnyResource, NotApplicable},
+		{"wildcard: not an ARN", allowAll, "photos/cat.jpg", NotApplicable},
+		{"NotResource: an object it excludes", denyOthers, "arn:aws:s3:::photos/public/cat.jpg", NotApplicable},
+		{"NotResource: an object it covers", denyOthers, "arn:aws:s3:::photos/private/cat.jpg", Deny},
+		{"NotResource: another bucket's object", denyOthers, "arn:aws:s3:::other/cat.jpg", NotApplicable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.p.Evaluate(&Args{Action: "s3:GetObject", Resource: tt.resource}); got != tt.want {
+				t.Errorf("Evaluate(%q) = %v, want %v", tt.resource, got, tt.want)
+			}
+		})
 	}
 }
 
@@ -333,5 +373,42 @@ func TestPolicy_EvaluateZero(t *testing.T) {
 	}
 	if nilPolicy.Version() != Version2008 || nilPolicy.ID() != "" || nilPolicy.Bucket() != "" {
 		t.Error("nil policy accessors")
+	}
+}
+
+// TestPolicy_EvaluateLargeHeaderValues evaluates bucket policies whose
+// StringLike and StringNotLike conditions on aws:UserAgent are
+// pathological 2,000-character patterns, for requests whose User-Agent
+// header is 60 KB: the decision is right and takes bounded time (about
+// 10 ms; 2 s with a matcher quadratic in the pattern's length).
+func TestPolicy_EvaluateLargeHeaderValues(t *testing.T) {
+	const limit = 250 * time.Millisecond
+	allow := mustParseBucket(t, largeUserAgentPolicy)
+	deny := mustParseBucket(t, strings.Replace(strings.Replace(largeUserAgentPolicy,
+		`"Allow"`, `"Deny"`, 1), "StringLike", "StringNotLike", 1))
+	matching := adversarialSubject + strings.Repeat("ax", 999) + "b"
+	tests := []struct {
+		name string
+		p    *Policy
+		ua   string
+		want Decision
+	}{
+		{"StringLike, no match", allow, adversarialSubject, NotApplicable},
+		{"StringLike, match at the end", allow, matching, Allow},
+		{"StringNotLike, no match", deny, adversarialSubject, Deny},
+		{"StringNotLike, match at the end", deny, matching, NotApplicable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := largeUserAgentArgs()
+			args.Conditions["aws:useragent"] = []string{tt.ua}
+			start := time.Now()
+			if got := tt.p.Evaluate(args); got != tt.want {
+				t.Errorf("Evaluate = %v, want %v", got, tt.want)
+			}
+			if d := time.Since(start); d > limit {
+				t.Errorf("Evaluate took %v, want at most %v", d, limit)
+			}
+		})
 	}
 }

@@ -21,11 +21,25 @@ type patternOptions struct {
 
 // A pattern is a compiled policy string: literal text, wildcards and policy
 // variables. It is stored as chunks separated by '*': the first chunk is
-// anchored at the start of the subject, the last at its end, and the middle
-// ones are placed leftmost-first. Chunks never contain '*', so every part of
-// a chunk consumes a fixed number of characters and this greedy placement
-// is exact; matching costs O(len(subject)·len(pattern)) at worst and never
-// backtracks over more than one chunk.
+// anchored at the start of the subject, the last at its end, and each
+// middle one is placed at its leftmost position after the previous one.
+// This is the classic two-pointer glob algorithm (remember the last '*'
+// and, on a mismatch, restart one character further), with the restart
+// loop replaced by a search: a chunk contains no '*', so it always
+// consumes the same number of characters and its leftmost placement is
+// never worse for the rest of the pattern; no earlier '*' is revisited.
+//
+// The restart loop alone would cost up to the chunk's length at each of
+// the subject's characters, O(len(subject)·len(pattern)): seconds for a
+// 2,000-character pattern against a 60 KB header. Instead each middle
+// chunk is searched for once, from where the previous one ended, so the
+// searches together read the subject once: literal text with
+// strings.Index, a short chunk by trying each start position (at most
+// shortChunk comparisons each), anything else (a '?', case folding) with a
+// scanner (scan.go) costing ⌈n/64⌉ word operations per subject character
+// for a chunk of n characters. A match costs
+// O(len(subject)·max(shortChunk, ⌈len(pattern)/64⌉) + len(pattern)) at
+// worst.
 type pattern struct {
 	chunks []chunk    // at least one; a '*' separates consecutive chunks
 	vars   []variable // policy variables, referenced by part.v
@@ -38,10 +52,17 @@ type pattern struct {
 
 // A chunk is a run of parts between two '*'.
 type chunk struct {
-	parts  []part
-	simple bool   // no '?' and no variables: the chunk is lit
-	lit    string // the literal text when simple
-	runes  int    // characters consumed by the literal and '?' parts
+	parts []part
+	lit   string   // the literal text when simple
+	runes int      // characters consumed by the literal and '?' parts
+	scan  *scanner // a long middle chunk's search, when it needs one and has no variable
+	// simple is true when the chunk is literal text only, valid UTF-8:
+	// then lit is that text, it matches where its bytes occur, and a byte
+	// search can only find it at a character boundary (a valid sequence
+	// begins with a byte that never continues another).
+	simple bool
+	hasOne bool // the chunk has a '?' part
+	hasVar bool // the chunk has a policy variable
 }
 
 // partKind tells what a part matches.
@@ -136,7 +157,12 @@ func compilePattern(src string, o patternOptions) (*pattern, error) {
 	flush()
 	p.chunks = append(p.chunks, cur)
 	for i := range p.chunks {
-		finishChunk(&p.chunks[i])
+		c := &p.chunks[i]
+		finishChunk(c)
+		middle := i > 0 && i < len(p.chunks)-1
+		if middle && !c.hasVar && (!c.simple || p.fold) && c.runes > shortChunk {
+			c.scan = newScanner(c.parts, nil, p.fold)
+		}
 	}
 	p.single = len(p.chunks) == 1
 	if p.single && p.chunks[0].simple {
@@ -149,20 +175,22 @@ func compilePattern(src string, o patternOptions) (*pattern, error) {
 
 // finishChunk computes a chunk's summary fields.
 func finishChunk(c *chunk) {
-	c.simple = true
 	for _, pt := range c.parts {
 		switch pt.kind {
 		case partLit:
 			c.runes += utf8.RuneCountInString(pt.lit)
 		case partOne:
 			c.runes++
-			c.simple = false
+			c.hasOne = true
 		case partVar:
-			c.simple = false
+			c.hasVar = true
 		}
 	}
-	if c.simple && len(c.parts) == 1 {
-		c.lit = c.parts[0].lit
+	switch {
+	case len(c.parts) == 0:
+		c.simple = true
+	case len(c.parts) == 1 && c.parts[0].kind == partLit && utf8.ValidString(c.parts[0].lit):
+		c.simple, c.lit = true, c.parts[0].lit
 	}
 }
 
@@ -272,6 +300,17 @@ func (p *pattern) matchResolved(s string, vals []string) bool {
 	return cs[len(cs)-1].matchSuffix(s, pos, p.fold, vals)
 }
 
+// A chunk of at most shortChunk characters is searched for by trying
+// every start position, which costs at most shortChunk comparisons per
+// subject character and saves the memory of a scanner.
+const shortChunk = 16
+
+// naiveBudget is how many character comparisons a longer chunk with a
+// policy variable may cost when it is searched for by trying every start
+// position; above it, the chunk's search is built for the request (which
+// allocates) and runs in linear time.
+const naiveBudget = 1 << 12
+
 // matchAt matches the chunk against s starting at byte i and returns the
 // byte offset just past the match.
 func (c *chunk) matchAt(s string, i int, fold bool, vals []string) (int, bool) {
@@ -298,16 +337,60 @@ func (c *chunk) matchAt(s string, i int, fold bool, vals []string) (int, bool) {
 	return i, true
 }
 
-// find places the chunk at its leftmost position at or after byte pos and
-// returns the offset just past it.
+// find places a middle chunk at its leftmost position at or after byte pos
+// and returns the offset just past it. A chunk consumes a fixed number of
+// characters, so the match that ends first is also the one that starts
+// first.
 func (c *chunk) find(s string, pos int, fold bool, vals []string) (int, bool) {
-	if c.simple && !fold {
+	switch {
+	case c.simple && !fold:
 		k := strings.Index(s[pos:], c.lit)
 		if k < 0 {
 			return 0, false
 		}
 		return pos + k + len(c.lit), true
+	case c.scan != nil:
+		return c.scan.find(s, pos)
+	case !c.hasVar: // a short chunk
+		return c.findNaive(s, pos, fold, vals)
 	}
+	return c.findResolved(s, pos, fold, vals)
+}
+
+// findResolved is find for a chunk with policy variables, whose text is
+// known only now. A short chunk, or a search that costs little when every
+// start position is tried, does so; a longer one is findLarge.
+func (c *chunk) findResolved(s string, pos int, fold bool, vals []string) (int, bool) {
+	n := c.units(vals)
+	rest := len(s) - pos
+	switch {
+	case n > rest: // n characters take at least n bytes
+		return 0, false
+	case n <= shortChunk || n*rest <= naiveBudget:
+		return c.findNaive(s, pos, fold, vals)
+	}
+	return c.findLarge(s, pos, fold, vals)
+}
+
+// findLarge is find in linear time for a chunk with policy variables:
+// strings.Index when the chunk is literal text, a scanner built for the
+// request otherwise. It allocates.
+func (c *chunk) findLarge(s string, pos int, fold bool, vals []string) (int, bool) {
+	if !fold && !c.hasOne {
+		if lit, ok := c.literal(vals); ok {
+			k := strings.Index(s[pos:], lit)
+			if k < 0 {
+				return 0, false
+			}
+			return pos + k + len(lit), true
+		}
+	}
+	return newScanner(c.parts, vals, fold).find(s, pos)
+}
+
+// findNaive is find by trying every start position in turn, for short
+// chunks and for chunks whose length times the subject's is small.
+func (c *chunk) findNaive(s string, pos int, fold bool, vals []string) (int, bool) {
 	for i := pos; ; {
 		if end, ok := c.matchAt(s, i, fold, vals); ok {
 			return end, true
@@ -320,21 +403,56 @@ func (c *chunk) find(s string, pos int, fold bool, vals []string) (int, bool) {
 	}
 }
 
+// units returns how many characters the chunk consumes with the variables'
+// values vals.
+func (c *chunk) units(vals []string) int {
+	n := c.runes
+	if c.hasVar {
+		for _, pt := range c.parts {
+			if pt.kind == partVar {
+				n += utf8.RuneCountInString(vals[pt.v])
+			}
+		}
+	}
+	return n
+}
+
+// literal returns the text of a chunk made of literal parts and variables
+// only, when every part is valid UTF-8 (so that the bytes of the whole
+// match exactly where its characters do). It allocates when there are
+// several parts.
+func (c *chunk) literal(vals []string) (string, bool) {
+	var b strings.Builder
+	for _, pt := range c.parts {
+		lit := pt.lit
+		switch pt.kind {
+		case partOne:
+			return "", false
+		case partVar:
+			lit = vals[pt.v]
+		}
+		if !utf8.ValidString(lit) {
+			return "", false
+		}
+		if len(c.parts) == 1 {
+			return lit, true
+		}
+		b.WriteString(lit)
+	}
+	return b.String(), true
+}
+
 // matchSuffix reports whether the chunk matches the end of s, starting no
 // earlier than byte pos. A chunk consumes a fixed number of characters, so
-// its start is found by stepping back that many characters from the end.
+// its start is found by stepping back that many characters from the end
+// (utf8.DecodeLastRuneInString reads the same characters backwards as
+// utf8.DecodeRuneInString forwards, invalid bytes included).
 func (c *chunk) matchSuffix(s string, pos int, fold bool, vals []string) bool {
 	if c.simple && !fold {
 		return len(s)-pos >= len(c.lit) && strings.HasSuffix(s, c.lit)
 	}
-	n := c.runes
-	for _, pt := range c.parts {
-		if pt.kind == partVar {
-			n += utf8.RuneCountInString(vals[pt.v])
-		}
-	}
 	start := len(s)
-	for ; n > 0; n-- {
+	for n := c.units(vals); n > 0; n-- {
 		if start <= pos {
 			return false
 		}
@@ -345,14 +463,30 @@ func (c *chunk) matchSuffix(s string, pos int, fold bool, vals []string) bool {
 	return ok && end == len(s)
 }
 
-// prefixLen reports whether s begins with lit and how many bytes of s the
-// match covers (with fold the byte lengths may differ).
+// prefixLen reports whether s begins with the characters of lit and how
+// many bytes of s they cover (with fold the byte lengths may differ). A
+// character is a valid UTF-8 sequence or a byte that does not begin one,
+// as utf8.DecodeRuneInString reads them; an invalid byte equals only the
+// same byte, with or without folding.
 func prefixLen(s, lit string, fold bool) (int, bool) {
 	if !fold {
-		if strings.HasPrefix(s, lit) {
+		if !strings.HasPrefix(s, lit) {
+			return 0, false
+		}
+		// Equal bytes are equal characters unless lit ends in an
+		// incomplete sequence that s completes ("\xe2\x82" of "€").
+		if len(lit) == 0 || lit[len(lit)-1] < utf8.RuneSelf || len(lit) == len(s) || utf8.ValidString(lit) {
 			return len(lit), true
 		}
-		return 0, false
+		for i := 0; i < len(lit); {
+			_, wa := utf8.DecodeRuneInString(lit[i:])
+			_, wb := utf8.DecodeRuneInString(s[i:])
+			if wa != wb {
+				return 0, false
+			}
+			i += wa
+		}
+		return len(lit), true
 	}
 	j := 0
 	for i := 0; i < len(lit); {
@@ -370,7 +504,8 @@ func prefixLen(s, lit string, fold bool) (int, bool) {
 		}
 		ra, wa := utf8.DecodeRuneInString(lit[i:])
 		rb, wb := utf8.DecodeRuneInString(s[j:])
-		if rb == utf8.RuneError && wb == 1 || !equalFoldRune(ra, rb) {
+		ka, kb := charKey(ra, wa, a), charKey(rb, wb, b)
+		if ka != kb && (ka < 0 || kb < 0 || !equalFoldRune(ka, kb)) {
 			return 0, false
 		}
 		i += wa

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -12,11 +13,14 @@ func TestPattern_Match(t *testing.T) {
 	fold := patternOptions{wildcards: true, fold: true}
 	vars := patternOptions{wildcards: true, variables: true}
 	exactVars := patternOptions{variables: true}
+	foldVars := patternOptions{wildcards: true, variables: true, fold: true}
 	ctx := map[string][]string{
 		"aws:username": {"alice"},
 		"jwt:groups":   {"a", "b"},
 		"jwt:star":     {"*"},
 		"aws:empty":    {""},
+		"jwt:bad":      {"\xff"},
+		"jwt:part":     {"\xe2\x82"}, // the first two bytes of "€"
 	}
 	tests := []struct {
 		name     string
@@ -88,6 +92,16 @@ func TestPattern_Match(t *testing.T) {
 		{"escape question is literal", "a${?}", vars, "ab", false, true},
 		{"escape dollar", "${$}{x}", vars, "${x}", true, true},
 		{"dollar alone", "a$b", vars, "a$b", true, true},
+		{"long middle chunk", "*" + strings.Repeat("a?", 40) + "b*", glob, "aa" + strings.Repeat("ax", 40) + "bb", true, true},
+		{"long middle chunk mismatch", "*" + strings.Repeat("a?", 40) + "b*", glob, strings.Repeat("ax", 40) + "a", false, true},
+		{"fold middle kelvin", "*K?*", fold, "x\u212ay", true, true},
+		{"fold middle question rune", "*É?S*", fold, "xé€s", true, true},
+		{"invalid byte in value equals itself", "*${jwt:bad}*", vars, "a\xffb", true, true},
+		{"invalid byte in value is not U+FFFD", "*${jwt:bad}*", vars, "a\uFFFDb", false, true},
+		{"fold invalid byte in value equals itself", "*${jwt:bad}*", foldVars, "a\xffb", true, true},
+		{"incomplete sequence in value is no character", "${jwt:part}?", vars, "€", false, true},
+		{"incomplete sequence in value matches itself", "${jwt:part}?", vars, "\xe2\x82x", true, true},
+		{"incomplete sequence in middle chunk", "*${jwt:part}*", vars, "a€b", false, true},
 		{"no variables: literal", "${aws:username}", glob, "${aws:username}", true, true},
 		{"no variables: star inside is a wildcard", "${*}", glob, "${anything}", true, true},
 	}
@@ -128,26 +142,95 @@ func TestPattern_CompileErrors(t *testing.T) {
 	}
 }
 
-// TestPattern_MatchLinear checks that patterns built to make naive
-// backtracking matchers exponential are matched quickly.
-func TestPattern_MatchLinear(t *testing.T) {
-	subject := strings.Repeat("a", 20000)
-	p, err := compilePattern(strings.Repeat("a*", 50)+"b", patternOptions{wildcards: true})
-	if err != nil {
-		t.Fatal(err)
+// TestPattern_MatchBounded checks that patterns built to make a matcher
+// backtrack, or try every start position in full, are matched against a
+// 60 KB subject in bounded time. Each takes about 10 ms or less; a
+// matcher quadratic in the chunk length took 0.5 to 2 s for most of them.
+func TestPattern_MatchBounded(t *testing.T) {
+	const limit = 250 * time.Millisecond
+	for _, tt := range adversarialPatterns {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := compilePattern(tt.src, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			best := time.Duration(1<<63 - 1)
+			for range 3 { // the best of three, against a busy machine
+				start := time.Now()
+				if ok, _ := p.match(adversarialSubject, tt.ctx); ok {
+					t.Fatal("matched, want no match")
+				}
+				best = min(best, time.Since(start))
+			}
+			if best > limit {
+				t.Errorf("match took %v, want at most %v", best, limit)
+			}
+		})
 	}
-	q, err := compilePattern(strings.Repeat("*a?", 50)+"b", patternOptions{wildcards: true, fold: true})
-	if err != nil {
-		t.Fatal(err)
+}
+
+// TestScanner_Find checks the scanner against the search that tries every
+// start position, on random chunks of 1 to 2,100 characters (one to 33
+// words of state) over small alphabets of ASCII, non-ASCII and invalid
+// characters, with and without folding, in subjects that contain near
+// misses and planted copies.
+func TestScanner_Find(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabets := [][]string{
+		{"a", "b"},
+		{"a", "A", "k", "\u212a", "é", "É"},
+		{"x", "€", "\xff", "\xe2"},
+		nil, // 100 CJK characters, each too rare in a long chunk for a set of its own
 	}
-	start := time.Now()
-	for _, pat := range []*pattern{p, q} {
-		if ok, _ := pat.match(subject, nil); ok {
-			t.Fatal("matched, want no match")
+	for r := rune(0x4e00); r < 0x4e00+100; r++ {
+		alphabets[3] = append(alphabets[3], string(r))
+	}
+	for _, n := range []int{1, 2, 63, 64, 65, 130, 300, 2100} {
+		for _, alphabet := range alphabets {
+			for _, fold := range []bool{false, true} {
+				// A chunk of literal parts and '?'.
+				var parts []part
+				var text strings.Builder
+				for range n {
+					if rng.IntN(4) == 0 {
+						if text.Len() > 0 {
+							parts = append(parts, part{kind: partLit, lit: text.String()})
+							text.Reset()
+						}
+						parts = append(parts, part{kind: partOne})
+						continue
+					}
+					text.WriteString(alphabet[rng.IntN(len(alphabet))])
+				}
+				if text.Len() > 0 {
+					parts = append(parts, part{kind: partLit, lit: text.String()})
+				}
+				c := chunk{parts: parts}
+				finishChunk(&c)
+				sc := newScanner(c.parts, nil, fold)
+				for range 4 {
+					var subject strings.Builder
+					for subject.Len() < 3*n+20 {
+						if rng.IntN(3*n+20) == 0 {
+							for _, pt := range parts { // a planted copy
+								if pt.kind == partOne {
+									subject.WriteString(alphabet[rng.IntN(len(alphabet))])
+								} else {
+									subject.WriteString(pt.lit)
+								}
+							}
+						}
+						subject.WriteString(alphabet[rng.IntN(len(alphabet))])
+					}
+					s := subject.String()
+					wantEnd, want := c.findNaive(s, 0, fold, nil)
+					if gotEnd, got := sc.find(s, 0); got != want || got && gotEnd != wantEnd {
+						t.Fatalf("n=%d fold=%v alphabet %q: scanner found %v at %d, naive search %v at %d",
+							n, fold, alphabet, got, gotEnd, want, wantEnd)
+					}
+				}
+			}
 		}
-	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("pathological match took %v", d)
 	}
 }
 

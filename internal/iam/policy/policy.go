@@ -76,10 +76,13 @@ func Parse(data []byte) (*Policy, error) {
 }
 
 // ParseBucketPolicy parses the resource-based policy of bucket. Every
-// statement must name a Principal or NotPrincipal; every Resource and
-// NotResource must be "arn:aws:s3:::<bucket>" or lie under
-// "arn:aws:s3:::<bucket>/"; every action must be an s3: action (the bare
-// action "*" is read as "s3:*"). Errors wrap ErrMalformed.
+// statement must name a Principal, or a NotPrincipal with "Effect": "Deny";
+// every Resource and NotResource entry must be able to match
+// "arn:aws:s3:::<bucket>" or an object ARN under "arn:aws:s3:::<bucket>/"
+// whatever values its policy variables take (wildcards such as
+// "arn:aws:s3:::*" can); every action must be an s3: action (the bare
+// action "*" is read as "s3:*"). The policy evaluates to NotApplicable
+// for resources outside the bucket. Errors wrap ErrMalformed.
 func ParseBucketPolicy(data []byte, bucket string) (*Policy, error) {
 	if bucket == "" || strings.ContainsAny(bucket, "/*?${}: ") {
 		return nil, fmt.Errorf("%w: invalid bucket name %q", ErrMalformed, bucket)
@@ -164,10 +167,20 @@ func parse(data []byte, bucket string) (*Policy, error) {
 		}
 		p.statementList = true
 		p.statements = make([]statement, 0, len(elems))
+		var sids map[string]int // statement index by Sid, for long lists
+		if len(elems) > 16 {
+			sids = make(map[string]int, len(elems))
+		}
 		for i, e := range elems {
 			s, err := parseStatement(i, e, opts)
 			if err != nil {
 				return nil, err
+			}
+			if first := p.sidIndex(s.sid, sids); first >= 0 {
+				return nil, malformedf("statement %d (%q): duplicate Sid %q, also statement %d's (Sids must be unique within a policy)", i, s.sid, s.sid, first)
+			}
+			if sids != nil && s.sid != "" {
+				sids[s.sid] = i
 			}
 			p.statements = append(p.statements, s)
 		}
@@ -175,4 +188,26 @@ func parse(data []byte, bucket string) (*Policy, error) {
 		return nil, malformedf("Statement must be an object or a list of objects, got %s", excerpt(stmts))
 	}
 	return p, nil
+}
+
+// sidIndex returns the index of the statement parsed so far whose Sid is
+// sid, or -1 if there is none or sid is empty (empty Sids are never
+// duplicates). sids indexes the statements by Sid when the list is long;
+// otherwise they are scanned.
+func (p *Policy) sidIndex(sid string, sids map[string]int) int {
+	if sid == "" {
+		return -1
+	}
+	if sids != nil {
+		if i, ok := sids[sid]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range p.statements {
+		if p.statements[i].sid == sid {
+			return i
+		}
+	}
+	return -1
 }

@@ -156,6 +156,11 @@ func parseStatement(idx int, raw json.RawMessage, o parseOptions) (statement, er
 		return s, fail("%s is not allowed in an identity policy", name)
 	case value == nil && o.bucket != "":
 		return s, fail("missing Principal or NotPrincipal (a bucket policy must name its principals)")
+	case notPrincipal != nil && !s.deny:
+		// Allow with NotPrincipal grants to every principal but a few,
+		// anonymous callers included; AWS accepts NotPrincipal with Deny
+		// only.
+		return s, fail(`NotPrincipal can only be used with "Effect": "Deny"`)
 	case value != nil:
 		ps, err := parsePrincipal(value)
 		if err != nil {
@@ -216,15 +221,13 @@ func parseStatement(idx int, raw json.RawMessage, o parseOptions) (statement, er
 	}
 	s.resourceSrc = strList{vals: vals, list: list}
 	for _, r := range vals {
-		if o.bucket != "" {
-			base := "arn:aws:s3:::" + o.bucket
-			if r != base && !strings.HasPrefix(r, base+"/") {
-				return s, fail("%s %q is outside bucket %q", name, r, o.bucket)
-			}
-		}
 		p, err := compileARN(r, patternOptions{wildcards: true, variables: o.variables}, true)
 		if err != nil {
 			return s, fail("%s %q: %v", name, r, err)
+		}
+		if o.bucket != "" && !p.reachesBucket(o.bucket) {
+			return s, fail("%s %q is outside bucket %q: it can match neither %q nor an object under it, whatever its policy variables",
+				name, r, o.bucket, bucketARNPrefix+o.bucket)
 		}
 		s.resources = append(s.resources, p)
 	}
