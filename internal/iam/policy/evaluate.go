@@ -14,6 +14,10 @@ type Args struct {
 	// anonymous caller (who matches only the principal "*"). Identity
 	// policies ignore it.
 	Principal string
+	// Federated is set, instead of Principal, when the caller is a web
+	// identity asking to assume a role: its identity provider's ARN, which
+	// a trust policy's "Federated" principals name.
+	Federated string
 	// Conditions is the request context: condition keys, LOWER-CASED
 	// ("aws:sourceip", "aws:securetransport", "aws:currenttime",
 	// "aws:epochtime", "aws:username", "aws:userid", "aws:principaltype",

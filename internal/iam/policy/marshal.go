@@ -61,8 +61,17 @@ func (s *statement) marshal(w *jsonWriter) {
 			w.str("*")
 		} else {
 			w.open('{')
-			w.key("AWS")
-			w.strList(s.principal.aws)
+			for _, m := range s.principal.members {
+				w.key(m)
+				switch m {
+				case "AWS":
+					w.strList(s.principal.aws)
+				case "Federated":
+					w.strList(s.principal.federated)
+				case "Service":
+					w.strList(s.principal.service)
+				}
+			}
 			w.close('}')
 		}
 	}
@@ -72,12 +81,14 @@ func (s *statement) marshal(w *jsonWriter) {
 		w.key("Action")
 	}
 	w.strList(s.actionSrc)
-	if s.notResource {
-		w.key("NotResource")
-	} else {
-		w.key("Resource")
+	if !s.anyResource {
+		if s.notResource {
+			w.key("NotResource")
+		} else {
+			w.key("Resource")
+		}
+		w.strList(s.resourceSrc)
 	}
-	w.strList(s.resourceSrc)
 	if s.hasCondition {
 		w.key("Condition")
 		w.open('{')

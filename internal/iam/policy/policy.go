@@ -90,6 +90,18 @@ func ParseBucketPolicy(data []byte, bucket string) (*Policy, error) {
 	return parse(data, bucket)
 }
 
+// ParseTrustPolicy parses a role's trust policy (AssumeRolePolicyDocument):
+// every statement names a Principal (or a NotPrincipal with "Effect":
+// "Deny") among "AWS" (ARNs, account ids, "*"), "Federated" (identity
+// provider ARNs or names) and "Service" (accepted, never matched); no
+// Resource or NotResource (the role is the resource); sts: actions only
+// (the bare "*" is read as "sts:*"). Evaluate it with Args.Principal set
+// to the caller's ARN, or Args.Federated to the identity provider's ARN of
+// a web identity, and any Resource. Errors wrap ErrMalformed.
+func ParseTrustPolicy(data []byte) (*Policy, error) {
+	return parseWith(data, parseOptions{trust: true})
+}
+
 // malformedf returns an ErrMalformed error with a formatted message.
 func malformedf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
@@ -108,6 +120,13 @@ func unknownField(name string, known ...string) string {
 
 // parse parses a policy document; bucket is "" for identity policies.
 func parse(data []byte, bucket string) (*Policy, error) {
+	return parseWith(data, parseOptions{bucket: bucket})
+}
+
+// parseWith parses a policy document of the kind opts says (its variables
+// field is set from the document's Version).
+func parseWith(data []byte, opts parseOptions) (*Policy, error) {
+	bucket := opts.bucket
 	if !json.Valid(data) {
 		var v any
 		err := json.Unmarshal(data, &v)
@@ -147,7 +166,7 @@ func parse(data []byte, bucket string) (*Policy, error) {
 			return nil, malformedf("%s", unknownField(m.name, "Version", "Id", "Statement"))
 		}
 	}
-	opts := parseOptions{variables: p.version == Version2012, bucket: bucket}
+	opts.variables = p.version == Version2012
 	switch jsonKind(stmts) {
 	case 0:
 		return nil, malformedf("missing Statement")

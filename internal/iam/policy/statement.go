@@ -12,7 +12,11 @@ import (
 type parseOptions struct {
 	variables bool   // Version 2012-10-17: substitute policy variables
 	bucket    string // non-empty for bucket policies
+	trust     bool   // a role's trust policy
 }
+
+// resourcePolicy reports whether statements must name principals.
+func (o parseOptions) resourcePolicy() bool { return o.bucket != "" || o.trust }
 
 // strList is a string-or-list element as written.
 type strList struct {
@@ -22,27 +26,64 @@ type strList struct {
 
 // A principalSet is a compiled Principal or NotPrincipal element.
 type principalSet struct {
-	star bool    // written as the bare string "*"
-	aws  strList // written as {"AWS": ...}
-	any  bool    // "*" (or {"AWS": "*"}): every caller, anonymous included
-	arns []string
+	star bool // written as the bare string "*"
+	// aws, federated and service are the members as written ({"AWS": ...},
+	// {"Federated": ...}, {"Service": ...}); members keeps their order.
+	aws, federated, service strList
+	members                 []string
+	any                     bool     // "*" (or {"AWS": "*"}): every caller, anonymous included
+	arns                    []string // AWS principals, account ids written as the account's root ARN
+	providers               []string // Federated principals: identity provider ARNs or names
 }
 
-// match reports whether the caller's principal ARN is in the set; the
-// anonymous caller ("") is only in a set containing "*".
-func (ps *principalSet) match(caller string) bool {
+// match reports whether the caller is in the set: a federated caller
+// (federated != "", its identity provider's ARN) by a Federated entry, any
+// other by an AWS entry naming its ARN; the anonymous caller ("") only by
+// "*". An AWS entry with an empty account field ("arn:aws:iam:::user/bob",
+// as Ceph RGW writes it) names that principal in the caller's account.
+// Service principals match no caller.
+func (ps *principalSet) match(caller, federated string) bool {
 	if ps.any {
 		return true
+	}
+	if federated != "" {
+		for _, p := range ps.providers {
+			if p == federated {
+				return true
+			}
+		}
+		return false
 	}
 	if caller == "" {
 		return false
 	}
 	for _, a := range ps.arns {
-		if a == caller {
+		if a == caller || accountless(a, caller) {
 			return true
 		}
 	}
 	return false
+}
+
+// accountless reports whether arn, written with an empty account field,
+// names caller: the two equal but for caller's account.
+func accountless(arn, caller string) bool {
+	const iamPrefix, stsPrefix = "arn:aws:iam:::", "arn:aws:sts:::"
+	var prefix string
+	switch {
+	case strings.HasPrefix(arn, iamPrefix):
+		prefix = "arn:aws:iam::"
+	case strings.HasPrefix(arn, stsPrefix):
+		prefix = "arn:aws:sts::"
+	default:
+		return false
+	}
+	rest, ok := strings.CutPrefix(caller, prefix)
+	if !ok {
+		return false
+	}
+	account, resource, ok := strings.Cut(rest, ":")
+	return ok && account != "" && resource == arn[len(iamPrefix):]
 }
 
 // A statement is one compiled Statement element.
@@ -61,6 +102,9 @@ type statement struct {
 	notResource bool
 	resourceSrc strList
 	resources   []*arnPattern
+	// anyResource: a trust policy's statement, which names no resource
+	// (the role it is attached to is the resource).
+	anyResource bool
 
 	hasCondition bool
 	conditions   []*condition
@@ -152,17 +196,19 @@ func parseStatement(idx int, raw json.RawMessage, o parseOptions) (statement, er
 	switch {
 	case principal != nil && notPrincipal != nil:
 		return s, fail("Principal and NotPrincipal are mutually exclusive")
-	case value != nil && o.bucket == "":
+	case value != nil && !o.resourcePolicy():
 		return s, fail("%s is not allowed in an identity policy", name)
 	case value == nil && o.bucket != "":
 		return s, fail("missing Principal or NotPrincipal (a bucket policy must name its principals)")
+	case value == nil && o.trust:
+		return s, fail("missing Principal or NotPrincipal (a trust policy must name who may assume the role)")
 	case notPrincipal != nil && !s.deny:
 		// Allow with NotPrincipal grants to every principal but a few,
 		// anonymous callers included; AWS accepts NotPrincipal with Deny
 		// only.
 		return s, fail(`NotPrincipal can only be used with "Effect": "Deny"`)
 	case value != nil:
-		ps, err := parsePrincipal(value)
+		ps, err := parsePrincipal(value, o.trust)
 		if err != nil {
 			return s, fail("%s: %v", name, err)
 		}
@@ -197,6 +243,14 @@ func parseStatement(idx int, raw json.RawMessage, o parseOptions) (statement, er
 				return s, fail("%s %q: a bucket policy can only name s3: actions", name, a)
 			}
 		}
+		if o.trust {
+			if a == "*" {
+				a = "sts:*"
+			}
+			if svc, _, _ := strings.Cut(a, ":"); !strings.EqualFold(svc, "sts") {
+				return s, fail("%s %q: a trust policy can only name sts: actions (sts:AssumeRole, sts:AssumeRoleWithWebIdentity, sts:TagSession, sts:SetSourceIdentity)", name, a)
+			}
+		}
 		p, err := compilePattern(a, patternOptions{wildcards: true, fold: true})
 		if err != nil {
 			return s, fail("%s %q: %v", name, a, err)
@@ -212,14 +266,21 @@ func parseStatement(idx int, raw json.RawMessage, o parseOptions) (statement, er
 	switch {
 	case resource != nil && notResource != nil:
 		return s, fail("Resource and NotResource are mutually exclusive")
+	case o.trust && value != nil:
+		return s, fail("%s is not allowed in a trust policy: the role is the resource", name)
+	case o.trust:
+		s.anyResource = true
 	case value == nil:
 		return s, fail("missing Resource or NotResource")
 	}
-	vals, list, ok = stringOrList(value)
-	if !ok {
+	if o.trust {
+		vals = nil
+	} else if vals, list, ok = stringOrList(value); !ok {
 		return s, fail("%s must be a string or a non-empty list of strings, got %s", name, excerpt(value))
 	}
-	s.resourceSrc = strList{vals: vals, list: list}
+	if !o.trust {
+		s.resourceSrc = strList{vals: vals, list: list}
+	}
 	for _, r := range vals {
 		p, err := compileARN(r, patternOptions{wildcards: true, variables: o.variables}, true)
 		if err != nil {
@@ -275,20 +336,26 @@ func parseStatement(idx int, raw json.RawMessage, o parseOptions) (statement, er
 	return s, nil
 }
 
-// parsePrincipal parses a Principal or NotPrincipal value: "*" or
-// {"AWS": "*" | ARN | [...]}.
-func parsePrincipal(raw json.RawMessage) (principalSet, error) {
+// parsePrincipal parses a Principal or NotPrincipal value: "*" or an
+// object of principal types: {"AWS": "*" | ARN | account id | [...]},
+// and in a trust policy also "Federated" (identity provider ARNs or names)
+// and "Service" (accepted, never matched: Sesame runs no AWS services).
+func parsePrincipal(raw json.RawMessage, trust bool) (principalSet, error) {
 	var ps principalSet
+	want := `"*" or {"AWS": ...}`
+	if trust {
+		want = `"*" or {"AWS": ..., "Federated": ..., "Service": ...}`
+	}
 	if s, ok := jsonString(raw); ok {
 		if s != "*" {
-			return ps, fmt.Errorf(`must be "*" or {"AWS": ...}, got %q`, s)
+			return ps, fmt.Errorf(`must be %s, got %q`, want, s)
 		}
 		ps.star, ps.any = true, true
 		return ps, nil
 	}
 	ms, dup, err := members(raw)
 	if err != nil {
-		return ps, fmt.Errorf(`must be "*" or {"AWS": ...}, got %s`, excerpt(raw))
+		return ps, fmt.Errorf(`must be %s, got %s`, want, excerpt(raw))
 	}
 	if dup != "" {
 		return ps, fmt.Errorf("duplicate field %q", dup)
@@ -297,26 +364,57 @@ func parsePrincipal(raw json.RawMessage) (principalSet, error) {
 		return ps, fmt.Errorf(`must name at least one principal`)
 	}
 	for _, m := range ms {
-		if m.name != "AWS" {
+		vals, list, ok := stringOrList(m.value)
+		if !ok {
+			return ps, fmt.Errorf("%s must be a string or a non-empty list of strings, got %s", m.name, excerpt(m.value))
+		}
+		src := strList{vals: vals, list: list}
+		switch {
+		case m.name == "AWS":
+			ps.aws = src
+			for _, v := range vals {
+				switch {
+				case v == "*":
+					ps.any = true
+				case isAccountID(v):
+					ps.arns = append(ps.arns, "arn:aws:iam::"+v+":root")
+				case strings.HasPrefix(v, "arn:") && !strings.ContainsAny(v, "*?"):
+					ps.arns = append(ps.arns, v)
+				default:
+					return ps, fmt.Errorf(`principal %q: must be "*", an account id or an ARN without wildcards`, v)
+				}
+			}
+		case m.name == "Federated" && trust:
+			ps.federated = src
+			for _, v := range vals {
+				if v == "" || strings.ContainsAny(v, "*?") {
+					return ps, fmt.Errorf(`Federated principal %q: must be an identity provider's ARN or name, without wildcards`, v)
+				}
+				ps.providers = append(ps.providers, v)
+			}
+		case m.name == "Service" && trust:
+			ps.service = src
+		case trust:
+			return ps, fmt.Errorf(`unsupported principal type %q (want "AWS", "Federated" or "Service")`, m.name)
+		default:
 			return ps, fmt.Errorf(`unsupported principal type %q (only "AWS" is supported)`, m.name)
 		}
-	}
-	vals, list, ok := stringOrList(ms[0].value)
-	if !ok {
-		return ps, fmt.Errorf("AWS must be a string or a non-empty list of strings, got %s", excerpt(ms[0].value))
-	}
-	ps.aws = strList{vals: vals, list: list}
-	for _, v := range vals {
-		switch {
-		case v == "*":
-			ps.any = true
-		case strings.HasPrefix(v, "arn:") && !strings.ContainsAny(v, "*?"):
-			ps.arns = append(ps.arns, v)
-		default:
-			return ps, fmt.Errorf(`principal %q: must be "*" or an ARN without wildcards`, v)
-		}
+		ps.members = append(ps.members, m.name)
 	}
 	return ps, nil
+}
+
+// isAccountID reports whether s is a 12-digit AWS account id.
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // validAction reports whether a is "*" or "service:action", each part made
@@ -346,7 +444,7 @@ func validAction(a string) bool {
 // principal (bucket policies), resource and every condition match.
 func (s *statement) applies(a *Args) bool {
 	return s.matchAction(a.Action) &&
-		(s.principalElem == "" || s.principal.match(a.Principal) != (s.principalElem == "NotPrincipal")) &&
+		(s.principalElem == "" || s.principal.match(a.Principal, a.Federated) != (s.principalElem == "NotPrincipal")) &&
 		s.matchResource(a.Resource, a.Conditions) &&
 		s.matchConditions(a.Conditions)
 }
@@ -367,6 +465,9 @@ func (s *statement) matchAction(action string) bool {
 // an entry makes an Allow statement not apply (it never widens what an
 // Allow grants) and excludes nothing from a Deny.
 func (s *statement) matchResource(res string, ctx map[string][]string) bool {
+	if s.anyResource {
+		return true
+	}
 	if !s.notResource {
 		for _, r := range s.resources {
 			if ok, _ := r.match(res, ctx); ok {
