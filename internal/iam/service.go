@@ -73,11 +73,15 @@ type snapshot struct {
 	groups   map[string]*Group
 	policies map[string]*ManagedPolicy // managed, canned included
 	members  map[string][]string       // group name → sorted user names
-	// userNames, groupNames and policyNames find entities by name in any
-	// case, and know their store keys (see names.go).
-	userNames, groupNames, policyNames names
+	roles    map[string]*Role          // by name
+	// userNames, groupNames, policyNames and roleNames find entities by
+	// name in any case, and know their store keys (see names.go).
+	userNames, groupNames, policyNames, roleNames names
 	// effective holds each user's compiled policies (attached, inline, groups').
 	effective map[string][]*policy.Policy
+	// roleEffective holds each role's compiled permissions policies
+	// (attached managed, then inline in name order), by folded role name.
+	roleEffective map[string][]*policy.Policy
 	// managed holds every managed policy compiled, by name.
 	managed map[string]*policy.Policy
 	// sealer is the newest sealing key, created at sealerCreated; openers
@@ -124,6 +128,19 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 		if s.reservedName(u.Name) {
 			s.log.Warn("iam: a user has the name of an OpenID Connect provider, so its sessions and the provider's share ARNs; rename the user",
 				"user", u.Name)
+		}
+	}
+	for _, r := range snap.roles {
+		if s.reservedName(r.Name) {
+			s.log.Warn("iam: a role has the name of an OpenID Connect provider, so its sessions and the provider's share ARNs; delete and recreate the role under another name",
+				"role", r.Name)
+		}
+		if u, ok := snap.userNames.resolve(r.Name); ok {
+			s.log.Warn("iam: a role and a user have the same name (created at the same moment on two nodes), so their sessions share ARNs; delete one of them",
+				"role", r.Name, "user", u)
+		} else if s.rootNameTaken(r.Name) {
+			s.log.Warn("iam: a role has the root user's name, so its sessions and root's share ARNs; delete and recreate the role under another name",
+				"role", r.Name)
 		}
 	}
 	for kind, ix := range map[string]names{"user": snap.userNames, "group": snap.groupNames, "policy": snap.policyNames} {
@@ -215,8 +232,9 @@ func (s *Service) reload(ctx context.Context) error {
 		users: map[string]*User{}, keys: map[string]*AccessKey{}, groups: map[string]*Group{},
 		policies: map[string]*ManagedPolicy{}, members: map[string][]string{}, effective: map[string][]*policy.Policy{},
 		openers: map[[seal.IDSize]byte]seal.Key{}, notBefore: map[string]time.Time{},
-		managed:   map[string]*policy.Policy{},
-		userNames: newNames(), groupNames: newNames(), policyNames: newNames(),
+		managed: map[string]*policy.Policy{},
+		roles:   map[string]*Role{}, roleEffective: map[string][]*policy.Policy{},
+		userNames: newNames(), groupNames: newNames(), policyNames: newNames(), roleNames: newNames(),
 	}
 	now := s.now()
 	var keyErr error
@@ -268,6 +286,16 @@ func (s *Service) reload(ctx context.Context) error {
 	if err := loadAll(ctx, s.st, store.KindPolicy, func(key string, p *ManagedPolicy) {
 		p.Path = pathOr(p.Path)
 		next.policies[p.Name], policyKeys[p.Name] = p, key
+	}); err != nil {
+		return err
+	}
+	if err := loadAll(ctx, s.st, store.KindRole, func(key string, r *Role) {
+		r.Path = pathOr(r.Path)
+		if r.MaxSessionDuration == 0 {
+			r.MaxSessionDuration = DefaultRoleSessionDuration
+		}
+		next.roles[r.Name] = r
+		next.roleNames.add(r.Name, key)
 	}); err != nil {
 		return err
 	}
@@ -341,6 +369,16 @@ func (s *Service) reload(ctx context.Context) error {
 	}
 	for g := range next.members {
 		sort.Strings(next.members[g])
+	}
+	for _, r := range next.roles {
+		var eff []*policy.Policy
+		eff = managed(r.AttachedPolicies, eff)
+		for _, name := range sortedKeys(r.InlinePolicies) {
+			if p := compile(r.InlinePolicies[name]); p != nil {
+				eff = append(eff, p)
+			}
+		}
+		next.roleEffective[fold(r.Name)] = eff
 	}
 	for doc, p := range s.compiled {
 		if !used[doc] && !isCanned(p) {
