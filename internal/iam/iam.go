@@ -1,6 +1,7 @@
 // Package iam holds Sesame's identities and what they may do: users with
-// long-term access keys, groups, roles, managed and inline policies, and
-// the decision whether a principal may perform an action on a resource.
+// long-term access keys, groups, roles, managed and inline policies,
+// OpenID Connect providers, and the decision whether a principal may
+// perform an action on a resource.
 //
 // # Flow
 //
@@ -36,6 +37,9 @@
 //     a user (the root user included) or a configured OpenID provider
 //     never share a name: the name is the role part of their sessions'
 //     ARNs (roles.go).
+//   - After every reload of the snapshot, Subscribe's channels are
+//     signalled (coalesced), so other packages can follow IAM objects such
+//     as OpenID Connect providers without a restart.
 package iam
 
 import (
@@ -169,6 +173,26 @@ type Role struct {
 // ARN returns the role's ARN, its path included:
 // arn:aws:iam::000000000000:role/app/reader for reader at /app/.
 func (r Role) ARN() string { return "arn:aws:iam::" + AccountID + ":role" + pathOr(r.Path) + r.Name }
+
+// OIDCProvider is an IAM OpenID Connect provider: an issuer whose identity
+// tokens roles may trust (AssumeRoleWithWebIdentity).
+type OIDCProvider struct {
+	// URL is the issuer URL as given: https://host[/path] (http:// is
+	// accepted for labs and tests, with a warning).
+	URL string `json:"url"`
+	// ClientIDs are the audiences accepted, in the order added.
+	ClientIDs []string `json:"clientIDs,omitempty"`
+	// Thumbprints are kept as given and not used: Sesame verifies tokens
+	// with the keys of the provider's JWKS, fetched over verified TLS.
+	Thumbprints []string `json:"thumbprints,omitempty"`
+	// Tags are in the order they were first added.
+	Tags    []Tag     `json:"tags,omitempty"`
+	Created time.Time `json:"created"`
+}
+
+// ARN returns the provider's ARN: arn:aws:iam::000000000000:oidc-provider/
+// followed by the URL without its scheme and trailing slash.
+func (p OIDCProvider) ARN() string { return oidcProviderARNPrefix + providerKey(p.URL) }
 
 // Tag is a key and value attached to a role or an OpenID Connect provider.
 type Tag struct {

@@ -62,6 +62,9 @@ type Service struct {
 	lastFetch    time.Time
 	sessionCache sessionPolicies
 
+	subMu sync.Mutex                 // guards subs
+	subs  map[chan struct{}]struct{} // Subscribe's channels
+
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -74,6 +77,9 @@ type snapshot struct {
 	policies map[string]*ManagedPolicy // managed, canned included
 	members  map[string][]string       // group name → sorted user names
 	roles    map[string]*Role          // by name
+	// oidcProviders holds the OpenID Connect providers by store key (the
+	// ARN after "oidc-provider/").
+	oidcProviders map[string]*OIDCProvider
 	// userNames, groupNames, policyNames and roleNames find entities by
 	// name in any case, and know their store keys (see names.go).
 	userNames, groupNames, policyNames, roleNames names
@@ -104,7 +110,7 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 	s := &Service{
 		st: opts.Store, rootUser: opts.RootUser, rootSecret: opts.RootSecret,
 		log: opts.Logger, now: opts.Now, compiled: map[string]*policy.Policy{}, external: opts.External,
-		providers: opts.Providers, done: make(chan struct{}),
+		providers: opts.Providers, done: make(chan struct{}), subs: map[chan struct{}]struct{}{},
 	}
 	wctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
@@ -233,7 +239,7 @@ func (s *Service) reload(ctx context.Context) error {
 		policies: map[string]*ManagedPolicy{}, members: map[string][]string{}, effective: map[string][]*policy.Policy{},
 		openers: map[[seal.IDSize]byte]seal.Key{}, notBefore: map[string]time.Time{},
 		managed: map[string]*policy.Policy{},
-		roles:   map[string]*Role{}, roleEffective: map[string][]*policy.Policy{},
+		roles:   map[string]*Role{}, roleEffective: map[string][]*policy.Policy{}, oidcProviders: map[string]*OIDCProvider{},
 		userNames: newNames(), groupNames: newNames(), policyNames: newNames(), roleNames: newNames(),
 	}
 	now := s.now()
@@ -296,6 +302,11 @@ func (s *Service) reload(ctx context.Context) error {
 		}
 		next.roles[r.Name] = r
 		next.roleNames.add(r.Name, key)
+	}); err != nil {
+		return err
+	}
+	if err := loadAll(ctx, s.st, store.KindOIDCProvider, func(key string, p *OIDCProvider) {
+		next.oidcProviders[key] = p
 	}); err != nil {
 		return err
 	}
@@ -386,7 +397,48 @@ func (s *Service) reload(ctx context.Context) error {
 		}
 	}
 	s.snap.Store(next)
+	s.notify()
 	return nil
+}
+
+// Subscribe returns a channel that receives a signal after every reload of
+// the snapshot: after each change made through this Service, and after
+// each change another node makes, once the store's watch reports it. A
+// consumer that follows some IAM objects (the OpenID Connect providers:
+// OIDCProviders) reads them again when signalled, so it never needs a
+// restart.
+//
+// Signals are coalesced and never block the Service: the channel holds at
+// most one pending signal, so a consumer that is busy sees one signal for
+// several reloads and must read the current state when it wakes rather
+// than count signals. cancel stops the signals and closes the channel; it
+// may be called more than once. Close does not close the channels.
+func (s *Service) Subscribe() (signals <-chan struct{}, cancel func()) {
+	ch := make(chan struct{}, 1)
+	s.subMu.Lock()
+	s.subs[ch] = struct{}{}
+	s.subMu.Unlock()
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() {
+			s.subMu.Lock()
+			delete(s.subs, ch)
+			close(ch)
+			s.subMu.Unlock()
+		})
+	}
+}
+
+// notify signals every subscriber without blocking.
+func (s *Service) notify() {
+	s.subMu.Lock()
+	defer s.subMu.Unlock()
+	for ch := range s.subs {
+		select {
+		case ch <- struct{}{}:
+		default: // a signal is pending already
+		}
+	}
 }
 
 func isCanned(p *policy.Policy) bool {
