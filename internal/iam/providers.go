@@ -81,11 +81,7 @@ func OIDCProviderARN(rawURL string) (string, error) {
 // providerKeyOf returns the store key of the provider arn names. The ARN
 // must name this account, or no account (arn:aws:iam:::oidc-provider/...).
 func providerKeyOf(arn string) (string, error) {
-	const empty = "arn:aws:iam:::oidc-provider/"
-	if key, ok := strings.CutPrefix(arn, oidcProviderARNPrefix); ok && key != "" {
-		return key, nil
-	}
-	if key, ok := strings.CutPrefix(arn, empty); ok && key != "" {
+	if key, ok := strings.CutPrefix(CanonicalARN(arn), oidcProviderARNPrefix); ok && key != "" {
 		return key, nil
 	}
 	if acct, key, ok := strings.Cut(strings.TrimPrefix(arn, "arn:aws:iam::"), ":oidc-provider/"); ok &&

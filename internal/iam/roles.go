@@ -257,13 +257,26 @@ func (s *Service) ListRoles(_ context.Context, pathPrefix string) []Role {
 	return out
 }
 
+// CanonicalARN returns arn with an empty account field filled in: an IAM
+// ARN without an account (arn:aws:iam:::role/NAME, as ceph's s3-tests
+// write it) names this account. Any other ARN is returned as is.
+// Requests about such an ARN must be authorized on the canonical form, so
+// that a policy about the entity cannot be sidestepped by leaving the
+// account out.
+func CanonicalARN(arn string) string {
+	if rest, ok := strings.CutPrefix(arn, "arn:aws:iam:::"); ok {
+		return "arn:aws:iam::" + AccountID + ":" + rest
+	}
+	return arn
+}
+
 // RoleByARN returns the role arn names: arn must be the role's ARN exactly
 // (path and case included), or the same with an empty account field
 // (arn:aws:iam:::role/NAME, which names this account).
 func (s *Service) RoleByARN(arn string) (Role, bool) {
-	const empty = "arn:aws:iam:::role/"
-	if rest, ok := strings.CutPrefix(arn, empty); ok {
-		arn = "arn:aws:iam::" + AccountID + ":role/" + rest
+	arn = CanonicalARN(arn)
+	if !strings.HasPrefix(arn, "arn:aws:iam::"+AccountID+":role/") {
+		return Role{}, false
 	}
 	i := strings.LastIndexByte(arn, '/')
 	if i < 0 {
