@@ -71,6 +71,25 @@ func New(opts Options) *API {
 		"GetUserPolicy":             a.getUserPolicy,
 		"DeleteUserPolicy":          a.deleteUserPolicy,
 		"ListUserPolicies":          a.listUserPolicies,
+
+		// Roles (roles.go).
+		"CreateRole":               a.createRole,
+		"GetRole":                  a.getRole,
+		"ListRoles":                a.listRoles,
+		"DeleteRole":               a.deleteRole,
+		"UpdateRole":               a.updateRole,
+		"UpdateRoleDescription":    a.updateRoleDescription,
+		"UpdateAssumeRolePolicy":   a.updateAssumeRolePolicy,
+		"AttachRolePolicy":         a.attachRolePolicy,
+		"DetachRolePolicy":         a.detachRolePolicy,
+		"ListAttachedRolePolicies": a.listAttachedRolePolicies,
+		"PutRolePolicy":            a.putRolePolicy,
+		"GetRolePolicy":            a.getRolePolicy,
+		"DeleteRolePolicy":         a.deleteRolePolicy,
+		"ListRolePolicies":         a.listRolePolicies,
+		"TagRole":                  a.tagRole,
+		"UntagRole":                a.untagRole,
+		"ListRoleTags":             a.listRoleTags,
 	}
 	a.API = awsquery.New(awsquery.Spec{
 		Name: "IAM", Service: "iam", Version: APIVersion, XMLNS: xmlns,
