@@ -90,6 +90,18 @@ func New(opts Options) *API {
 		"TagRole":                  a.tagRole,
 		"UntagRole":                a.untagRole,
 		"ListRoleTags":             a.listRoleTags,
+
+		// OpenID Connect providers (providers.go).
+		"CreateOpenIDConnectProvider":             a.createOIDCProvider,
+		"GetOpenIDConnectProvider":                a.getOIDCProvider,
+		"ListOpenIDConnectProviders":              a.listOIDCProviders,
+		"DeleteOpenIDConnectProvider":             a.deleteOIDCProvider,
+		"AddClientIDToOpenIDConnectProvider":      a.addClientIDToOIDCProvider,
+		"RemoveClientIDFromOpenIDConnectProvider": a.removeClientIDFromOIDCProvider,
+		"UpdateOpenIDConnectProviderThumbprint":   a.updateOIDCProviderThumbprint,
+		"TagOpenIDConnectProvider":                a.tagOIDCProvider,
+		"UntagOpenIDConnectProvider":              a.untagOIDCProvider,
+		"ListOpenIDConnectProviderTags":           a.listOIDCProviderTags,
 	}
 	a.API = awsquery.New(awsquery.Spec{
 		Name: "IAM", Service: "iam", Version: APIVersion, XMLNS: xmlns,

@@ -1,6 +1,6 @@
 // Package iamapi serves the AWS IAM query API (version 2010-05-08) over an
 // iam.Service: users, access keys, groups, managed and inline policies,
-// and roles.
+// roles and OpenID Connect providers.
 //
 // # Flow
 //
@@ -32,9 +32,12 @@
 // identity policies to allow "iam:<Action>" on the target's ARN (the stored
 // user's, group's, role's or policy's, its path included, whatever case the
 // request spells the name in; for a new entity the ARN its name and Path
-// give; for ListUsers, ListGroups, ListRoles and ListPolicies the account's
-// prefix "arn:aws:iam::000000000000:user/", ".../group/", ".../role/",
-// ".../policy/", which "arn:aws:iam::*:user/*" and "*" both cover), or
+// give; a provider's ARN with the account filled in when the request leaves
+// it out; for ListUsers, ListGroups, ListRoles, ListPolicies and
+// ListOpenIDConnectProviders the account's prefix
+// "arn:aws:iam::000000000000:user/", ".../group/", ".../role/",
+// ".../policy/", ".../oidc-provider/", which "arn:aws:iam::*:user/*" and "*"
+// both cover), or
 // "admin:<Action>" on policy.AnyResource so that MinIO's canned consoleAdmin
 // (admin:*) administers IAM as it does in MinIO. The two questions are asked
 // together: an explicit Deny of either wins over an Allow of the other.
@@ -91,15 +94,15 @@
 // entity's ARN before it acts, so spelling a name differently never
 // reaches an entity a policy keeps the caller from.
 //
-// # Roles
+// # Roles and OpenID Connect providers
 //
 // Role names follow the user name rules and are authorized like users (the
 // stored role's ARN, arn:aws:iam::000000000000:role<path><name>). A role
 // cannot take a user's name nor a user a role's (EntityAlreadyExists), as
 // both name sessions (docs/IAM.md). PermissionsBoundary is refused with
 // InvalidInput: Sesame does not enforce boundaries and never ignores a
-// security setting. List parameters (Tags.member.N.Key) with a misspelt
-// member name are a ValidationError, not ignored.
+// security setting. List parameters (Tags.member.N.Key, ClientIDList.member.N)
+// with a misspelt member name are a ValidationError, not ignored.
 //
 // # The root user
 //
