@@ -1,6 +1,7 @@
 // Package iam holds Sesame's identities and what they may do: users with
-// long-term access keys, groups, managed and inline policies, and the
-// decision whether a principal may perform an action on a resource.
+// long-term access keys, groups, roles, managed and inline policies,
+// OpenID Connect providers, and the decision whether a principal may
+// perform an action on a resource.
 //
 // # Flow
 //
@@ -32,6 +33,13 @@
 //     name alone, since bucket policies name users by ARN.
 //   - Disabling a user revokes its sessions: enabling it again does not
 //     revive them.
+//   - Role names are unique regardless of case among roles, and a role and
+//     a user (the root user included) or a configured OpenID provider
+//     never share a name: the name is the role part of their sessions'
+//     ARNs (roles.go).
+//   - After every reload of the snapshot, Subscribe's channels are
+//     signalled (coalesced), so other packages can follow IAM objects such
+//     as OpenID Connect providers without a restart.
 package iam
 
 import (
@@ -138,7 +146,61 @@ type Group struct {
 // ARN returns the group's ARN, its path included.
 func (g Group) ARN() string { return "arn:aws:iam::" + AccountID + ":group" + pathOr(g.Path) + g.Name }
 
-// ManagedPolicy is a named policy that can be attached to users and groups.
+// Role is an IAM role: permissions policies as a user has (attached managed
+// policies and inline policies) and a trust policy saying who may assume
+// it. It has no credentials of its own; STS issues sessions of it.
+type Role struct {
+	Name string `json:"name"`
+	// Path is the role's path (RootPath, or as given to CreateRole).
+	Path string `json:"path"`
+	// ID is "AROA" and 17 random characters.
+	ID      string    `json:"id"`
+	Created time.Time `json:"created"`
+	// AssumeRolePolicyDocument is the trust policy, stored as given.
+	AssumeRolePolicyDocument string `json:"assumeRolePolicyDocument"`
+	Description              string `json:"description,omitempty"`
+	// MaxSessionDuration is the longest session of the role, in seconds
+	// (MinRoleSessionDuration to MaxRoleSessionDuration).
+	MaxSessionDuration int `json:"maxSessionDuration"`
+	// AttachedPolicies are managed policy names, sorted.
+	AttachedPolicies []string `json:"attachedPolicies,omitempty"`
+	// InlinePolicies maps inline policy names to documents.
+	InlinePolicies map[string]string `json:"inlinePolicies,omitempty"`
+	// Tags are in the order they were first added.
+	Tags []Tag `json:"tags,omitempty"`
+}
+
+// ARN returns the role's ARN, its path included:
+// arn:aws:iam::000000000000:role/app/reader for reader at /app/.
+func (r Role) ARN() string { return "arn:aws:iam::" + AccountID + ":role" + pathOr(r.Path) + r.Name }
+
+// OIDCProvider is an IAM OpenID Connect provider: an issuer whose identity
+// tokens roles may trust (AssumeRoleWithWebIdentity).
+type OIDCProvider struct {
+	// URL is the issuer URL as given: https://host[/path] (http:// is
+	// accepted for labs and tests, with a warning).
+	URL string `json:"url"`
+	// ClientIDs are the audiences accepted, in the order added.
+	ClientIDs []string `json:"clientIDs,omitempty"`
+	// Thumbprints are kept as given and not used: Sesame verifies tokens
+	// with the keys of the provider's JWKS, fetched over verified TLS.
+	Thumbprints []string `json:"thumbprints,omitempty"`
+	// Tags are in the order they were first added.
+	Tags    []Tag     `json:"tags,omitempty"`
+	Created time.Time `json:"created"`
+}
+
+// ARN returns the provider's ARN: arn:aws:iam::000000000000:oidc-provider/
+// followed by the URL without its scheme and trailing slash.
+func (p OIDCProvider) ARN() string { return oidcProviderARNPrefix + providerKey(p.URL) }
+
+// Tag is a key and value attached to a role or an OpenID Connect provider.
+type Tag struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// ManagedPolicy is a named policy that can be attached to users, groups and roles.
 type ManagedPolicy struct {
 	Name string `json:"name"`
 	// Path is the policy's path (RootPath, or as given to CreatePolicy).

@@ -73,8 +73,8 @@ func (s *Service) ListPolicies(_ context.Context, pathPrefix string) []ManagedPo
 	return out
 }
 
-// attachmentCount returns how many users and groups the policy called
-// name (exactly) is attached to.
+// attachmentCount returns how many users, groups and roles the policy
+// called name (exactly) is attached to.
 func (snap *snapshot) attachmentCount(name string) int {
 	n := 0
 	for _, u := range snap.users {
@@ -91,11 +91,18 @@ func (snap *snapshot) attachmentCount(name string) int {
 			}
 		}
 	}
+	for _, r := range snap.roles {
+		for _, p := range r.AttachedPolicies {
+			if p == name {
+				n++
+			}
+		}
+	}
 	return n
 }
 
-// AttachmentCount reports how many users and groups a policy is attached
-// to; name is the policy's Name.
+// AttachmentCount reports how many users, groups and roles a policy is
+// attached to; name is the policy's Name.
 func (s *Service) AttachmentCount(name string) int { return s.snap.Load().attachmentCount(name) }
 
 // DeletePolicy deletes a managed policy that is attached nowhere.
@@ -109,14 +116,15 @@ func (s *Service) DeletePolicy(ctx context.Context, name string) error {
 			return errorf(ErrInvalidInput, "policy %s is built in and cannot be deleted", p.Name)
 		}
 		if snap.attachmentCount(p.Name) > 0 {
-			return errorf(ErrDeleteConflict, "cannot delete policy %s: it is attached to users or groups; detach it first", p.Name)
+			return errorf(ErrDeleteConflict, "cannot delete policy %s: it is attached to users, groups or roles; detach it first", p.Name)
 		}
 		return storeErr(s.st.Delete(ctx, store.KindPolicy, snap.policyNames.key(p.Name)), "policy "+p.Name)
 	})
 }
 
-// attach adds or removes a policy name in list.
-func attach(list []string, name string, op attachment) ([]string, error) {
+// attach adds or removes a policy name in list; quota names the limit of
+// MaxAttachedPolicies in the error ("PoliciesPerRole").
+func attach(list []string, name string, op attachment, quota string) ([]string, error) {
 	if op == detachPolicy {
 		out, ok := removeSorted(list, name)
 		if !ok {
@@ -128,7 +136,7 @@ func attach(list []string, name string, op attachment) ([]string, error) {
 		return list, nil
 	}
 	if len(list) >= MaxAttachedPolicies {
-		return list, errorf(ErrLimitExceeded, "cannot exceed quota for PoliciesPerUser/Group: %d", MaxAttachedPolicies)
+		return list, errorf(ErrLimitExceeded, "cannot exceed quota for %s: %d", quota, MaxAttachedPolicies)
 	}
 	return insertSorted(list, name), nil
 }
@@ -170,7 +178,7 @@ func (s *Service) setUserPolicy(ctx context.Context, user, policyName string, op
 			return err
 		}
 		return s.updateUser(ctx, snap, user, func(u *User) (err error) {
-			u.AttachedPolicies, err = attach(u.AttachedPolicies, policyName, op)
+			u.AttachedPolicies, err = attach(u.AttachedPolicies, policyName, op, "PoliciesPerUser")
 			return err
 		})
 	})
@@ -183,7 +191,7 @@ func (s *Service) setGroupPolicy(ctx context.Context, group, policyName string, 
 			return err
 		}
 		return s.updateGroup(ctx, snap, group, func(g *Group) (err error) {
-			g.AttachedPolicies, err = attach(g.AttachedPolicies, policyName, op)
+			g.AttachedPolicies, err = attach(g.AttachedPolicies, policyName, op, "PoliciesPerGroup")
 			return err
 		})
 	})

@@ -62,6 +62,9 @@ type Service struct {
 	lastFetch    time.Time
 	sessionCache sessionPolicies
 
+	subMu sync.Mutex                 // guards subs
+	subs  map[chan struct{}]struct{} // Subscribe's channels
+
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -73,11 +76,18 @@ type snapshot struct {
 	groups   map[string]*Group
 	policies map[string]*ManagedPolicy // managed, canned included
 	members  map[string][]string       // group name → sorted user names
-	// userNames, groupNames and policyNames find entities by name in any
-	// case, and know their store keys (see names.go).
-	userNames, groupNames, policyNames names
+	roles    map[string]*Role          // by name
+	// oidcProviders holds the OpenID Connect providers by store key (the
+	// ARN after "oidc-provider/").
+	oidcProviders map[string]*OIDCProvider
+	// userNames, groupNames, policyNames and roleNames find entities by
+	// name in any case, and know their store keys (see names.go).
+	userNames, groupNames, policyNames, roleNames names
 	// effective holds each user's compiled policies (attached, inline, groups').
 	effective map[string][]*policy.Policy
+	// roleEffective holds each role's compiled permissions policies
+	// (attached managed, then inline in name order), by folded role name.
+	roleEffective map[string][]*policy.Policy
 	// managed holds every managed policy compiled, by name.
 	managed map[string]*policy.Policy
 	// sealer is the newest sealing key, created at sealerCreated; openers
@@ -100,7 +110,7 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 	s := &Service{
 		st: opts.Store, rootUser: opts.RootUser, rootSecret: opts.RootSecret,
 		log: opts.Logger, now: opts.Now, compiled: map[string]*policy.Policy{}, external: opts.External,
-		providers: opts.Providers, done: make(chan struct{}),
+		providers: opts.Providers, done: make(chan struct{}), subs: map[chan struct{}]struct{}{},
 	}
 	wctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
@@ -124,6 +134,19 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 		if s.reservedName(u.Name) {
 			s.log.Warn("iam: a user has the name of an OpenID Connect provider, so its sessions and the provider's share ARNs; rename the user",
 				"user", u.Name)
+		}
+	}
+	for _, r := range snap.roles {
+		if s.reservedName(r.Name) {
+			s.log.Warn("iam: a role has the name of an OpenID Connect provider, so its sessions and the provider's share ARNs; delete and recreate the role under another name",
+				"role", r.Name)
+		}
+		if u, ok := snap.userNames.resolve(r.Name); ok {
+			s.log.Warn("iam: a role and a user have the same name (created at the same moment on two nodes), so their sessions share ARNs; delete one of them",
+				"role", r.Name, "user", u)
+		} else if s.rootNameTaken(r.Name) {
+			s.log.Warn("iam: a role has the root user's name, so its sessions and root's share ARNs; delete and recreate the role under another name",
+				"role", r.Name)
 		}
 	}
 	for kind, ix := range map[string]names{"user": snap.userNames, "group": snap.groupNames, "policy": snap.policyNames} {
@@ -215,8 +238,9 @@ func (s *Service) reload(ctx context.Context) error {
 		users: map[string]*User{}, keys: map[string]*AccessKey{}, groups: map[string]*Group{},
 		policies: map[string]*ManagedPolicy{}, members: map[string][]string{}, effective: map[string][]*policy.Policy{},
 		openers: map[[seal.IDSize]byte]seal.Key{}, notBefore: map[string]time.Time{},
-		managed:   map[string]*policy.Policy{},
-		userNames: newNames(), groupNames: newNames(), policyNames: newNames(),
+		managed: map[string]*policy.Policy{},
+		roles:   map[string]*Role{}, roleEffective: map[string][]*policy.Policy{}, oidcProviders: map[string]*OIDCProvider{},
+		userNames: newNames(), groupNames: newNames(), policyNames: newNames(), roleNames: newNames(),
 	}
 	now := s.now()
 	var keyErr error
@@ -268,6 +292,21 @@ func (s *Service) reload(ctx context.Context) error {
 	if err := loadAll(ctx, s.st, store.KindPolicy, func(key string, p *ManagedPolicy) {
 		p.Path = pathOr(p.Path)
 		next.policies[p.Name], policyKeys[p.Name] = p, key
+	}); err != nil {
+		return err
+	}
+	if err := loadAll(ctx, s.st, store.KindRole, func(key string, r *Role) {
+		r.Path = pathOr(r.Path)
+		if r.MaxSessionDuration == 0 {
+			r.MaxSessionDuration = DefaultRoleSessionDuration
+		}
+		next.roles[r.Name] = r
+		next.roleNames.add(r.Name, key)
+	}); err != nil {
+		return err
+	}
+	if err := loadAll(ctx, s.st, store.KindOIDCProvider, func(key string, p *OIDCProvider) {
+		next.oidcProviders[key] = p
 	}); err != nil {
 		return err
 	}
@@ -342,13 +381,64 @@ func (s *Service) reload(ctx context.Context) error {
 	for g := range next.members {
 		sort.Strings(next.members[g])
 	}
+	for _, r := range next.roles {
+		var eff []*policy.Policy
+		eff = managed(r.AttachedPolicies, eff)
+		for _, name := range sortedKeys(r.InlinePolicies) {
+			if p := compile(r.InlinePolicies[name]); p != nil {
+				eff = append(eff, p)
+			}
+		}
+		next.roleEffective[fold(r.Name)] = eff
+	}
 	for doc, p := range s.compiled {
 		if !used[doc] && !isCanned(p) {
 			delete(s.compiled, doc)
 		}
 	}
 	s.snap.Store(next)
+	s.notify()
 	return nil
+}
+
+// Subscribe returns a channel that receives a signal after every reload of
+// the snapshot: after each change made through this Service, and after
+// each change another node makes, once the store's watch reports it. A
+// consumer that follows some IAM objects (the OpenID Connect providers:
+// OIDCProviders) reads them again when signalled, so it never needs a
+// restart.
+//
+// Signals are coalesced and never block the Service: the channel holds at
+// most one pending signal, so a consumer that is busy sees one signal for
+// several reloads and must read the current state when it wakes rather
+// than count signals. cancel stops the signals and closes the channel; it
+// may be called more than once. Close does not close the channels.
+func (s *Service) Subscribe() (signals <-chan struct{}, cancel func()) {
+	ch := make(chan struct{}, 1)
+	s.subMu.Lock()
+	s.subs[ch] = struct{}{}
+	s.subMu.Unlock()
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() {
+			s.subMu.Lock()
+			delete(s.subs, ch)
+			close(ch)
+			s.subMu.Unlock()
+		})
+	}
+}
+
+// notify signals every subscriber without blocking.
+func (s *Service) notify() {
+	s.subMu.Lock()
+	defer s.subMu.Unlock()
+	for ch := range s.subs {
+		select {
+		case ch <- struct{}{}:
+		default: // a signal is pending already
+		}
+	}
 }
 
 func isCanned(p *policy.Policy) bool {

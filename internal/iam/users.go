@@ -10,7 +10,8 @@ import (
 
 // CreateUser creates a user with no keys and no policies, at RootPath
 // unless WithPath says otherwise. The name must not be taken, in any case
-// and whatever the path, by another user or by the root user.
+// and whatever the path, by another user, the root user or a role (whose
+// sessions' ARNs a user's would share: roles.go).
 func (s *Service) CreateUser(ctx context.Context, name string, opts ...CreateOption) (User, error) {
 	o := applyCreateOptions(opts)
 	if err := validName("user", name); err != nil {
@@ -29,6 +30,10 @@ func (s *Service) CreateUser(ctx context.Context, name string, opts ...CreateOpt
 	err := s.write(ctx, func(snap *snapshot) error {
 		if taken, ok := snap.userNames.resolve(name); ok {
 			return errorf(ErrEntityAlreadyExists, "user with name %s already exists", taken)
+		}
+		if role, ok := snap.roleNames.resolve(name); ok {
+			return errorf(ErrEntityAlreadyExists,
+				"the name %s is a role's; a user may not share a role's name, since their sessions' ARNs (assumed-role/%s/...) would be the same", role, role)
 		}
 		return storeErr(put(ctx, s.st, store.KindUser, fold(name), &u), "user "+name)
 	})

@@ -71,6 +71,37 @@ func New(opts Options) *API {
 		"GetUserPolicy":             a.getUserPolicy,
 		"DeleteUserPolicy":          a.deleteUserPolicy,
 		"ListUserPolicies":          a.listUserPolicies,
+
+		// Roles (roles.go).
+		"CreateRole":               a.createRole,
+		"GetRole":                  a.getRole,
+		"ListRoles":                a.listRoles,
+		"DeleteRole":               a.deleteRole,
+		"UpdateRole":               a.updateRole,
+		"UpdateRoleDescription":    a.updateRoleDescription,
+		"UpdateAssumeRolePolicy":   a.updateAssumeRolePolicy,
+		"AttachRolePolicy":         a.attachRolePolicy,
+		"DetachRolePolicy":         a.detachRolePolicy,
+		"ListAttachedRolePolicies": a.listAttachedRolePolicies,
+		"PutRolePolicy":            a.putRolePolicy,
+		"GetRolePolicy":            a.getRolePolicy,
+		"DeleteRolePolicy":         a.deleteRolePolicy,
+		"ListRolePolicies":         a.listRolePolicies,
+		"TagRole":                  a.tagRole,
+		"UntagRole":                a.untagRole,
+		"ListRoleTags":             a.listRoleTags,
+
+		// OpenID Connect providers (providers.go).
+		"CreateOpenIDConnectProvider":             a.createOIDCProvider,
+		"GetOpenIDConnectProvider":                a.getOIDCProvider,
+		"ListOpenIDConnectProviders":              a.listOIDCProviders,
+		"DeleteOpenIDConnectProvider":             a.deleteOIDCProvider,
+		"AddClientIDToOpenIDConnectProvider":      a.addClientIDToOIDCProvider,
+		"RemoveClientIDFromOpenIDConnectProvider": a.removeClientIDFromOIDCProvider,
+		"UpdateOpenIDConnectProviderThumbprint":   a.updateOIDCProviderThumbprint,
+		"TagOpenIDConnectProvider":                a.tagOIDCProvider,
+		"UntagOpenIDConnectProvider":              a.untagOIDCProvider,
+		"ListOpenIDConnectProviderTags":           a.listOIDCProviderTags,
 	}
 	a.API = awsquery.New(awsquery.Spec{
 		Name: "IAM", Service: "iam", Version: APIVersion, XMLNS: xmlns,

@@ -1,5 +1,6 @@
 // Package iamapi serves the AWS IAM query API (version 2010-05-08) over an
-// iam.Service: users, access keys, groups, managed and inline policies.
+// iam.Service: users, access keys, groups, managed and inline policies,
+// roles and OpenID Connect providers.
 //
 // # Flow
 //
@@ -29,18 +30,21 @@
 // the root keys may do everything; temporary credentials nothing; with OPA,
 // OPA alone answers. Any other caller needs its
 // identity policies to allow "iam:<Action>" on the target's ARN (the stored
-// user's, group's or policy's, its path included, whatever case the request
-// spells the name in; for a new entity the ARN its name and Path give; for
-// ListUsers, ListGroups and ListPolicies the
-// account's path prefix "arn:aws:iam::000000000000:user/", ".../group/",
-// ".../policy/", which "arn:aws:iam::*:user/*" and "*" both cover), or
+// user's, group's, role's or policy's, its path included, whatever case the
+// request spells the name in; for a new entity the ARN its name and Path
+// give; a provider's ARN with the account filled in when the request leaves
+// it out; for ListUsers, ListGroups, ListRoles, ListPolicies and
+// ListOpenIDConnectProviders the account's prefix
+// "arn:aws:iam::000000000000:user/", ".../group/", ".../role/",
+// ".../policy/", ".../oidc-provider/", which "arn:aws:iam::*:user/*" and "*"
+// both cover), or
 // "admin:<Action>" on policy.AnyResource so that MinIO's canned consoleAdmin
 // (admin:*) administers IAM as it does in MinIO. The two questions are asked
 // together: an explicit Deny of either wins over an Allow of the other.
 // Condition keys: aws:username, aws:userid, aws:principalarn,
 // aws:principaltype ("User"), aws:sourceip (the TCP peer, never a
 // forwarded header), aws:securetransport, aws:currenttime, aws:epochtime,
-// and iam:policyarn for Attach/Detach{User,Group}Policy. A denial is
+// and iam:policyarn for Attach/Detach{User,Group,Role}Policy. A denial is
 // AccessDenied "User: ARN is not authorized to perform: iam:X on resource:
 // ARN".
 //
@@ -90,6 +94,16 @@
 // entity's ARN before it acts, so spelling a name differently never
 // reaches an entity a policy keeps the caller from.
 //
+// # Roles and OpenID Connect providers
+//
+// Role names follow the user name rules and are authorized like users (the
+// stored role's ARN, arn:aws:iam::000000000000:role<path><name>). A role
+// cannot take a user's name nor a user a role's (EntityAlreadyExists), as
+// both name sessions (docs/IAM.md). PermissionsBoundary is refused with
+// InvalidInput: Sesame does not enforce boundaries and never ignores a
+// security setting. List parameters (Tags.member.N.Key, ClientIDList.member.N)
+// with a misspelt member name are a ValidationError, not ignored.
+//
 // # The root user
 //
 // The root credentials are configuration, not an IAM user. GetUser without
@@ -106,8 +120,9 @@
 // Responses are <ActionResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
 // with an <ActionResult> (absent for actions without output) and
 // <ResponseMetadata><RequestId>; lists are <member> elements; dates are
-// ISO 8601 UTC. Policy documents in GetPolicyVersion and GetUserPolicy are
-// URL-encoded (RFC 3986) as AWS returns them: the AWS CLI decodes them,
+// ISO 8601 UTC. Policy documents in GetPolicyVersion, GetUserPolicy,
+// GetRolePolicy and a role's AssumeRolePolicyDocument are URL-encoded
+// (RFC 3986) as AWS returns them: the AWS CLI decodes them,
 // aws-sdk-go-v2 does not. Markers are the key of the first item of the next
 // page. The request id is the X-Amz-Request-Id response header set by the
 // httpx middleware (one is made when it is absent).

@@ -175,8 +175,8 @@ func (a *API) deletePolicy(req *request) (any, error) {
 	return nil, a.svc.DeletePolicy(req.Context(), p.Name)
 }
 
-// attachment validates and authorizes {Attach,Detach}{User,Group}Policy:
-// the resource is the user or group (parameter nameParam), and the
+// attachment validates and authorizes {Attach,Detach}{User,Group,Role}Policy:
+// the resource is the user, group or role (parameter nameParam), and the
 // condition key iam:PolicyARN names the policy.
 func (a *API) attachment(req *request, nameParam string) (stored string, p iam.ManagedPolicy, err error) {
 	v := req.Validate()
@@ -186,9 +186,12 @@ func (a *API) attachment(req *request, nameParam string) (stored string, p iam.M
 		return "", p, err
 	}
 	var t target
-	if nameParam == "UserName" {
+	switch nameParam {
+	case "UserName":
 		t = a.user(req, name)
-	} else {
+	case "RoleName":
+		t = a.role(req, name)
+	default:
 		t = a.group(req, name)
 	}
 	if err := req.Authorize(t.arn, map[string][]string{"iam:policyarn": {arn}}); err != nil {

@@ -136,7 +136,7 @@ func TestAPI_RequestErrors(t *testing.T) {
 		{"missing Action", rawRequest{body: "Version=2010-05-08"}, "MissingAction", 400, "Action"},
 		{"missing Version", rawRequest{body: "Action=ListUsers"}, "MissingParameter", 400, "Version"},
 		{"wrong Version", rawRequest{body: "Action=ListUsers&Version=2011-06-15"}, "InvalidAction", 400, "Could not find operation ListUsers for version 2011-06-15"},
-		{"unknown Action", rawRequest{body: "Action=CreateRole&Version=2010-05-08"}, "InvalidAction", 400, "CreateRole"},
+		{"unknown Action", rawRequest{body: "Action=CreateInstanceProfile&Version=2010-05-08"}, "InvalidAction", 400, "CreateInstanceProfile"},
 		{"body too large", rawRequest{body: listUsers + "&Pad=" + strings.Repeat("x", 65536)}, "InvalidInput", 400, "65536"},
 		{"not a form", rawRequest{body: `{"Action":"ListUsers"}`, contentType: "application/json"}, "InvalidInput", 400, "x-www-form-urlencoded"},
 	}

@@ -1,7 +1,7 @@
 // Package store defines where IAM state lives: a small record store that
 // every backend (bbolt for one node, etcd for several) implements, and that
-// the iam package builds users, groups, policies, sealing keys and
-// revocations on.
+// the iam package builds users, groups, policies, roles, OpenID Connect
+// providers, sealing keys and revocations on.
 //
 // Records are opaque bytes named by (Kind, Name); the iam package encodes
 // them. Updates are compare-and-swap: Update reads the current value, calls
@@ -46,6 +46,11 @@ const (
 	KindPolicy     Kind = "policy"
 	KindSealingKey Kind = "sealingkey"
 	KindRevocation Kind = "revocation"
+	// KindRole records are IAM roles, named by the folded role name.
+	KindRole Kind = "role"
+	// KindOIDCProvider records are IAM OpenID Connect providers, named by
+	// their ARN's resource after "oidc-provider/" (the URL without its scheme).
+	KindOIDCProvider Kind = "oidcprovider"
 )
 
 // Record is one stored value.

@@ -25,6 +25,8 @@ var Kinds = []store.Kind{
 	store.KindPolicy,
 	store.KindUser,
 	store.KindGroup,
+	store.KindOIDCProvider, // named by roles' trust policies
+	store.KindRole,         // refers to policies
 	store.KindAccessKey,
 	store.KindSealingKey,
 	store.KindRevocation,

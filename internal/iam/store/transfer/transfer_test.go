@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesame-s3/sesame/internal/iam"
 	"github.com/sesame-s3/sesame/internal/iam/store"
 	"github.com/sesame-s3/sesame/internal/iam/store/memory"
 	"github.com/sesame-s3/sesame/internal/iam/store/transfer"
@@ -29,6 +30,8 @@ func fill(t *testing.T, st store.Store) {
 		{Kind: store.KindAccessKey, Name: "AKIAALICE", Value: []byte(`{"user":"alice","secret":"s3cr3t"}`)},
 		{Kind: store.KindGroup, Name: "devs", Value: []byte(`{"members":["alice"]}`)},
 		{Kind: store.KindPolicy, Name: "readonly", Value: []byte(`{"Version":"2012-10-17","Statement":[]}`)},
+		{Kind: store.KindRole, Name: "reader", Value: []byte(`{"name":"Reader","assumeRolePolicyDocument":"{\"Statement\":[]}"}`)},
+		{Kind: store.KindOIDCProvider, Name: "idp.example.com/realms/lab", Value: []byte(`{"url":"https://idp.example.com/realms/lab"}`)},
 		{Kind: store.KindSealingKey, Name: "k1", Value: []byte{0x00, 0xff, 0x10, 'x'}},
 		{Kind: store.KindSealingKey, Name: "k2", Value: []byte(`null`)},
 		{Kind: store.KindRevocation, Name: "live", Value: []byte(`{}`), Expires: now.Add(time.Hour)},
@@ -80,7 +83,7 @@ func TestExportImport_RoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (transfer.Summary{Created: 8, Expired: 1}); sum != want {
+	if want := (transfer.Summary{Created: 10, Expired: 1}); sum != want {
 		t.Errorf("summary %+v, want %+v", sum, want)
 	}
 	for _, kind := range transfer.Kinds {
@@ -124,7 +127,7 @@ func TestImport_Conflict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (transfer.Summary{Created: 7, Replaced: 1, Expired: 1}); sum != want {
+	if want := (transfer.Summary{Created: 9, Replaced: 1, Expired: 1}); sum != want {
 		t.Errorf("summary %+v, want %+v", sum, want)
 	}
 	got, err := dst.Get(ctx, store.KindGroup, "devs")
@@ -140,7 +143,7 @@ func TestImport_Conflict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (transfer.Summary{Replaced: 8, Expired: 1}); sum != want {
+	if want := (transfer.Summary{Replaced: 10, Expired: 1}); sum != want {
 		t.Errorf("second import summary %+v, want %+v", sum, want)
 	}
 }
@@ -233,5 +236,63 @@ func TestImport_ReindentedValue(t *testing.T) {
 	}
 	if string(got.Value) != `{"Version":"2012-10-17","Statement":[]}` {
 		t.Errorf("value %s", got.Value)
+	}
+}
+
+// TestExportImport_RolesAndProviders moves the roles and OpenID Connect
+// providers of one IAM service to a fresh store, and checks that a service
+// opened on it has them all, with their policies in force.
+func TestExportImport_RolesAndProviders(t *testing.T) {
+	ctx := context.Background()
+	open := func(st store.Store) *iam.Service {
+		t.Helper()
+		svc, err := iam.Open(ctx, iam.Options{Store: st, RootUser: "admin", RootSecret: "adminsecret"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { svc.Close() })
+		return svc
+	}
+	src := memory.New(memory.Options{})
+	a := open(src)
+	trust := `{"Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::000000000000:oidc-provider/idp.example.com"},"Action":"sts:AssumeRoleWithWebIdentity"}]}`
+	inline := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`
+	prov, err := a.CreateOpenIDConnectProvider(ctx, iam.OIDCProvider{URL: "https://idp.example.com", ClientIDs: []string{"app"},
+		Thumbprints: []string{"9e99a48a9960b14926bb7f3b02e22da2b0ab7280"}, Tags: []iam.Tag{{Key: "env", Value: "lab"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	role, err := a.CreateRole(ctx, "Reader", trust, iam.WithRolePath("/app/"), iam.WithDescription("reads"),
+		iam.WithMaxSessionDuration(7200), iam.WithTags(iam.Tag{Key: "team", Value: "blue"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.AttachRolePolicy(ctx, "Reader", "readonly"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.PutRolePolicy(ctx, "Reader", "get", inline); err != nil {
+		t.Fatal(err)
+	}
+	role, _ = a.GetRole(ctx, "Reader")
+
+	dst := memory.New(memory.Options{})
+	if _, err := transfer.Import(ctx, dst, bytes.NewReader(export(t, src)), transfer.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	b := open(dst)
+	got, ok := b.RoleByARN("arn:aws:iam::000000000000:role/app/Reader")
+	if !ok || !reflect.DeepEqual(got, role) {
+		t.Errorf("imported role:\n got %+v\nwant %+v", got, role)
+	}
+	gotProv, err := b.GetOpenIDConnectProvider(ctx, prov.ARN())
+	if err != nil || !reflect.DeepEqual(gotProv, prov) {
+		t.Errorf("imported provider:\n got %+v, %v\nwant %+v", gotProv, err, prov)
+	}
+	// The namespace rule holds across the move: the role's name stays taken.
+	if _, err := b.CreateUser(ctx, "reader"); !errors.Is(err, iam.ErrEntityAlreadyExists) {
+		t.Errorf("CreateUser(reader) beside the imported role: %v", err)
+	}
+	if n := b.AttachmentCount("readonly"); n != 1 {
+		t.Errorf("readonly is attached %d times after the import, want 1 (the role)", n)
 	}
 }
