@@ -31,12 +31,6 @@ const (
 	KindFederationToken
 )
 
-// Tag is a session tag (or an IAM tag).
-type Tag struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
-}
-
 // Session is what a sealed session token carries: everything needed to
 // verify a request signed with temporary credentials, on any node, without
 // reading the store.
