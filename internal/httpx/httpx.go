@@ -123,14 +123,23 @@ func (w *statusWriter) status() int {
 	return w.code
 }
 
-// timeoutBody extends the connection's read deadline before every read.
+// timeoutBody extends the connection's read deadline before every read
+// until the body ends. After that net/http reads the connection in the
+// background to notice a client that goes away; a deadline set then would
+// end that read and cancel the request's context under a working handler.
 type timeoutBody struct {
 	io.ReadCloser
 	rc      *http.ResponseController
 	timeout time.Duration
+	ended   bool
 }
 
 func (b *timeoutBody) Read(p []byte) (int, error) {
+	if b.ended {
+		return b.ReadCloser.Read(p)
+	}
 	_ = b.rc.SetReadDeadline(time.Now().Add(b.timeout))
-	return b.ReadCloser.Read(p)
+	n, err := b.ReadCloser.Read(p)
+	b.ended = err != nil
+	return n, err
 }
