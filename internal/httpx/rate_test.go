@@ -238,12 +238,15 @@ func TestMinRate_StalledResponseIsCut(t *testing.T) {
 		elapsed time.Duration
 	}
 	got := make(chan result, 1)
-	ts := rateServer(t, testRate, func(w http.ResponseWriter, r *http.Request) {
+	ts := httptest.NewUnstartedServer(MinRate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		w.Header().Set("Content-Length", fmt.Sprint(64<<20))
-		_, err := w.Write(make([]byte, 64<<20))
+		w.Header().Set("Content-Length", fmt.Sprint(8<<20))
+		_, err := w.Write(make([]byte, 8<<20))
 		got <- result{err, time.Since(start)}
-	})
+	}), testRate))
+	ts.Listener = smallBuffers{ts.Listener}
+	ts.Start()
+	t.Cleanup(ts.Close)
 	c := dial(t, ts)
 	c.(*net.TCPConn).SetReadBuffer(4 << 10)
 	fmt.Fprintf(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
