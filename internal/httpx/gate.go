@@ -25,7 +25,8 @@ type GateOptions struct {
 	// Connection: close, and connections are closed until the count is
 	// back at SoftConns: idle keep-alive connections first, longest idle
 	// first, then connections that have not sent a complete request header
-	// within BusyHeaderTimeout. Signed requests are served up to MaxConns.
+	// within BusyHeaderTimeout (a quarter of it at MaxConns, when new
+	// connections are waiting). Signed requests are served up to MaxConns.
 	// Must be below MaxConns.
 	SoftConns int
 	// BusyHeaderTimeout is how long a new connection may take to send its
@@ -228,16 +229,23 @@ func (g *Gate) sweeper(done <-chan struct{}) {
 // sweep closes enough idle, then slow, connections to get back to
 // SoftConns, if it can.
 func (g *Gate) sweep(now time.Time) {
-	excess := int(g.open.Load()) - g.opts.SoftConns
+	open := int(g.open.Load())
+	excess := open - g.opts.SoftConns
 	if excess <= 0 {
 		return
+	}
+	slowAfter := g.opts.BusyHeaderTimeout
+	if open >= g.opts.MaxConns {
+		// Connections wait to be accepted, some of them perhaps signed:
+		// one that has not sent its header in this time is likelier slow.
+		slowAfter /= 4
 	}
 	type candidate struct {
 		c     *gateConn
 		since int64
 	}
 	var idle, slow []candidate
-	busy := now.Add(-g.opts.BusyHeaderTimeout).UnixNano()
+	busy := now.Add(-slowAfter).UnixNano()
 	g.mu.Lock()
 	for c := range g.conns {
 		switch s, since := c.state(); s {

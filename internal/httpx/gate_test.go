@@ -198,3 +198,24 @@ func TestGate_ClosesSlowHeaders(t *testing.T) {
 		t.Error("want the two oldest slow connections closed and the newest kept")
 	}
 }
+
+// TestGate_AtMaxSweepsSooner: with connections waiting at MaxConns, a
+// connection is slow after a quarter of BusyHeaderTimeout.
+func TestGate_AtMaxSweepsSooner(t *testing.T) {
+	const busy = 2 * time.Second
+	ts, g := gateServer(t, GateOptions{MaxConns: 3, SoftConns: 1, BusyHeaderTimeout: busy})
+	for i := 0; i < 3; i++ {
+		dial(t, ts)
+	}
+	waitOpen(t, g, 3)
+	start := time.Now()
+	resp, _ := request(t, dial(t, ts), fakeAuth)
+	elapsed := time.Since(start)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("signed request at MaxConns: %d, want 200", resp.StatusCode)
+	}
+	if elapsed > busy/4+500*time.Millisecond {
+		t.Errorf("signed request waited %v at MaxConns, want about %v", elapsed, busy/4)
+	}
+	t.Logf("signed request waited %v at MaxConns", elapsed)
+}
