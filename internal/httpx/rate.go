@@ -45,6 +45,13 @@ var ErrTooSlow = errors.New("httpx: client slower than the minimum transfer rate
 // maxWriteChunk bounds one write under a single deadline.
 const maxWriteChunk = 1 << 20
 
+// drainTimeout bounds net/http's reading of what is left of a body after
+// the handler has answered without it (up to 256 KiB, to keep the
+// connection for another request). A client that sends it slower loses the
+// connection instead, so a refused request, a forged signature's say,
+// frees its connection within this time whatever the Grace.
+const drainTimeout = 2 * time.Second
+
 // MinRate returns next with the request bodies and the responses it
 // handles held to rate, through the connection's read and write deadlines
 // (http.ResponseController). It must see the http.ResponseWriter that
@@ -54,7 +61,9 @@ const maxWriteChunk = 1 << 20
 // deadline only when the request has a body): that bounds what net/http
 // itself reads and writes around the handler, such as the 100 Continue
 // and the draining of a body the handler did not read. After the handler
-// returns, the write deadline is set once more for net/http's final flush.
+// returns, the write deadline is set once more for net/http's final flush,
+// and the read deadline, if the body was left unfinished, to drainTimeout
+// at most.
 func MinRate(next http.Handler, rate Rate) http.Handler {
 	if rate.BytesPerSecond <= 0 {
 		return next
@@ -74,7 +83,9 @@ func MinRate(next http.Handler, rate Rate) http.Handler {
 			// A shallow copy, as in Wrap: net/http inspects the Body of
 			// the request it passed in after the handler returns.
 			r = r.WithContext(r.Context())
-			r.Body = &rateBody{ReadCloser: r.Body, g: g}
+			body := &rateBody{ReadCloser: r.Body, g: g}
+			r.Body = body
+			defer body.drain()
 		}
 		defer g.finalFlush()
 		next.ServeHTTP(&rateWriter{ResponseWriter: w, g: g}, r)
@@ -161,6 +172,14 @@ type rateBody struct {
 	io.ReadCloser
 	g     *guard
 	ended bool
+}
+
+// drain sets the read deadline for what net/http reads of the body after
+// the handler, if the body has not ended.
+func (b *rateBody) drain() {
+	if !b.ended {
+		_ = b.g.rc.SetReadDeadline(time.Now().Add(min(max(b.g.read.left, 0), drainTimeout)))
+	}
 }
 
 func (b *rateBody) Read(p []byte) (int, error) {

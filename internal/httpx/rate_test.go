@@ -219,16 +219,18 @@ func TestMinRate_ExpectContinue(t *testing.T) {
 }
 
 // TestMinRate_UnreadBody: a handler that answers without reading the body
-// leaves net/http to drain it, which the Grace deadline bounds.
+// leaves net/http to drain it, which gets drainTimeout however long the
+// Grace.
 func TestMinRate_UnreadBody(t *testing.T) {
-	ts := rateServer(t, testRate, func(w http.ResponseWriter, r *http.Request) {
+	rate := Rate{BytesPerSecond: 1 << 10, Grace: 20 * time.Second, Window: 20 * time.Second}
+	ts := rateServer(t, rate, func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "denied", http.StatusForbidden)
 	})
 	c := dial(t, ts)
 	start := time.Now()
 	fmt.Fprintf(c, "PUT /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
 	go dribble(c, 50*time.Millisecond)
-	closedWithin(t, c, testRate.Grace+2*time.Second)
+	closedWithin(t, c, drainTimeout+time.Second)
 	t.Logf("undrained body's connection closed after %v", time.Since(start))
 }
 
