@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"cmp"
+	"context"
 	"encoding/xml"
 	"io"
 	"log/slog"
@@ -38,10 +39,11 @@ type GateOptions struct {
 }
 
 // Gate keeps the number of open connections within bounds, giving way to
-// signed requests. Install all three parts on one http.Server:
+// signed requests. Install all four parts on one http.Server:
 //
 //	hs.Handler = g.Handler(next)
 //	hs.ConnState = g.ConnState
+//	hs.ConnContext = g.ConnContext
 //	hs.Serve(g.Listener(l))
 //
 // Whether a request is signed is decided by the presence of credentials
@@ -115,6 +117,9 @@ func (g *Gate) refuse(w http.ResponseWriter, r *http.Request) {
 		// hold it for that long. The bytes it already has are still read.
 		_ = rc.SetReadDeadline(now)
 	}
+	if c, ok := r.Context().Value(connKey{}).(*gateConn); ok {
+		c.refused.Store(true)
+	}
 	id := NewRequestID()
 	h := w.Header()
 	h.Set("Connection", "close")
@@ -141,6 +146,18 @@ func (g *Gate) ConnState(c net.Conn, s http.ConnState) {
 	if gc, ok := c.(*gateConn); ok {
 		gc.setState(s, time.Now())
 	}
+}
+
+// connKey is the request context key of the request's *gateConn.
+type connKey struct{}
+
+// ConnContext puts the connection in its requests' context; install it as
+// http.Server.ConnContext.
+func (g *Gate) ConnContext(ctx context.Context, c net.Conn) context.Context {
+	if gc, ok := c.(*gateConn); ok {
+		return context.WithValue(ctx, connKey{}, gc)
+	}
+	return ctx
 }
 
 // Listener returns l behind the gate: Accept waits while MaxConns
@@ -287,10 +304,11 @@ func (g *Gate) logShed() bool {
 // gateConn is a connection the gate counts.
 type gateConn struct {
 	net.Conn
-	g     *Gate
-	st    atomic.Int32 // http.ConnState
-	since atomic.Int64 // when st began, Unix ns
-	close sync.Once
+	g       *Gate
+	st      atomic.Int32 // http.ConnState
+	since   atomic.Int64 // when st began, Unix ns
+	refused atomic.Bool  // a request on it was refused
+	close   sync.Once
 }
 
 // setState and state are not atomic together: a sweep may see a new state
@@ -318,9 +336,14 @@ func (c *gateConn) ReadFrom(r io.Reader) (int64, error) {
 	return io.Copy(struct{ io.Writer }{c.Conn}, r)
 }
 
-// CloseWrite lets net/http half-close before closing, so the client reads
-// a last response before the reset.
+// CloseWrite lets net/http half-close before closing, and wait half a
+// second, so that a client still sending a body it did not want reads the
+// response before the reset. A refused connection is closed outright
+// instead: its slot matters more than its 503.
 func (c *gateConn) CloseWrite() error {
+	if c.refused.Load() {
+		return c.Close()
+	}
 	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
 		return cw.CloseWrite()
 	}

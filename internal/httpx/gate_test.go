@@ -51,6 +51,7 @@ func gateServer(t *testing.T, opts GateOptions) (*httptest.Server, *Gate) {
 	})))
 	ts.Listener = g.Listener(ts.Listener)
 	ts.Config.ConnState = g.ConnState
+	ts.Config.ConnContext = g.ConnContext
 	ts.Start()
 	t.Cleanup(func() {
 		ts.Close()
@@ -140,6 +141,27 @@ func TestGate_ShedUnreadBody(t *testing.T) {
 		t.Fatal("refused request with a dribbling body: connection still open after 2s")
 	}
 	t.Logf("closed after %v", time.Since(start))
+}
+
+// TestGate_RefusedBigBodyFreesAtOnce: net/http keeps a connection half a
+// second after answering without a body of more than 256 KiB; a refused
+// one is closed at once.
+func TestGate_RefusedBigBodyFreesAtOnce(t *testing.T) {
+	ts, g := gateServer(t, GateOptions{MaxConns: 10, SoftConns: 1, BusyHeaderTimeout: time.Minute})
+	dial(t, ts)
+	waitOpen(t, g, 1)
+	c := dial(t, ts)
+	fmt.Fprint(c, "PUT /bucket/key HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n")
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("unsigned PUT above SoftConns: %v %v, want 503", resp, err)
+	}
+	start := time.Now()
+	waitOpen(t, g, 1)
+	if elapsed := time.Since(start); elapsed > 250*time.Millisecond {
+		t.Errorf("refused connection counted for %v after the request, want it closed at once", elapsed)
+	}
 }
 
 func TestGate_WaitsAtMaxConns(t *testing.T) {

@@ -290,6 +290,7 @@ func (s *Server) ServeWith(ctx context.Context, l net.Listener, lim Limits) erro
 		IdleTimeout:       lim.IdleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ConnState:         gate.ConnState,
+		ConnContext:       gate.ConnContext,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
