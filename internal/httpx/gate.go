@@ -34,7 +34,8 @@ type GateOptions struct {
 	// first request header while the server is above SoftConns; 0 means
 	// 2 s. (Below SoftConns, http.Server.ReadHeaderTimeout alone applies.)
 	BusyHeaderTimeout time.Duration
-	// Logger receives a summary of what was shed, at most every 10 s.
+	// Logger receives a summary of what was shed: when shedding starts,
+	// every 10 s while it lasts, and when it has stopped for a second.
 	Logger *slog.Logger
 }
 
@@ -222,24 +223,57 @@ func (g *Gate) release(c *gateConn) {
 // sweepInterval is how often the sweeper looks at the connections.
 const sweepInterval = 100 * time.Millisecond
 
+// Shedding episodes, for the log: one line when shedding starts, one every
+// logEvery while it lasts, one when nothing was shed for quietAfter.
+const (
+	logEvery   = 10 * time.Second
+	quietAfter = time.Second
+)
+
 // sweeper closes connections beyond SoftConns until done is closed, and
 // logs what it and the handler shed.
 func (g *Gate) sweeper(done <-chan struct{}) {
 	t := time.NewTicker(max(min(sweepInterval, g.opts.BusyHeaderTimeout/4), 10*time.Millisecond))
 	defer t.Stop()
-	var logged time.Time
+	var ep episode
 	for {
 		select {
 		case <-done:
 			return
 		case now := <-t.C:
 			g.sweep(now)
-			if now.Sub(logged) >= 10*time.Second {
-				if g.logShed() {
-					logged = now
-				}
-			}
+			ep.tick(g, now)
 		}
+	}
+}
+
+// episode is a stretch of time in which the gate sheds.
+type episode struct {
+	active                     bool
+	start, lastShed, lastLog   time.Time
+	refused, idle, slowHeaders int64
+}
+
+func (e *episode) tick(g *Gate, now time.Time) {
+	refused, idle, slow := g.shed.Swap(0), g.closedIdle.Swap(0), g.closedSlow.Swap(0)
+	e.refused, e.idle, e.slowHeaders = e.refused+refused, e.idle+idle, e.slowHeaders+slow
+	shed := refused+idle+slow > 0
+	switch {
+	case shed && !e.active:
+		e.active, e.start, e.lastShed, e.lastLog = true, now, now, now
+		g.log.Warn("over the soft connection limit: shedding unsigned requests, idle and slow connections",
+			"open", g.open.Load(), "soft_conns", g.opts.SoftConns, "max_conns", g.opts.MaxConns)
+	case shed:
+		e.lastShed = now
+		if now.Sub(e.lastLog) >= logEvery {
+			e.lastLog = now
+			g.log.Warn("still shedding", "open", g.open.Load(), "for", now.Sub(e.start).Round(time.Second),
+				"refused_unsigned", e.refused, "closed_idle", e.idle, "closed_slow_header", e.slowHeaders)
+		}
+	case e.active && now.Sub(e.lastShed) >= quietAfter:
+		g.log.Warn("stopped shedding", "open", g.open.Load(), "lasted", e.lastShed.Sub(e.start).Round(time.Millisecond),
+			"refused_unsigned", e.refused, "closed_idle", e.idle, "closed_slow_header", e.slowHeaders)
+		*e = episode{}
 	}
 }
 
@@ -287,18 +321,6 @@ func (g *Gate) sweep(now time.Time) {
 		v.c.Close()
 		g.closedSlow.Add(1)
 	}
-}
-
-// logShed logs and resets the counts, if any; it reports whether it did.
-func (g *Gate) logShed() bool {
-	shed, idle, slow := g.shed.Swap(0), g.closedIdle.Swap(0), g.closedSlow.Swap(0)
-	if shed+idle+slow == 0 {
-		return false
-	}
-	g.log.Warn("over the soft connection limit: shedding",
-		"open", g.open.Load(), "soft_conns", g.opts.SoftConns, "max_conns", g.opts.MaxConns,
-		"refused_unsigned", shed, "closed_idle", idle, "closed_slow_header", slow)
-	return true
 }
 
 // gateConn is a connection the gate counts.

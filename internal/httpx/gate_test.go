@@ -2,14 +2,18 @@ package httpx
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -240,4 +244,51 @@ func TestGate_AtMaxSweepsSooner(t *testing.T) {
 		t.Errorf("signed request waited %v at MaxConns, want about %v", elapsed, busy/4)
 	}
 	t.Logf("signed request waited %v at MaxConns", elapsed)
+}
+
+// TestGate_LogsEpisodes: one line when shedding starts, one with the
+// totals when it stops.
+func TestGate_LogsEpisodes(t *testing.T) {
+	var logs logRecorder
+	ts, g := gateServer(t, GateOptions{MaxConns: 10, SoftConns: 1, BusyHeaderTimeout: time.Minute, Logger: slog.New(&logs)})
+	held := dial(t, ts)
+	waitOpen(t, g, 1)
+	for i := 0; i < 3; i++ {
+		request(t, dial(t, ts), "")
+	}
+	held.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(logs.messages()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(3 * sweepInterval)
+	msgs := logs.messages()
+	if len(msgs) != 2 || !strings.HasPrefix(msgs[0], "over the soft connection limit") ||
+		!strings.Contains(msgs[1], "stopped shedding") || !strings.Contains(msgs[1], "refused_unsigned=3") {
+		t.Errorf("log:\n%s\nwant a line when shedding starts and one when it stops, with 3 refused", strings.Join(msgs, "\n"))
+	}
+}
+
+// logRecorder is a slog.Handler that keeps each record as "message attr=value ...".
+type logRecorder struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (h *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
+func (h *logRecorder) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *logRecorder) WithGroup(string) slog.Handler            { return h }
+func (h *logRecorder) Handle(_ context.Context, r slog.Record) error {
+	line := r.Message
+	r.Attrs(func(a slog.Attr) bool { line += " " + a.String(); return true })
+	h.mu.Lock()
+	h.msgs = append(h.msgs, line)
+	h.mu.Unlock()
+	return nil
+}
+
+func (h *logRecorder) messages() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.msgs)
 }
