@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 )
 
@@ -231,21 +232,46 @@ func (w *rateWriter) Write(p []byte) (int, error) {
 	return done, nil
 }
 
-// ReadFrom copies src in chunks, each under its own deadline, and keeps
-// net/http's sendfile path for files.
+// ReadFrom copies src in chunks, each under its own deadline: a file
+// through net/http's ReadFrom (sendfile), anything else through a pooled
+// buffer.
 func (w *rateWriter) ReadFrom(src io.Reader) (int64, error) {
-	var total int64
 	chunk := int64(w.g.chunk)
+	var total int64
+	if f, ok := src.(*os.File); ok {
+		for {
+			n, err := w.g.doWrite(chunk, func() (int64, error) {
+				return io.Copy(w.ResponseWriter, &io.LimitedReader{R: f, N: chunk})
+			})
+			total += n
+			if err != nil || n < chunk {
+				return total, err
+			}
+		}
+	}
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	buf := (*bp)[:min(chunk, int64(len(*bp)))]
 	for {
-		n, err := w.g.doWrite(chunk, func() (int64, error) {
-			return io.Copy(w.ResponseWriter, &io.LimitedReader{R: src, N: chunk})
-		})
-		total += n
-		if err != nil || n < chunk {
-			return total, err
+		n, rerr := src.Read(buf)
+		if n > 0 {
+			m, werr := w.Write(buf[:n])
+			total += int64(m)
+			if werr != nil {
+				return total, werr
+			}
+		}
+		if rerr == io.EOF {
+			return total, nil
+		}
+		if rerr != nil {
+			return total, rerr
 		}
 	}
 }
+
+// copyBufs holds ReadFrom's buffers.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
 // FlushError flushes under a write deadline (http.ResponseController.Flush
 // finds it before unwrapping).

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -274,6 +275,19 @@ func TestMinRate_PacedReader(t *testing.T) {
 		_, err := io.Copy(w, strings.NewReader(string(data)))
 		return err
 	}
+	file := filepath.Join(t.TempDir(), "response")
+	if err := os.WriteFile(file, make([]byte, size), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sendfile := func(w http.ResponseWriter, _ []byte) error {
+		f, err := os.Open(file)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = io.Copy(w, f)
+		return err
+	}
 	for _, tt := range []struct {
 		name    string
 		perTick int // bytes read every 20 ms
@@ -282,8 +296,10 @@ func TestMinRate_PacedReader(t *testing.T) {
 	}{
 		{"Write at 1.6 MiB/s", 32 << 10, write, false},
 		{"ReadFrom at 1.6 MiB/s", 32 << 10, readFrom, false},
+		{"ReadFrom a file at 1.6 MiB/s", 32 << 10, sendfile, false},
 		{"Write at 20 KiB/s", 400, write, true},
 		{"ReadFrom at 20 KiB/s", 400, readFrom, true},
+		{"ReadFrom a file at 20 KiB/s", 400, sendfile, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			errc := make(chan error, 1)
