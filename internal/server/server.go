@@ -78,8 +78,8 @@ type Limits struct {
 	// Default 1 KiB/s.
 	MinRate int64
 	// NoMinRate switches the minimum transfer rate off: a client that
-	// sends or reads a byte now and then then holds its connection, and
-	// a PUT's temporary file, for as long as it likes.
+	// trickles a byte at a time may then hold its connection, and a PUT's
+	// temporary file, for as long as it likes.
 	NoMinRate bool
 	// RateGrace is the time a body or response may take to start moving;
 	// default 30 s.
