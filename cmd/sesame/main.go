@@ -1,6 +1,6 @@
 // Command sesame is an S3-compatible object server with a Security Token Service.
 //
-//	sesame server [--address :9000] [--domain example.com] DIR
+//	sesame server [--address :9000] [--domain example.com] [--max-conns N] ... DIR
 //	sesame admin iam export [--out FILE] DIR
 //	sesame admin iam import [--replace] [--in FILE] DIR
 package main
@@ -59,11 +59,22 @@ func run(args []string, environ []string, stdout, stderr io.Writer) int {
 }
 
 func serve(args []string, environ []string, stderr io.Writer) int {
+	lf := newLimitFlags(stderr)
+	args, err := lf.split(args)
+	if err != nil {
+		return 2 // the flag package said why
+	}
 	cfg, err := config.Load(args, environ, stderr)
 	if err != nil {
 		if errors.Is(err, config.ErrUsage) {
+			lf.usage(stderr)
 			return 2
 		}
+		fmt.Fprintln(stderr, "sesame: cannot start:", err)
+		return 1
+	}
+	limits, err := lf.limits()
+	if err != nil {
 		fmt.Fprintln(stderr, "sesame: cannot start:", err)
 		return 1
 	}
@@ -82,7 +93,7 @@ func serve(args []string, environ []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger.Info("sesame is serving", "address", l.Addr().String(), "dir", cfg.Dir, "region", cfg.Region, "root_user", cfg.RootUser)
-	if err := srv.Serve(ctx, l); err != nil {
+	if err := srv.ServeWith(ctx, l, limits); err != nil {
 		fmt.Fprintln(stderr, "sesame:", err)
 		return 1
 	}

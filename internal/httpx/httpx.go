@@ -1,10 +1,3 @@
-// Package httpx holds the HTTP edge's middleware: request ids, panic
-// recovery, access logging and a per-read body timeout that keeps slow
-// clients (slowloris) from holding a connection forever.
-//
-// Access log lines carry the method, the path (never the query string, which
-// may hold a presigned signature or a session token), the status, the bytes
-// written, the duration and the request id.
 package httpx
 
 import (
@@ -32,6 +25,7 @@ type Options struct {
 	Logger *slog.Logger
 	// BodyReadTimeout bounds the wait for each read of a request body;
 	// 0 disables it. A client that stalls longer loses the connection.
+	// Behind MinRate, whose deadline is set after it, MinRate decides.
 	BodyReadTimeout time.Duration
 	// ServerName is sent in the Server header.
 	ServerName string
@@ -123,14 +117,23 @@ func (w *statusWriter) status() int {
 	return w.code
 }
 
-// timeoutBody extends the connection's read deadline before every read.
+// timeoutBody extends the connection's read deadline before every read
+// until the body ends. After that net/http reads the connection in the
+// background to notice a client that goes away; a deadline set then would
+// end that read and cancel the request's context under a working handler.
 type timeoutBody struct {
 	io.ReadCloser
 	rc      *http.ResponseController
 	timeout time.Duration
+	ended   bool
 }
 
 func (b *timeoutBody) Read(p []byte) (int, error) {
+	if b.ended {
+		return b.ReadCloser.Read(p)
+	}
 	_ = b.rc.SetReadDeadline(time.Now().Add(b.timeout))
-	return b.ReadCloser.Read(p)
+	n, err := b.ReadCloser.Read(p)
+	b.ended = err != nil
+	return n, err
 }
