@@ -223,6 +223,17 @@ func (req *Request) AuthorizeAction(action, resource string, extra map[string][]
 	return err
 }
 
+// ConditionKeys returns the condition keys the HTTP request gives
+// (aws:SourceIp, aws:SecureTransport, ...), for an action that evaluates
+// policies itself (a role's trust policy).
+func (req *Request) ConditionKeys() (map[string][]string, error) {
+	cond, err := httpx.Conditions(req.Request, req.api.spec.Now())
+	if err != nil {
+		return nil, req.api.spec.Codes.BadInput.WithMessage("%s", strings.TrimPrefix(err.Error(), "httpx: "))
+	}
+	return cond, nil
+}
+
 // Authenticated marks a request whose action proves its caller's right
 // itself (an identity token) as authorized.
 func (req *Request) Authenticated() { req.authorized = true }

@@ -37,11 +37,12 @@ func (p Principal) ARN() string {
 	switch {
 	case p.Anonymous:
 		return ""
-	case p.Session != nil:
+	case p.Session != nil && p.Session.Kind != KindSessionToken:
 		return p.Session.AssumedRoleUser().Arn
 	case p.Root:
 		return RootARN
 	}
+	// A user, or its GetSessionToken credentials, which act as it.
 	return UserARN(p.Path, p.User)
 }
 
@@ -101,6 +102,11 @@ func (s *Service) Authorize(ctx context.Context, req *Request) error {
 	}
 	s.principalConditions(p, req.Conditions)
 	args := &policy.Args{Action: req.Action, Resource: req.Resource, Principal: p.ARN(), Conditions: req.Conditions}
+	if sess := p.Session; sess != nil && sess.Kind == KindRole {
+		if r, ok := s.snap.Load().role(sess.Parent); ok {
+			args.RoleARN = r.ARN()
+		}
+	}
 	switch {
 	case strings.EqualFold(req.Action, "sts:GetCallerIdentity") && !p.Anonymous:
 		return nil
@@ -136,7 +142,7 @@ func (s *Service) Authorize(ctx context.Context, req *Request) error {
 	case policy.Allow:
 		return nil
 	}
-	if identity == policy.Allow || identity == policy.NotApplicable && strings.EqualFold(req.Action, "sts:AssumeRole") {
+	if identity == policy.Allow || identity == policy.NotApplicable && (strings.EqualFold(req.Action, "sts:AssumeRole") || strings.EqualFold(req.Action, "sts:GetSessionToken")) {
 		return nil
 	}
 	return ErrAccessDenied
@@ -152,7 +158,13 @@ func (s *Service) identityDecision(p *Principal, args, alt *policy.Args) policy.
 	switch sess := p.Session; {
 	case sess != nil && sess.ParentRoot:
 		d = policy.Allow
-	case sess != nil && sess.Provider != "":
+	case sess != nil && sess.Kind == KindRole:
+		for _, pol := range snap.roleEffective[fold(sess.Parent)] {
+			if d = max(d, evaluate(pol, args, alt)); d == policy.Deny {
+				return d
+			}
+		}
+	case sess != nil && sess.Kind == KindFederated:
 		for _, name := range sess.Policies {
 			if d = max(d, evaluate(snap.managed[name], args, alt)); d == policy.Deny {
 				return d
@@ -171,14 +183,35 @@ func (s *Service) identityDecision(p *Principal, args, alt *policy.Args) policy.
 	return d
 }
 
-// sessionAllows reports whether the principal's session policy, if it has
-// one, allows args (or alt). A policy that no longer parses allows nothing.
+// sessionAllows reports whether the principal's session policies, if it
+// has any, allow args (or alt): the inline one and the managed ones
+// (PolicyArns) together, as one set: an explicit Deny in any denies, an
+// Allow in any allows. A policy that no longer parses, or a managed one
+// since deleted, allows nothing. GetFederationToken credentials without
+// session policies are allowed nothing, as in AWS.
 func (s *Service) sessionAllows(p *Principal, args, alt *policy.Args) bool {
-	if p.Session == nil || p.Session.Policy == "" {
+	sess := p.Session
+	if sess == nil {
 		return true
 	}
-	sp, err := s.sessionPolicy(p.Session.Policy)
-	return err == nil && evaluate(sp, args, alt) == policy.Allow
+	if sess.Policy == "" && len(sess.PolicyNames) == 0 {
+		return sess.Kind != KindFederationToken
+	}
+	d := policy.NotApplicable
+	if sess.Policy != "" {
+		sp, err := s.sessionPolicy(sess.Policy)
+		if err != nil {
+			return false
+		}
+		d = evaluate(sp, args, alt)
+	}
+	if len(sess.PolicyNames) > 0 && d != policy.Deny {
+		snap := s.snap.Load()
+		for _, name := range sess.PolicyNames {
+			d = max(d, evaluate(snap.managed[name], args, alt))
+		}
+	}
+	return d == policy.Allow
 }
 
 // evaluate is pol's decision on args, combined with its decision on alt
@@ -207,7 +240,7 @@ func cutService(action, service string) (string, bool) {
 
 // principalKeys are the condition keys Authorize derives from the
 // principal; a caller's values for them are discarded.
-var principalKeys = []string{"aws:username", "aws:userid", "aws:principaltype", "aws:principalarn", "aws:principalaccount", "aws:tokenissuetime"}
+var principalKeys = []string{"aws:username", "aws:userid", "aws:principaltype", "aws:principalarn", "aws:principalaccount", "aws:tokenissuetime", "aws:sourceidentity"}
 
 // principalConditions sets the condition keys that describe p, as AWS
 // defines them, in c:
@@ -227,7 +260,7 @@ func (s *Service) principalConditions(p *Principal, c map[string][]string) {
 		delete(c, k)
 	}
 	for k := range c {
-		if strings.HasPrefix(k, "jwt:") {
+		if strings.HasPrefix(k, "jwt:") || strings.HasPrefix(k, "aws:principaltag/") {
 			delete(c, k)
 		}
 	}
@@ -243,15 +276,38 @@ func (s *Service) principalConditions(p *Principal, c map[string][]string) {
 	set("aws:principalarn", p.ARN())
 	set("aws:principalaccount", AccountID)
 	sess := p.Session
+	if sess != nil {
+		set("aws:tokenissuetime", sess.Issued.UTC().Format(time.RFC3339))
+		set("aws:sourceidentity", sess.SourceIdentity)
+		for _, t := range sess.Tags {
+			c["aws:principaltag/"+strings.ToLower(t.Key)] = []string{t.Value}
+		}
+		for k, v := range sess.Claims {
+			c["jwt:"+strings.ToLower(k)] = v
+		}
+	}
 	switch {
+	case sess != nil && sess.Kind == KindRole:
+		// As AWS: a role session's aws:PrincipalArn is its role's ARN.
+		set("aws:principaltype", "AssumedRole")
+		set("aws:userid", sess.AssumedRoleUser().AssumedRoleID)
+		if r, ok := s.snap.Load().role(sess.Parent); ok {
+			set("aws:principalarn", r.ARN())
+		}
+	case sess != nil && sess.Kind == KindFederationToken:
+		set("aws:principaltype", "FederatedUser")
+		set("aws:userid", sess.AssumedRoleUser().AssumedRoleID)
+	case sess != nil && sess.Kind == KindSessionToken && sess.ParentRoot:
+		set("aws:principaltype", "Account")
+		set("aws:userid", AccountID)
+	case sess != nil && sess.Kind == KindSessionToken:
+		set("aws:principaltype", "User")
+		set("aws:username", sess.Parent)
+		set("aws:userid", sess.ParentID)
 	case sess != nil:
 		set("aws:principaltype", "AssumedRole")
-		set("aws:tokenissuetime", sess.Issued.UTC().Format(time.RFC3339))
-		if sess.Provider != "" {
+		if sess.Kind == KindFederated {
 			set("aws:userid", sess.AssumedRoleUser().AssumedRoleID)
-			for k, v := range sess.Claims {
-				c["jwt:"+strings.ToLower(k)] = v
-			}
 			return
 		}
 		set("aws:username", sess.Parent)

@@ -46,15 +46,21 @@ func (s *Service) opaInput(p *Principal, args *policy.Args) opa.Input {
 			}
 		}
 		claims["parent"] = sess.Parent
-		if sess.Provider != "" {
+		if sess.Kind == KindFederated {
 			claims["policy"] = strings.Join(sess.Policies, ",")
 		}
 		if sess.Policy != "" {
 			claims["sessionPolicy"] = sess.Policy
 		}
+		if sess.Kind == KindRole {
+			claims["roleSessionName"] = sess.Name
+			if r, ok := s.snap.Load().role(sess.Parent); ok {
+				claims["roleArn"] = r.ARN()
+			}
+		}
 		in.Claims = claims
 	}
-	if in.Account != "" && !in.Owner && (p.Session == nil || p.Session.Provider == "") {
+	if in.Account != "" && !in.Owner && (p.Session == nil || p.Session.Kind != KindFederated && p.Session.Kind != KindRole) {
 		if u, ok := s.snap.Load().users[in.Account]; ok && len(u.Groups) > 0 {
 			in.Groups = append([]string(nil), u.Groups...)
 		}

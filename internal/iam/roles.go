@@ -2,7 +2,6 @@ package iam
 
 import (
 	"context"
-	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -60,20 +59,11 @@ func policySize(doc string) int {
 	return n
 }
 
-// validateTrustPolicy checks a role's trust policy document.
-//
-// TODO(lead): real trust policy parser. This temporary stub only checks
-// that the document is a JSON object with a non-empty Statement.
+// validateTrustPolicy checks a role's trust policy document with the
+// policy language's trust-policy rules (policy.ParseTrustPolicy).
 func validateTrustPolicy(doc string) error {
-	var d struct {
-		Statement json.RawMessage
-	}
-	if err := json.Unmarshal([]byte(doc), &d); err != nil {
-		return errorf(ErrMalformedPolicy, "the trust policy is not a JSON object: %v", err)
-	}
-	switch s := strings.TrimSpace(string(d.Statement)); s {
-	case "", "null", "[]", "{}":
-		return errorf(ErrMalformedPolicy, "the trust policy has no Statement")
+	if _, err := policy.ParseTrustPolicy([]byte(doc)); err != nil {
+		return errorf(ErrMalformedPolicy, "%s", strings.TrimPrefix(err.Error(), "policy: "))
 	}
 	return nil
 }

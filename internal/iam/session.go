@@ -172,9 +172,16 @@ func (sess *Session) AssumedRoleUser() AssumedRoleUser {
 	}
 	id, role := sess.ParentID, sess.Parent
 	switch {
+	case sess.Kind == KindFederationToken:
+		return AssumedRoleUser{
+			Arn:           "arn:aws:sts::" + AccountID + ":federated-user/" + sess.Name,
+			AssumedRoleID: AccountID + ":" + sess.Name,
+		}
+	case sess.Kind == KindRole:
+		id = sess.RoleID
 	case sess.ParentRoot:
 		id = AccountID
-	case sess.Provider != "":
+	case sess.Kind == KindFederated:
 		id, role = FederatedRoleID(sess.Provider), sess.Provider
 		if sess.Name == "" {
 			name = sess.Parent
@@ -211,6 +218,10 @@ func FederatedRoleID(provider string) string {
 // CallerIdentity describes p as GetCallerIdentity reports it.
 func (s *Service) CallerIdentity(p Principal) (arn, userID, account string) {
 	switch {
+	case p.Session != nil && p.Session.Kind == KindSessionToken && p.Root:
+		return RootARN, AccountID, AccountID
+	case p.Session != nil && p.Session.Kind == KindSessionToken:
+		return p.ARN(), p.UserID, AccountID
 	case p.Session != nil:
 		u := p.Session.AssumedRoleUser()
 		return u.Arn, u.AssumedRoleID, AccountID
@@ -233,7 +244,7 @@ func (s *Service) sealSession(sess *Session) (string, error) {
 // known key, name accessKey, be unexpired, and its parent must still exist
 // (and be enabled) with no revocation after the token was issued.
 func (s *Service) LookupSession(ctx context.Context, accessKey, token string) (Principal, string, error) {
-	if len(token) > 8192 {
+	if len(token) > maxTokenLength {
 		return Principal{}, "", errorf(ErrInvalidToken, "session token too long")
 	}
 	id, err := seal.KeyID(token)
@@ -267,7 +278,14 @@ func (s *Service) LookupSession(ctx context.Context, accessKey, token string) (P
 	}
 	p := Principal{Root: sess.ParentRoot, User: sess.Parent, UserID: sess.ParentID, AccessKey: accessKey, Session: sess}
 	switch {
-	case sess.Provider != "":
+	case sess.Kind == KindRole:
+		// A role deleted (even if created again under its name) ends its
+		// sessions; its policies are read live on every request.
+		r, ok := snap.role(sess.Parent)
+		if !ok || r.ID != sess.RoleID {
+			return Principal{}, "", errorf(ErrInvalidToken, "the session's role no longer exists")
+		}
+	case sess.Kind == KindFederated:
 		// A federated session has no stored parent; its policies are
 		// checked live on every request.
 	case sess.ParentRoot:
@@ -280,6 +298,7 @@ func (s *Service) LookupSession(ctx context.Context, accessKey, token string) (P
 		if !ok || u.ID != sess.ParentID || u.Status == UserDisabled {
 			return Principal{}, "", errorf(ErrInvalidToken, "the session's user no longer exists or is disabled")
 		}
+		p.Path = u.Path
 	}
 	if nb, ok := snap.notBefore[sess.revocationName()]; ok && !sess.Issued.After(nb) {
 		// Issued at the revocation's instant counts as before it: a coarse
@@ -288,6 +307,10 @@ func (s *Service) LookupSession(ctx context.Context, accessKey, token string) (P
 	}
 	return p, sess.SecretKey, nil
 }
+
+// maxTokenLength bounds a session token: the longest one Sesame mints
+// (2,048 characters of session policy, tags, claims) is well under it.
+const maxTokenLength = 16 << 10
 
 // fetchSealingKey reads one sealing key from the store, rate-limited so a
 // flood of forged key ids cannot turn into a flood of store reads.
@@ -318,7 +341,10 @@ func userRevocation(user string) string { return "user:" + user }
 
 // revocationName names the revocation entry that covers the session.
 func (s *Session) revocationName() string {
-	if s.Provider != "" {
+	if s.Kind == KindRole {
+		return "role:" + s.RoleID
+	}
+	if s.Kind == KindFederated {
 		return "oidc:" + s.Provider + ":" + s.Parent
 	}
 	if s.ParentRoot {
@@ -382,14 +408,20 @@ type sessionPolicies struct {
 const maxCachedSessionPolicies = 10000
 
 func (s *Service) sessionPolicy(doc string) (*policy.Policy, error) {
+	return s.cachedPolicy(doc, func() (*policy.Policy, error) { return policy.Parse([]byte(doc)) })
+}
+
+// cachedPolicy returns the policy compiled from key's document by parse,
+// from a bounded cache. Parse errors become ErrMalformedPolicy.
+func (s *Service) cachedPolicy(key string, parse func() (*policy.Policy, error)) (*policy.Policy, error) {
 	c := &s.sessionCache
 	c.mu.Lock()
-	p, ok := c.m[doc]
+	p, ok := c.m[key]
 	c.mu.Unlock()
 	if ok {
 		return p, nil
 	}
-	p, err := policy.Parse([]byte(doc))
+	p, err := parse()
 	if err != nil {
 		return nil, errorf(ErrMalformedPolicy, "%s", strings.TrimPrefix(err.Error(), "policy: "))
 	}
@@ -397,7 +429,7 @@ func (s *Service) sessionPolicy(doc string) (*policy.Policy, error) {
 	if c.m == nil || len(c.m) >= maxCachedSessionPolicies {
 		c.m = map[string]*policy.Policy{}
 	}
-	c.m[doc] = p
+	c.m[key] = p
 	c.mu.Unlock()
 	return p, nil
 }
@@ -505,7 +537,7 @@ func (s *Service) AssumeRoleWithIdentity(_ context.Context, id FederatedIdentity
 	sess := &Session{
 		AccessKey: randomID("ASIA", 20), SecretKey: randomSecret(),
 		Issued: now, Expires: expires.Truncate(time.Second),
-		Parent: id.Subject, ParentID: provider, Name: opts.RoleSessionName,
+		Kind: KindFederated, Parent: id.Subject, ParentID: provider, Name: opts.RoleSessionName,
 		Policy: opts.Policy, Claims: claims, Provider: provider, Policies: policies,
 	}
 	token, err := s.sealSession(sess)

@@ -14,6 +14,10 @@ type Args struct {
 	// anonymous caller (who matches only the principal "*"). Identity
 	// policies ignore it.
 	Principal string
+	// RoleARN is the role of an assumed-role session (Principal is then
+	// the session's ARN): a Principal entry naming the role names every
+	// session of it, as in AWS.
+	RoleARN string
 	// Federated is set, instead of Principal, when the caller is a web
 	// identity asking to assume a role: its identity provider's ARN, which
 	// a trust policy's "Federated" principals name.

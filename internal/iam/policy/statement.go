@@ -38,11 +38,12 @@ type principalSet struct {
 
 // match reports whether the caller is in the set: a federated caller
 // (federated != "", its identity provider's ARN) by a Federated entry, any
-// other by an AWS entry naming its ARN; the anonymous caller ("") only by
+// other by an AWS entry naming its ARN (or, for a role session, its
+// role's ARN); the anonymous caller ("") only by
 // "*". An AWS entry with an empty account field ("arn:aws:iam:::user/bob",
 // as Ceph RGW writes it) names that principal in the caller's account.
 // Service principals match no caller.
-func (ps *principalSet) match(caller, federated string) bool {
+func (ps *principalSet) match(caller, role, federated string) bool {
 	if ps.any {
 		return true
 	}
@@ -58,7 +59,7 @@ func (ps *principalSet) match(caller, federated string) bool {
 		return false
 	}
 	for _, a := range ps.arns {
-		if a == caller || accountless(a, caller) {
+		if a == caller || accountless(a, caller) || role != "" && (a == role || accountless(a, role)) {
 			return true
 		}
 	}
@@ -444,7 +445,7 @@ func validAction(a string) bool {
 // principal (bucket policies), resource and every condition match.
 func (s *statement) applies(a *Args) bool {
 	return s.matchAction(a.Action) &&
-		(s.principalElem == "" || s.principal.match(a.Principal, a.Federated) != (s.principalElem == "NotPrincipal")) &&
+		(s.principalElem == "" || s.principal.match(a.Principal, a.RoleARN, a.Federated) != (s.principalElem == "NotPrincipal")) &&
 		s.matchResource(a.Resource, a.Conditions) &&
 		s.matchConditions(a.Conditions)
 }
