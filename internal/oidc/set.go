@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,6 +33,9 @@ type Options struct {
 	// RetryMin and RetryMax bound the exponential backoff of the background
 	// fetch after a failure (default 1 s and 1 min); tests shorten them.
 	RetryMin, RetryMax time.Duration
+	// AccountID is the account of the OpenID Connect provider ARNs
+	// (Identity.ProviderARN); default DefaultAccountID.
+	AccountID string
 }
 
 // Default timings of Options.
@@ -41,12 +45,18 @@ const (
 	DefaultRetryMax   = time.Minute
 )
 
-// Set is the configured OpenID providers, each with its own cached keys.
-// It is safe for concurrent use. Close stops its background fetches.
+// Set is the OpenID providers, each with its own cached keys: the
+// configured ones, fixed by Open, and those created through the IAM API,
+// replaced by SetIAMProviders. It is safe for concurrent use. Close stops
+// its background fetches.
 type Set struct {
-	providers []*provider
+	providers []*provider // the configured ones
 	byARN     map[string]*provider
 	claim     *provider // the claim-based provider, if any
+
+	iamMu     sync.Mutex                  // serializes SetIAMProviders
+	iam       atomic.Pointer[[]*provider] // the IAM API's; the slice is never modified
+	accountID string
 
 	client                         *http.Client
 	log                            *slog.Logger
@@ -90,8 +100,9 @@ type Identity struct {
 // times out after FetchTimeout), but never fails because an IdP is down:
 // the fetch is retried in the background, and Verify answers
 // ErrCommunication for that provider until it succeeds. Open with no
-// providers returns an empty Set. It fails on an invalid configuration or
-// when ctx ends first.
+// providers is cheap (no goroutine, no request) and returns an empty Set,
+// ready for SetIAMProviders. It fails on an invalid configuration or when
+// ctx ends first.
 func Open(ctx context.Context, cfgs []ProviderConfig, opts Options) (*Set, error) {
 	cfgs = slices.Clone(cfgs)
 	for i := range cfgs {
@@ -105,12 +116,16 @@ func Open(ctx context.Context, cfgs []ProviderConfig, opts Options) (*Set, error
 	}
 	s := &Set{
 		byARN:      map[string]*provider{},
+		accountID:  opts.AccountID,
 		client:     opts.HTTPClient,
 		log:        opts.Logger,
 		now:        opts.Now,
 		refreshMin: opts.RefreshMin,
 		retryMin:   opts.RetryMin,
 		retryMax:   opts.RetryMax,
+	}
+	if s.accountID == "" {
+		s.accountID = DefaultAccountID
 	}
 	if s.client == nil {
 		s.client = &http.Client{Timeout: FetchTimeout}
@@ -212,8 +227,10 @@ func (s *Set) spawn(f func()) bool {
 	return true
 }
 
-// Close stops the background fetches and waits for them. It is safe to
-// call more than once; Verify keeps working with the cached keys.
+// Close stops the background fetches, those of the IAM API's providers
+// too, and waits for them. It is safe to call more than once; Verify and
+// VerifyForRole keep working with the cached keys, and SetIAMProviders
+// does nothing.
 func (s *Set) Close() error {
 	if s == nil {
 		return nil
@@ -226,9 +243,10 @@ func (s *Set) Close() error {
 	return nil
 }
 
-// Empty reports whether no provider is configured (a nil Set is empty).
+// Empty reports whether the set has no provider, neither configured nor
+// created through the IAM API (a nil Set is empty).
 func (s *Set) Empty() bool {
-	return s == nil || len(s.providers) == 0
+	return s == nil || len(s.providers) == 0 && len(s.iamProviders()) == 0
 }
 
 // RoleARNs returns the role ARN of each role-policy provider, by provider
@@ -253,7 +271,7 @@ func (s *Set) RoleARNs() map[string]string {
 // ErrRejectedClaim, ErrCommunication or ErrNoProvider; see the package
 // documentation for the order of the checks.
 func (s *Set) Verify(ctx context.Context, token, roleARN string) (*Identity, error) {
-	if s.Empty() {
+	if s == nil || len(s.providers) == 0 {
 		return nil, tokenErr(ErrNoProvider, CheckProvider, "no OpenID Connect provider is configured (set MINIO_IDENTITY_OPENID_CONFIG_URL)")
 	}
 	t, err := parseToken(token)
