@@ -1,7 +1,9 @@
 // Package oidc verifies the JWTs that AssumeRoleWithClientGrants and
-// AssumeRoleWithWebIdentity trade for temporary credentials, against the
-// OpenID providers configured with MinIO's variables, and says which
-// policies the bearer gets.
+// AssumeRoleWithWebIdentity trade for temporary credentials. Verify checks
+// them against the OpenID providers configured with MinIO's variables and
+// says which policies the bearer gets; VerifyForRole checks them against
+// those providers and the ones created through the IAM API, for an IAM
+// role whose trust policy decides.
 //
 // # Configuration
 //
@@ -71,10 +73,47 @@
 // *TokenError naming the check (Check* constants) and wrapping one
 // sentinel; no message or log line contains the token.
 //
+// # Providers of the IAM API and VerifyForRole
+//
+// SetIAMProviders replaces the providers created through the IAM API
+// (CreateOpenIDConnectProvider: a URL, which is the issuer, and client
+// ids); the server calls it at start and after every reload of the IAM
+// state, so every node follows the IAM store without a restart. A
+// provider is known by its URL, a trailing slash aside: one that stays
+// keeps its keys and background refresh (its client ids are replaced),
+// one that goes stops its refresh, one that comes runs discovery at
+// URL/.well-known/openid-configuration in the background. Its document
+// must name the URL as issuer (a trailing slash aside); while it names
+// another, the fetch fails, is logged and retried, and the provider
+// answers ErrCommunication. An http:// URL works, with one warning. These
+// providers never serve Verify.
+//
+// VerifyForRole runs Verify's steps 1 to 3 and 5 to 8 with these
+// differences:
+//
+//   - selection: the provider whose issuer is the token's iss (a trailing
+//     slash aside), among the IAM API's and the configured ones, the IAM
+//     API's first; among several, the first whose client ids the token
+//     names. A configured provider's issuer is its discovered one (or
+//     SESAME_IDENTITY_OPENID_ISSUER), so a bare MINIO_IAM_JWKS_URL without
+//     it is never selected. No provider is ErrNoProvider. An IAM API
+//     provider's first fetch, if under way, is waited for (FetchTimeout);
+//   - audience: aud contains one of the provider's client ids, or azp
+//     equals one; a provider without client ids (an IAM API provider with
+//     an empty ClientIDList, a JWKS provider without CLIENT_ID) accepts
+//     no token: this check is never off on this path;
+//   - amr, if present, must be a string or an array of strings;
+//   - no policy is read: Policies, PolicyErr and RoleARN stay empty; the
+//     role's trust policy decides, from Identity.ProviderARN
+//     (arn:aws:iam::<account>:oidc-provider/<host/path>, its "Federated"
+//     principal) and ConditionKeys (<host/path>:sub, :aud, which is azp
+//     when the token has one as in AWS, :oaud, :amr).
+//
 // # Keys
 //
 // Each provider keeps its own keys, so one provider's keys never verify
-// another's tokens. Every fetch reads the discovery document, then the
+// another's tokens, and has its own context, which Close (and, for an IAM
+// API provider, its removal) cancels to stop its goroutines. Every fetch reads the discovery document, then the
 // keys at its jwks_uri; both are replaced together on success, and a
 // failed fetch keeps the previous ones. Open fetches every provider
 // once; a provider whose IdP does not answer is retried in the background

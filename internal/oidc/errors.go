@@ -29,8 +29,8 @@ var (
 	ErrCommunication = errors.New("identity provider unreachable")
 	// ErrNoProvider is returned when no OpenID provider is configured, or
 	// when RoleArn names no role-policy provider and no claim-based
-	// provider exists to fall back on. The caller answers AccessDenied or
-	// InvalidParameterValue.
+	// provider exists to fall back on, or, by VerifyForRole, when no
+	// provider has the token's issuer. STS answers InvalidIdentityToken.
 	ErrNoProvider = errors.New("no matching OpenID Connect provider")
 	// ErrInvalidConfig is wrapped by the errors of ConfigFromEnv and Open
 	// for a configuration that cannot work; the message names the variable.
@@ -51,6 +51,7 @@ const (
 	CheckNotBefore = "nbf"       // nbf not in the future (with Leeway)
 	CheckIssuedAt  = "iat"       // iat not in the future (with Leeway)
 	CheckSubject   = "sub"       // sub present
+	CheckAMR       = "amr"       // amr, if present, a string or an array of strings (VerifyForRole)
 	CheckKeyID     = "kid"       // kid names a key of the provider's set
 	CheckSignature = "signature" // the signature verifies
 	CheckUserinfo  = "userinfo"  // the userinfo endpoint accepts the token

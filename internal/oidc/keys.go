@@ -15,20 +15,29 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 )
 
-// provider is one configured OpenID provider with its key cache.
+// provider is one OpenID provider, configured or created through the IAM
+// API, with its key cache.
 //
-// Its keys come from one fetch at a time (a flight): Open starts the first,
-// the background loop starts the periodic ones and the retries, and a
-// token whose kid is unknown starts one if none ran for refreshMin. Every
-// caller that needs fresh keys while a flight is under way waits for that
-// flight instead of starting another.
+// Its keys come from one fetch at a time (a flight): Open or
+// SetIAMProviders starts the first, the background loop starts the
+// periodic ones and the retries, and a token whose kid is unknown starts
+// one if none ran for refreshMin. Every caller that needs fresh keys while
+// a flight is under way waits for that flight instead of starting another.
 type provider struct {
 	cfg  ProviderConfig
 	arn  string // role ARN; "" for the claim-based provider
 	hint string // issuer implied by ConfigURL, for routing before discovery
 	set  *Set
+	// ctx ends when the set closes or, for an IAM provider, when
+	// SetIAMProviders removes it; its fetches and loop use it.
+	ctx    context.Context
+	cancel context.CancelFunc // nil for a configured provider
+	// fromIAM marks a provider created through the IAM API: its discovery
+	// must give the issuer hint (its URL), and its audiences are clientIDs.
+	fromIAM bool
 
 	mu        sync.Mutex
+	clientIDs []string  // of an IAM provider; SetIAMProviders may change them
 	meta      *metadata // nil until discovery succeeded; preset for a bare JWKS URL
 	keys      []jose.JSONWebKey
 	ready     bool          // keys fetched at least once
@@ -46,7 +55,7 @@ type flight struct {
 }
 
 func newProvider(s *Set, cfg ProviderConfig) *provider {
-	p := &provider{cfg: cfg, set: s, lifetime: DefaultKeyRefresh}
+	p := &provider{cfg: cfg, set: s, ctx: s.ctx, lifetime: DefaultKeyRefresh}
 	if len(cfg.RolePolicy) > 0 {
 		p.arn = roleARN(cfg)
 	}
@@ -75,7 +84,7 @@ func (p *provider) startFetchLocked() *flight {
 	f := &flight{done: make(chan struct{})}
 	p.inflight = f
 	p.lastFetch = p.set.now()
-	if !p.set.spawn(func() { p.runFetch(f) }) {
+	if p.ctx.Err() != nil || !p.set.spawn(func() { p.runFetch(f) }) {
 		p.inflight = nil
 		f.err = errClosed
 		close(f.done)
@@ -83,7 +92,7 @@ func (p *provider) startFetchLocked() *flight {
 	return f
 }
 
-var errClosed = errors.New("oidc: the provider set is closed")
+var errClosed = errors.New("oidc: the provider set is closed, or the provider was removed")
 
 // joinOrStartLocked returns the flight under way, or starts one. p.mu must
 // be held.
@@ -110,7 +119,7 @@ func (p *provider) refetchForMiss() *flight {
 }
 
 func (p *provider) runFetch(f *flight) {
-	err := p.fetch(p.set.ctx)
+	err := p.fetch(p.ctx)
 	p.mu.Lock()
 	p.inflight = nil
 	p.lastErr = err
@@ -133,6 +142,9 @@ func (p *provider) fetch(ctx context.Context) error {
 	p.mu.Unlock()
 	if p.cfg.ConfigURL != "" {
 		m, err := discover(ctx, p.set.client, p.cfg.ConfigURL, p.cfg.ClaimUserinfo)
+		if err == nil && p.fromIAM {
+			err = checkIAMIssuer(m.Issuer, p.hint, p.cfg.ConfigURL)
+		}
 		switch {
 		case err == nil:
 			p.warnIssuer(m.Issuer)
@@ -166,7 +178,7 @@ func (p *provider) fetch(ctx context.Context) error {
 // often break it, and the document's issuer is what tokens carry).
 func (p *provider) warnIssuer(issuer string) {
 	p.mu.Lock()
-	warn := !p.warned && p.hint != "" && issuer != p.hint
+	warn := !p.warned && !p.fromIAM && p.hint != "" && issuer != p.hint
 	p.warned = p.warned || warn
 	p.mu.Unlock()
 	if warn {
@@ -179,7 +191,7 @@ func (p *provider) warnIssuer(issuer string) {
 // success when the keys' lifetime ends, after a failure with exponential
 // backoff from RetryMin to RetryMax.
 func (p *provider) loop(f *flight) {
-	ctx := p.set.ctx
+	ctx := p.ctx
 	backoff := p.set.retryMin
 	for {
 		select {

@@ -202,21 +202,25 @@ func TestOpen_badKeysSkipped(t *testing.T) {
 
 func TestSet_Close(t *testing.T) {
 	idp := newIdP(t, "rsa1")
-	idp.down.Store(true) // the background loop keeps retrying
+	// The background loop keeps retrying; discoveryDown (unlike down)
+	// counts the requests.
+	idp.discoveryDown.Store(true)
 	clk := newClock()
 	s, err := oidc.Open(context.Background(), []oidc.ProviderConfig{claimConfig(idp)}, oidc.Options{Now: clk.Now, RetryMin: time.Millisecond, RetryMax: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
+	eventually(t, "retries", func() bool { return idp.discoveryHits.Load() >= 3 })
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// A request cancelled by Close may still reach the handler: let it.
 	time.Sleep(20 * time.Millisecond)
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
 	hits := idp.discoveryHits.Load()
-	time.Sleep(20 * time.Millisecond)
+	time.Sleep(50 * time.Millisecond)
 	if idp.discoveryHits.Load() != hits {
 		t.Fatal("fetches go on after Close")
 	}

@@ -3,6 +3,7 @@ package oidc_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -152,6 +153,46 @@ func TestSet_Verify_realProviderLegacyJWKS(t *testing.T) {
 		t.Fatal(err)
 	}
 	if id.Issuer != op.Issuer() || !slices.Equal(id.Policies, []string{"readwrite"}) {
+		t.Fatalf("identity %+v", id)
+	}
+}
+
+// TestSet_VerifyForRole_realProvider checks a Kubernetes-style service
+// account token of a provider created through the IAM API, and the
+// client_credentials tokens of a configured provider on the role path.
+func TestSet_VerifyForRole_realProvider(t *testing.T) {
+	k8s := oidctest.NewProvider(t, oidctest.Options{})
+	env := oidctest.NewProvider(t, oidctest.Options{ClientID: "minio-client"})
+	s := openReal(t, oidc.ProviderConfig{ConfigURL: env.ConfigURL(), ClientID: env.ClientID()})
+	s.SetIAMProviders([]oidc.IAMProvider{{URL: k8s.Issuer(), ClientIDs: []string{"sts.amazonaws.com"}}})
+	ctx := context.Background()
+	prefix := strings.TrimPrefix(k8s.Issuer(), "http://")
+
+	id, err := s.VerifyForRole(ctx, k8s.Mint(t, map[string]any{
+		"sub":           "system:serviceaccount:apps:uploader",
+		"aud":           []string{"sts.amazonaws.com"},
+		"kubernetes.io": map[string]any{"namespace": "apps", "serviceaccount": map[string]any{"name": "uploader"}},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id.ProviderARN != "arn:aws:iam::000000000000:oidc-provider/"+prefix || id.Subject != "system:serviceaccount:apps:uploader" ||
+		!slices.Equal(id.ConditionKeys()[prefix+":aud"], []string{"sts.amazonaws.com"}) || id.Policies != nil {
+		t.Fatalf("identity %+v", id)
+	}
+
+	// After a key rotation the new kid is fetched once.
+	k8s.RotateKeys(t)
+	k8s.DropOldKeys()
+	if _, err := s.VerifyForRole(ctx, k8s.Mint(t, map[string]any{"sub": "x", "aud": "sts.amazonaws.com"})); err != nil {
+		t.Fatalf("after rotation: %v", err)
+	}
+
+	id, err = s.VerifyForRole(ctx, env.Token(t, map[string]any{"policy": "readwrite"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id.Provider != "" || id.Subject != "minio-client" || id.Policies != nil || id.ProviderARN == "" {
 		t.Fatalf("identity %+v", id)
 	}
 }

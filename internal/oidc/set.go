@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,6 +33,9 @@ type Options struct {
 	// RetryMin and RetryMax bound the exponential backoff of the background
 	// fetch after a failure (default 1 s and 1 min); tests shorten them.
 	RetryMin, RetryMax time.Duration
+	// AccountID is the account of the OpenID Connect provider ARNs
+	// (Identity.ProviderARN); default DefaultAccountID.
+	AccountID string
 }
 
 // Default timings of Options.
@@ -41,12 +45,18 @@ const (
 	DefaultRetryMax   = time.Minute
 )
 
-// Set is the configured OpenID providers, each with its own cached keys.
-// It is safe for concurrent use. Close stops its background fetches.
+// Set is the OpenID providers, each with its own cached keys: the
+// configured ones, fixed by Open, and those created through the IAM API,
+// replaced by SetIAMProviders. It is safe for concurrent use. Close stops
+// its background fetches.
 type Set struct {
-	providers []*provider
+	providers []*provider // the configured ones
 	byARN     map[string]*provider
 	claim     *provider // the claim-based provider, if any
+
+	iamMu     sync.Mutex                  // serializes SetIAMProviders
+	iam       atomic.Pointer[[]*provider] // the IAM API's; the slice is never modified
+	accountID string
 
 	client                         *http.Client
 	log                            *slog.Logger
@@ -62,17 +72,39 @@ type Set struct {
 
 // Identity is what a verified token says about its bearer.
 type Identity struct {
-	// Provider is the name of the provider that verified the token.
+	// Provider is the name of the provider that verified the token: a
+	// configured provider's name ("" for the un-suffixed one), or the ARN
+	// of a provider created through the IAM API.
 	Provider string
-	// RoleARN is set when that provider is in role-policy mode.
+	// ProviderARN is the ARN of the OpenID Connect provider of the token's
+	// issuer, arn:aws:iam::<account>:oidc-provider/<ConditionPrefix>, what
+	// a trust policy's "Principal": {"Federated": ...} names; for a
+	// configured provider too. "" when the provider has no issuer (a bare
+	// MINIO_IAM_JWKS_URL without SESAME_IDENTITY_OPENID_ISSUER).
+	ProviderARN string
+	// ConditionPrefix is the issuer without its scheme and trailing slash
+	// (host[/path]), the prefix of the trust policy condition keys
+	// <prefix>:sub, <prefix>:aud, <prefix>:oaud and <prefix>:amr
+	// (ConditionKeys); "" like ProviderARN.
+	ConditionPrefix string
+	// RoleARN is set, by Verify only, when that provider is in
+	// role-policy mode.
 	RoleARN string
 	// Issuer and Subject are the token's iss and sub.
 	Issuer, Subject string
 	// Audience is the token's aud.
 	Audience []string
+	// AuthorizedParty is the token's azp ("" when absent). When present,
+	// it is what the condition key <prefix>:aud sees, as in AWS (and aud
+	// is <prefix>:oaud); see ConditionKeys.
+	AuthorizedParty string
+	// AMR is the token's amr (authentication methods): an array of
+	// strings, or a string taken as a list of one.
+	AMR []string
 	// Expiry is the token's exp.
 	Expiry time.Time
-	// Policies are the policy names from the claim, or the role policies.
+	// Policies are the policy names from the claim, or the role policies;
+	// nil from VerifyForRole, which reads no policy claim.
 	Policies []string
 	// PolicyErr is set when a claim-based provider's token names no
 	// policy: no policy claim, an empty one, or one of the wrong type (an
@@ -90,8 +122,9 @@ type Identity struct {
 // times out after FetchTimeout), but never fails because an IdP is down:
 // the fetch is retried in the background, and Verify answers
 // ErrCommunication for that provider until it succeeds. Open with no
-// providers returns an empty Set. It fails on an invalid configuration or
-// when ctx ends first.
+// providers is cheap (no goroutine, no request) and returns an empty Set,
+// ready for SetIAMProviders. It fails on an invalid configuration or when
+// ctx ends first.
 func Open(ctx context.Context, cfgs []ProviderConfig, opts Options) (*Set, error) {
 	cfgs = slices.Clone(cfgs)
 	for i := range cfgs {
@@ -105,12 +138,16 @@ func Open(ctx context.Context, cfgs []ProviderConfig, opts Options) (*Set, error
 	}
 	s := &Set{
 		byARN:      map[string]*provider{},
+		accountID:  opts.AccountID,
 		client:     opts.HTTPClient,
 		log:        opts.Logger,
 		now:        opts.Now,
 		refreshMin: opts.RefreshMin,
 		retryMin:   opts.RetryMin,
 		retryMax:   opts.RetryMax,
+	}
+	if s.accountID == "" {
+		s.accountID = DefaultAccountID
 	}
 	if s.client == nil {
 		s.client = &http.Client{Timeout: FetchTimeout}
@@ -212,8 +249,10 @@ func (s *Set) spawn(f func()) bool {
 	return true
 }
 
-// Close stops the background fetches and waits for them. It is safe to
-// call more than once; Verify keeps working with the cached keys.
+// Close stops the background fetches, those of the IAM API's providers
+// too, and waits for them. It is safe to call more than once; Verify and
+// VerifyForRole keep working with the cached keys, and SetIAMProviders
+// does nothing.
 func (s *Set) Close() error {
 	if s == nil {
 		return nil
@@ -226,9 +265,10 @@ func (s *Set) Close() error {
 	return nil
 }
 
-// Empty reports whether no provider is configured (a nil Set is empty).
+// Empty reports whether the set has no provider, neither configured nor
+// created through the IAM API (a nil Set is empty).
 func (s *Set) Empty() bool {
-	return s == nil || len(s.providers) == 0
+	return s == nil || len(s.providers) == 0 && len(s.iamProviders()) == 0
 }
 
 // RoleARNs returns the role ARN of each role-policy provider, by provider
@@ -247,14 +287,21 @@ func (s *Set) RoleARNs() map[string]string {
 	return out
 }
 
-// Verify checks token, selects its provider and returns the identity it
-// proves. roleARN is the request's RoleArn ("" when absent). Every error
-// is a *TokenError wrapping ErrInvalidToken, ErrExpiredToken,
-// ErrRejectedClaim, ErrCommunication or ErrNoProvider; see the package
-// documentation for the order of the checks.
+// Verify checks token, selects its provider among the configured ones and
+// returns the identity it proves, with the policies its claim or its
+// role-policy provider names: MinIO's way. roleARN is the request's
+// RoleArn ("" when absent). The providers created through the IAM API
+// are VerifyForRole's only. Every error is a *TokenError wrapping
+// ErrInvalidToken, ErrExpiredToken, ErrRejectedClaim, ErrCommunication or
+// ErrNoProvider; see the package documentation for the order of the
+// checks.
 func (s *Set) Verify(ctx context.Context, token, roleARN string) (*Identity, error) {
-	if s.Empty() {
-		return nil, tokenErr(ErrNoProvider, CheckProvider, "no OpenID Connect provider is configured (set MINIO_IDENTITY_OPENID_CONFIG_URL)")
+	if s == nil || len(s.providers) == 0 {
+		reason := "no OpenID Connect provider is configured on this server (set MINIO_IDENTITY_OPENID_CONFIG_URL)"
+		if !s.Empty() {
+			reason += "; the providers created through the IAM API verify tokens for IAM roles only (RoleArn arn:aws:iam::" + s.accountID + ":role/NAME)"
+		}
+		return nil, tokenErr(ErrNoProvider, CheckProvider, "%s", reason)
 	}
 	t, err := parseToken(token)
 	if err != nil {
@@ -264,7 +311,20 @@ func (s *Set) Verify(ctx context.Context, token, roleARN string) (*Identity, err
 	if err != nil {
 		return nil, err
 	}
-	id, err := p.verify(ctx, t)
+	return p.verifyNamed(ctx, t, forPolicies)
+}
+
+// purpose says which of its two callers a provider verifies a token for.
+type purpose int
+
+const (
+	forPolicies purpose = iota // Verify: the policies come from the token or the provider
+	forRole                    // VerifyForRole: a role's trust policy decides
+)
+
+// verifyNamed is verify, with the provider's name in its TokenError.
+func (p *provider) verifyNamed(ctx context.Context, t *rawToken, why purpose) (*Identity, error) {
+	id, err := p.verify(ctx, t, why)
 	if err != nil {
 		var te *TokenError
 		if errors.As(err, &te) {
@@ -343,10 +403,10 @@ func namesClient(claims map[string]any, clientID string) bool {
 }
 
 // verify runs the provider's checks on t, cheapest first: the algorithm
-// against the provider, key readiness, iss, aud/azp, exp, nbf, iat, sub,
-// then the key lookup (which may refetch) and the signature; then
-// userinfo and the policies.
-func (p *provider) verify(ctx context.Context, t *rawToken) (*Identity, error) {
+// against the provider, key readiness, iss, aud/azp, exp, nbf, iat, sub
+// (and amr for a role), then the key lookup (which may refetch) and the
+// signature; then userinfo and, for Verify, the policies.
+func (p *provider) verify(ctx context.Context, t *rawToken, why purpose) (*Identity, error) {
 	if isHMAC(t.alg) && p.cfg.ClientSecret == "" {
 		return nil, tokenErr(ErrInvalidToken, CheckAlg, "alg %s needs a client secret to verify it, and this provider has none", t.alg)
 	}
@@ -381,9 +441,13 @@ func (p *provider) verify(ctx context.Context, t *rawToken) (*Identity, error) {
 	if !ok {
 		return nil, tokenErr(ErrInvalidToken, CheckAudience, "azp is not a string")
 	}
-	// ClientID is "" only for a MINIO_IAM_JWKS_URL provider, which Open
-	// warned about (Warnings); discovery providers require it.
-	if id := p.cfg.ClientID; id != "" && !slices.Contains(aud, id) && azp != id {
+	if why == forRole || p.fromIAM {
+		if err := p.checkRoleAudience(aud, azp); err != nil {
+			return nil, err
+		}
+	} else if id := p.cfg.ClientID; id != "" && !slices.Contains(aud, id) && azp != id {
+		// ClientID is "" only for a MINIO_IAM_JWKS_URL provider, which Open
+		// warned about (Warnings); discovery providers require it.
 		return nil, tokenErr(ErrInvalidToken, CheckAudience, "neither aud nor azp names the client id %s", quote(id))
 	}
 
@@ -417,6 +481,12 @@ func (p *provider) verify(ctx context.Context, t *rawToken) (*Identity, error) {
 	if !ok || sub == "" {
 		return nil, tokenErr(ErrInvalidToken, CheckSubject, "the token has no sub")
 	}
+	amr, amrOK := stringList(t.claims, "amr")
+	if !amrOK && why == forRole {
+		// A trust policy may test amr: a malformed one must not read as
+		// none.
+		return nil, tokenErr(ErrInvalidToken, CheckAMR, "amr is neither a string nor an array of strings")
+	}
 
 	payload, err := p.verifySignature(ctx, t)
 	if err != nil {
@@ -447,17 +517,28 @@ func (p *provider) verify(ctx context.Context, t *rawToken) (*Identity, error) {
 	}
 
 	id := &Identity{
-		Provider: p.cfg.Name,
-		RoleARN:  p.arn,
-		Issuer:   iss,
-		Subject:  sub,
-		Audience: aud,
-		Expiry:   exp,
-		Claims:   flattenClaims(claims),
+		Provider:        p.cfg.Name,
+		RoleARN:         p.arn,
+		Issuer:          iss,
+		Subject:         sub,
+		Audience:        aud,
+		AuthorizedParty: azp,
+		AMR:             amr,
+		Expiry:          exp,
+		Claims:          flattenClaims(claims),
 	}
-	if p.arn != "" {
+	// meta.Issuer, when set, is the token's iss, checked above; a token
+	// of a provider without an issuer names none that can be trusted.
+	if meta.Issuer != "" {
+		id.ProviderARN = ProviderARN(p.set.accountID, meta.Issuer)
+		id.ConditionPrefix = ConditionPrefix(meta.Issuer)
+	}
+	switch {
+	case why == forRole:
+		id.RoleARN = ""
+	case p.arn != "":
 		id.Policies = slices.Clone(p.cfg.RolePolicy)
-	} else {
+	default:
 		if id.Policies, err = policyClaim(claims, p.cfg.ClaimPrefix, p.cfg.ClaimName); err != nil {
 			var te *TokenError
 			if errors.As(err, &te) {

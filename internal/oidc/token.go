@@ -157,7 +157,13 @@ func stringClaim(claims map[string]any, name string) (value string, present, ok 
 
 // audience returns the aud claim, a string or an array of strings.
 func audience(claims map[string]any) ([]string, bool) {
-	switch v := claims["aud"].(type) {
+	return stringList(claims, "aud")
+}
+
+// stringList returns claim name, a string (a list of one) or an array of
+// strings; ok is false for any other type. An absent claim is nil, true.
+func stringList(claims map[string]any, name string) ([]string, bool) {
+	switch v := claims[name].(type) {
 	case nil:
 		return nil, true
 	case string:

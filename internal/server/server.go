@@ -171,8 +171,10 @@ type Server struct {
 	backend *posix.Backend
 	store   store.Store
 	iam     *iam.Service
-	oidc    *oidc.Set // nil without OpenID Connect providers
-	handler http.Handler
+	oidc    *oidc.Set // never nil: it also holds the IAM API's providers
+	// stopOIDC stops following the IAM API's OpenID Connect providers.
+	stopOIDC func()
+	handler  http.Handler
 }
 
 // Open prepares a Server for cfg: it opens the data directory (creating it
@@ -212,27 +214,56 @@ func Open(cfg config.Config, opts Options) (*Server, error) {
 		backend.Close()
 		return nil, fmt.Errorf("IAM: %w", err)
 	}
-	var idp sts.Verifier
-	var openID *oidc.Set
-	if len(cfg.OpenID) > 0 {
-		if openID, err = oidc.Open(context.Background(), cfg.OpenID, oidc.Options{Logger: opts.Logger, HTTPClient: opts.HTTPClient}); err != nil {
-			svc.Close()
-			st.Close()
-			backend.Close()
-			return nil, fmt.Errorf("OpenID Connect: %w", err)
-		}
-		idp = openID
-		for name, arn := range openID.RoleARNs() {
-			opts.Logger.Info("OpenID Connect role policy provider", "provider", name, "role_arn", arn)
-		}
+	// --- OpenID Connect: the configured providers (none is cheap) and
+	// those of the IAM API, followed on every IAM reload of any node.
+	openID, err := oidc.Open(context.Background(), cfg.OpenID, oidc.Options{Logger: opts.Logger, HTTPClient: opts.HTTPClient, AccountID: iam.AccountID})
+	if err != nil {
+		svc.Close()
+		st.Close()
+		backend.Close()
+		return nil, fmt.Errorf("OpenID Connect: %w", err)
 	}
+	for name, arn := range openID.RoleARNs() {
+		opts.Logger.Info("OpenID Connect role policy provider", "provider", name, "role_arn", arn)
+	}
+	stopOIDC := followOIDCProviders(svc, openID)
+	var idp sts.Verifier = openID
+	// --- end of OpenID Connect.
 	verifier := sigv4.NewVerifier(sigv4.Options{Now: opts.Now})
 	authn := auth.New(verifier, auth.IAM(svc))
 	s3API := s3.New(s3.Options{Backend: backend, Auth: authn, IAM: svc, Region: cfg.Region, Domains: cfg.Domains, Logger: opts.Logger})
 	iamAPI := iamapi.New(iamapi.Options{Service: svc, Auth: authn, Logger: opts.Logger})
 	stsAPI := sts.New(sts.Options{Service: svc, Auth: authn, Logger: opts.Logger, MaxDuration: cfg.MaxSessionDuration, OIDC: idp})
 	h := httpx.Wrap(router{s3: s3API, iam: iamAPI, sts: stsAPI}, httpx.Options{Logger: opts.Logger, BodyReadTimeout: bodyReadTimeout, ServerName: "Sesame"})
-	return &Server{cfg: cfg, log: opts.Logger, backend: backend, store: st, iam: svc, oidc: openID, handler: h}, nil
+	return &Server{cfg: cfg, log: opts.Logger, backend: backend, store: st, iam: svc, oidc: openID, stopOIDC: stopOIDC, handler: h}, nil
+}
+
+// followOIDCProviders gives set the IAM API's OpenID Connect providers now
+// and after every reload of svc's state (a change on this node or, through
+// the store's watch, on another), until stop is called. Subscribing before
+// the first read loses no change.
+func followOIDCProviders(svc *iam.Service, set *oidc.Set) (stop func()) {
+	signals, cancel := svc.Subscribe()
+	update := func() {
+		list := svc.OIDCProviders()
+		out := make([]oidc.IAMProvider, len(list))
+		for i, p := range list {
+			out[i] = oidc.IAMProvider{URL: p.URL, ClientIDs: p.ClientIDs}
+		}
+		set.SetIAMProviders(out)
+	}
+	update()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range signals { // closed by cancel
+			update()
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // openStore opens where IAM state lives: the etcd cluster cfg.Etcd names,
@@ -315,9 +346,7 @@ func (s *Server) ServeWith(ctx context.Context, l net.Listener, lim Limits) erro
 
 // Close releases the server's resources.
 func (s *Server) Close() error {
-	var oerr error
-	if s.oidc != nil {
-		oerr = s.oidc.Close()
-	}
+	s.stopOIDC()
+	oerr := s.oidc.Close()
 	return errors.Join(oerr, s.iam.Close(), s.store.Close(), s.backend.Close())
 }

@@ -10,7 +10,9 @@
 // and exp come from the real clock. RotateKeys switches the signing key
 // (the old one stays published until DropOldKeys), SetDown makes every
 // endpoint answer 503, and JWKSFetches counts JWKS requests, so that tests
-// can watch a verifier's key cache.
+// can watch a verifier's key cache. Mint signs tokens of any shape with
+// the current signing key, for callers the grant cannot serve (Kubernetes
+// service account tokens, ID tokens with azp or amr).
 package oidctest
 
 import (
@@ -197,6 +199,50 @@ func (p *Provider) RequestToken(ctx context.Context, clientID, secret string, cl
 		return "", errors.New("oidctest: token endpoint returned no access token")
 	}
 	return out.AccessToken, nil
+}
+
+// Mint returns a JWT with exactly these claims, signed by the provider's
+// current signing key (RS256, its kid in the header), so that its JWKS
+// verifies it: for tokens the client_credentials grant cannot shape, such
+// as a Kubernetes service account token (sub
+// "system:serviceaccount:NS:SA", aud "sts.amazonaws.com"). iss defaults to
+// Issuer, iat to now and exp to now plus the token lifetime; a claim in
+// claims replaces its default, and a nil value leaves the claim out.
+// Nothing else is added: no sub, no aud. Mint fails the test on error.
+func (p *Provider) Mint(t testing.TB, claims map[string]any) string {
+	t.Helper()
+	now := time.Now()
+	all := map[string]any{
+		"iss": p.issuer,
+		"iat": now.Unix(),
+		"exp": now.Add(p.store.lifetime).Unix(),
+	}
+	for k, v := range claims {
+		if v == nil {
+			delete(all, k)
+		} else {
+			all[k] = v
+		}
+	}
+	payload, err := json.Marshal(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := p.store.signingKey()
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: k.key},
+		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", k.id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jws, err := signer.Sign(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := jws.CompactSerialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }
 
 // SetUserinfo sets the claims the userinfo endpoint returns (besides sub)

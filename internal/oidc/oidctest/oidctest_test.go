@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
+
 	"github.com/sesame-s3/sesame/internal/oidc/oidctest"
 )
 
@@ -98,6 +100,56 @@ func TestProvider(t *testing.T) {
 	p.SetDown(true)
 	if _, err := p.RequestToken(context.Background(), "minio", "s3cret", nil); err == nil || !strings.Contains(err.Error(), "503") {
 		t.Fatalf("down provider: %v", err)
+	}
+}
+
+func TestProvider_Mint(t *testing.T) {
+	p := oidctest.NewProvider(t, oidctest.Options{TokenLifetime: 10 * time.Minute})
+	tok := p.Mint(t, map[string]any{
+		"sub": "system:serviceaccount:apps:uploader",
+		"aud": []string{"sts.amazonaws.com"},
+		"iat": nil,
+	})
+	c := claimsOf(t, tok)
+	if c["iss"] != p.Issuer() || c["sub"] != "system:serviceaccount:apps:uploader" || c["iat"] != nil {
+		t.Fatalf("claims %v", c)
+	}
+	if aud, _ := c["aud"].([]any); len(aud) != 1 || aud[0] != "sts.amazonaws.com" {
+		t.Fatalf("aud %v", c["aud"])
+	}
+	if d := time.Until(time.Unix(int64(c["exp"].(float64)), 0)); d < 9*time.Minute || d > 10*time.Minute {
+		t.Fatalf("exp in %v", d)
+	}
+	if c := claimsOf(t, p.Mint(t, map[string]any{"iss": "https://elsewhere"})); c["iss"] != "https://elsewhere" {
+		t.Fatalf("iss not replaced: %v", c)
+	}
+
+	// The header names the current signing key, which the JWKS publishes
+	// and which verifies the signature.
+	kid := p.RotateKeys(t)
+	jws, err := jose.ParseSignedCompact(p.Mint(t, nil), []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := jws.Signatures[0].Header.KeyID; got != kid {
+		t.Fatalf("kid %q, want the signing key %q", got, kid)
+	}
+	resp, err := http.Get(p.JWKSURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set jose.JSONWebKeySet
+	err = json.NewDecoder(resp.Body).Decode(&set)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := set.Key(kid)
+	if len(keys) != 1 {
+		t.Fatalf("JWKS has %d keys %s", len(keys), kid)
+	}
+	if _, err := jws.Verify(keys[0].Key); err != nil {
+		t.Fatalf("signature: %v", err)
 	}
 }
 
