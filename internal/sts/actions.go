@@ -25,6 +25,11 @@ func (a *API) assumeRole(req *request) (any, error) {
 	if err := req.Signed(); err != nil {
 		return nil, err
 	}
+	// A RoleArn naming a real role takes the AWS path; anything else
+	// (MinIO's arn:xxx:xxx:xxx:xxxx, an unknown ARN) MinIO's.
+	if role, ok := a.svc.RoleByARN(req.Params.Get("RoleArn")); ok {
+		return a.assumeRealRole(req, role)
+	}
 	v := req.Validate()
 	opts := iam.AssumeRoleOptions{Duration: a.defaultDuration}
 	roleARN := a.sessionParams(v, &opts)

@@ -39,6 +39,21 @@ func (a *API) assumeRoleWithClientGrants(req *request) (any, error) {
 // assumeRoleWithWebIdentity trades an OpenID Connect token (parameter
 // WebIdentityToken) for temporary credentials.
 func (a *API) assumeRoleWithWebIdentity(req *request) (any, error) {
+	// A RoleArn naming a real role takes the AWS path: the role's trust
+	// policy decides. Anything else keeps MinIO's path.
+	if role, ok := a.svc.RoleByARN(req.Params.Get("RoleArn")); ok {
+		v := req.Validate()
+		token, ok := v.Get("WebIdentityToken")
+		if !ok {
+			v.Problem("webIdentityToken", "null", "Member must not be null")
+		} else if n := utf8.RuneCountInString(token); n < minTokenLength || n > maxTokenLength {
+			v.Problem("webIdentityToken", "'***'", fmt.Sprintf("Member must have length between %d and %d", minTokenLength, maxTokenLength))
+		}
+		if err := v.Err(); err != nil {
+			return nil, err
+		}
+		return a.webIdentityForRole(req, token, role)
+	}
 	fed, err := a.federated(req, "WebIdentityToken", "webIdentityToken")
 	if err != nil {
 		return nil, err
@@ -121,4 +136,6 @@ type webIdentityResult struct {
 	Audience                    string             `xml:"Audience"`
 	AssumedRoleUser             assumedRoleUserXML `xml:"AssumedRoleUser"`
 	Provider                    string             `xml:"Provider"`
+	PackedPolicySize            *int               `xml:"PackedPolicySize,omitempty"`
+	SourceIdentity              string             `xml:"SourceIdentity,omitempty"`
 }

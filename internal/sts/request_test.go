@@ -114,7 +114,7 @@ func TestAPI_RequestErrors(t *testing.T) {
 		{"empty Version", "POST", "", "Action=AssumeRole&Version=", root, "MissingParameter", 400, nil},
 		{"other Version", "POST", "", "Action=AssumeRole&Version=2011-06-14", root, "InvalidAction", 400, []string{"Could not find operation AssumeRole for version 2011-06-14"}},
 		{"no Action", "POST", "", "Version=2011-06-15", root, "MissingAction", 400, nil},
-		{"unknown Action", "POST", "", "Action=GetSessionToken&Version=2011-06-15", root, "InvalidAction", 400, []string{"GetSessionToken"}},
+		{"unknown Action", "POST", "", "Action=DecodeAuthorizationMessage&Version=2011-06-15", root, "InvalidAction", 400, []string{"DecodeAuthorizationMessage"}},
 		{"AssumeRoleWithWebIdentity token too short", "POST", "", "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&WebIdentityToken=x", signed{}, "ValidationError", 400, []string{"webIdentityToken", "greater than or equal to 4"}},
 		{"AssumeRoleWithClientGrants without OpenID", "POST", "", "Action=AssumeRoleWithClientGrants&Version=2011-06-15&Token=abcdefgh", signed{}, "InvalidIdentityToken", 400, []string{"MINIO_IDENTITY_OPENID_CONFIG_URL"}},
 		{"AssumeRoleWithSAML", "POST", "", "Action=AssumeRoleWithSAML&Version=2011-06-15", signed{}, "InvalidAction", 400, []string{"not implemented"}},

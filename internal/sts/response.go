@@ -17,8 +17,10 @@ func (t isoTime) MarshalText() ([]byte, error) {
 
 // assumeRoleResult is <AssumeRoleResult>.
 type assumeRoleResult struct {
-	AssumedRoleUser assumedRoleUserXML `xml:"AssumedRoleUser"`
-	Credentials     credentialsXML     `xml:"Credentials"`
+	AssumedRoleUser  assumedRoleUserXML `xml:"AssumedRoleUser"`
+	Credentials      credentialsXML     `xml:"Credentials"`
+	PackedPolicySize *int               `xml:"PackedPolicySize,omitempty"`
+	SourceIdentity   string             `xml:"SourceIdentity,omitempty"`
 }
 
 type assumedRoleUserXML struct {
