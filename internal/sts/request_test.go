@@ -3,6 +3,7 @@ package sts_test
 import (
 	"context"
 	"encoding/xml"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	awssts "github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/sesame-s3/sesame/internal/auth"
+	"github.com/sesame-s3/sesame/internal/iam"
 )
 
 // assumeRoleXML is the AssumeRole response document, element for element.
@@ -192,5 +194,27 @@ func TestAPI_InternalFailure(t *testing.T) {
 		if strings.Contains(logs, secret) {
 			t.Errorf("the log holds a secret or token:\n%s", logs)
 		}
+	}
+}
+
+// TestAPI_RealRoleParameters checks what the AWS path adds to
+// AssumeRole's parameters: RoleSessionName is required for a real role
+// (optional on MinIO's path), MFA is refused, and the list parameters are
+// read.
+func TestAPI_RealRoleParameters(t *testing.T) {
+	e := newEnv(t)
+	u, c := e.user("ci")
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + iam.UserARN("", u.Name) + `"},"Action":["sts:AssumeRole","sts:TagSession"]}]}`
+	if _, err := e.svc.CreateRole(ctx, "r1", trust); err != nil {
+		t.Fatal(err)
+	}
+	role := "arn:aws:iam::000000000000:role/r1"
+	_, err := c.AssumeRole(ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("ok"),
+		SerialNumber: aws.String("arn:aws:iam::000000000000:mfa/x"), TokenCode: aws.String("123456")})
+	wantErr(t, err, "ValidationError", 400, "MFA")
+	out, err := c.AssumeRole(ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("ok"),
+		Tags: []ststypes.Tag{{Key: aws.String("a"), Value: aws.String("b")}}})
+	if err != nil || *out.AssumedRoleUser.Arn != "arn:aws:sts::000000000000:assumed-role/r1/ok" || out.PackedPolicySize == nil {
+		t.Fatalf("AssumeRole of a real role = %+v, %v", out, err)
 	}
 }
