@@ -222,6 +222,10 @@ func (s *Service) AssumeRoleWithWebIdentityAs(_ context.Context, id WebIdentity,
 		if len(id.AMR) > 0 {
 			cond[p+":amr"] = id.AMR
 		}
+		// Ceph RGW's name for the token's client, which its STS tests use.
+		if v := cond[p+":aud"]; len(v) > 0 {
+			cond[p+":app_id"] = v
+		}
 	}
 	for k, v := range id.Claims {
 		cond["jwt:"+strings.ToLower(k)] = v
