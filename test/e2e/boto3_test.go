@@ -6,10 +6,11 @@ import (
 	"testing"
 )
 
-// TestHonest_Boto3 runs test/boto3/test_honest.py, the refusals as a new
-// user of boto3 meets them, against an in-process server. It is skipped
+// runBoto3 runs a Python script of test/boto3 against an in-process
+// server, with no shared AWS configuration of the machine. It is skipped
 // when python3 or boto3 is missing, except under CI, where that fails.
-func TestHonest_Boto3(t *testing.T) {
+func runBoto3(t *testing.T, script string) {
+	t.Helper()
 	if err := exec.Command("python3", "-c", "import boto3").Run(); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("python3 with boto3 is required under CI: %v", err)
@@ -17,7 +18,7 @@ func TestHonest_Boto3(t *testing.T) {
 		t.Skipf("python3 with boto3 is not installed (%v): pip install boto3 to run this test", err)
 	}
 	ep := startServer(t, nil)
-	cmd := exec.Command("python3", "../boto3/test_honest.py")
+	cmd := exec.Command("python3", "../boto3/"+script)
 	cmd.Env = append(os.Environ(),
 		"SESAME_ENDPOINT="+ep.URL, "SESAME_ACCESS_KEY="+ep.AccessKey,
 		"SESAME_SECRET_KEY="+ep.SecretKey, "SESAME_REGION="+ep.Region,
@@ -28,6 +29,16 @@ func TestHonest_Boto3(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	t.Logf("%s", out)
 	if err != nil {
-		t.Fatalf("test_honest.py: %v", err)
+		t.Fatalf("%s: %v", script, err)
 	}
+}
+
+// TestHonest_Boto3 runs test/boto3/test_honest.py: the refusals as a new
+// user of boto3 meets them.
+func TestHonest_Boto3(t *testing.T) { runBoto3(t, "test_honest.py") }
+
+// TestRoles_Boto3 runs test/boto3/test_roles.py: IAM roles through boto3.
+func TestRoles_Boto3(t *testing.T) {
+	t.Parallel()
+	runBoto3(t, "test_roles.py")
 }
