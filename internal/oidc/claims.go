@@ -112,3 +112,64 @@ func mergeUserinfo(token, info map[string]any) map[string]any {
 	}
 	return merged
 }
+
+// TagsClaim is the claim in which an identity provider passes session
+// tags, as AWS defines it for AssumeRoleWithWebIdentity.
+const TagsClaim = "https://aws.amazon.com/tags"
+
+// sessionTags reads the TagsClaim: principal_tags maps each key to a list
+// of one value (AWS's shape; a bare string is accepted too);
+// transitive_tag_keys lists keys. A claim of another shape refuses the
+// token rather than dropping tags a trust policy may test.
+func sessionTags(claims map[string]any) (map[string]string, []string, error) {
+	raw, ok := claims[TagsClaim]
+	if !ok {
+		return nil, nil, nil
+	}
+	bad := func(what string) error {
+		return tokenErr(ErrInvalidToken, CheckClaim, "claim %s: %s", quote(TagsClaim), what)
+	}
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		return nil, nil, bad("not an object")
+	}
+	tags := map[string]string{}
+	if pt, ok := obj["principal_tags"]; ok {
+		m, ok := pt.(map[string]any)
+		if !ok {
+			return nil, nil, bad("principal_tags is not an object")
+		}
+		for k, v := range m {
+			switch v := v.(type) {
+			case string:
+				tags[k] = v
+			case []any:
+				if len(v) != 1 {
+					return nil, nil, bad("a principal tag must have exactly one value")
+				}
+				s, ok := v[0].(string)
+				if !ok {
+					return nil, nil, bad("a principal tag's value must be a string")
+				}
+				tags[k] = s
+			default:
+				return nil, nil, bad("a principal tag's value must be a string or a list of one string")
+			}
+		}
+	}
+	var transitive []string
+	if tt, ok := obj["transitive_tag_keys"]; ok {
+		list, ok := tt.([]any)
+		if !ok {
+			return nil, nil, bad("transitive_tag_keys is not a list")
+		}
+		for _, e := range list {
+			s, ok := e.(string)
+			if !ok {
+				return nil, nil, bad("transitive_tag_keys must list strings")
+			}
+			transitive = append(transitive, s)
+		}
+	}
+	return tags, transitive, nil
+}

@@ -101,6 +101,11 @@ type Identity struct {
 	// AMR is the token's amr (authentication methods): an array of
 	// strings, or a string taken as a list of one.
 	AMR []string
+	// SessionTags and TransitiveTagKeys are the session tags the token's
+	// https://aws.amazon.com/tags claim names (VerifyForRole only):
+	// {"principal_tags": {"key": ["value"]}, "transitive_tag_keys": [...]}.
+	SessionTags       map[string]string
+	TransitiveTagKeys []string
 	// Expiry is the token's exp.
 	Expiry time.Time
 	// Policies are the policy names from the claim, or the role policies;
@@ -536,6 +541,9 @@ func (p *provider) verify(ctx context.Context, t *rawToken, why purpose) (*Ident
 	switch {
 	case why == forRole:
 		id.RoleARN = ""
+		if id.SessionTags, id.TransitiveTagKeys, err = sessionTags(claims); err != nil {
+			return nil, err
+		}
 	case p.arn != "":
 		id.Policies = slices.Clone(p.cfg.RolePolicy)
 	default:

@@ -3,7 +3,9 @@ package sts
 import (
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
@@ -176,6 +178,7 @@ func (a *API) webIdentityForRole(req *request, token string, role iam.Role) (any
 	out, err := a.svc.AssumeRoleWithWebIdentityAs(req.Context(), iam.WebIdentity{
 		Provider: id.Provider, ProviderARN: id.ProviderARN, ConditionPrefix: id.ConditionPrefix,
 		Subject: id.Subject, Audience: id.Audience, AuthorizedParty: id.AuthorizedParty, AMR: id.AMR, Claims: id.Claims,
+		Tags: sortedTags(id.SessionTags), TransitiveTagKeys: id.TransitiveTagKeys,
 	}, role, opts)
 	if err != nil {
 		return nil, err
@@ -189,6 +192,15 @@ func (a *API) webIdentityForRole(req *request, token string, role iam.Role) (any
 		PackedPolicySize:            packed(out.PackedPolicySize),
 		SourceIdentity:              out.SourceIdentity,
 	}, nil
+}
+
+// sortedTags turns a token's session tags into iam tags, by key.
+func sortedTags(m map[string]string) []iam.Tag {
+	var out []iam.Tag
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, iam.Tag{Key: k, Value: m[k]})
+	}
+	return out
 }
 
 // clientOf is the client a token was issued to: its azp, else its first aud.

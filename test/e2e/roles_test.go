@@ -293,6 +293,32 @@ func TestRoles_WebIdentityIRSA(t *testing.T) {
 		}
 	})
 
+	t.Run("session tags from the token", func(t *testing.T) {
+		tagged := cluster.Mint(t, map[string]any{"sub": "system:serviceaccount:ci:builder", "aud": "sts.amazonaws.com",
+			"https://aws.amazon.com/tags": map[string]any{"principal_tags": map[string]any{"team": []any{"blue"}}, "transitive_tag_keys": []any{"team"}}})
+		// builder's trust policy does not allow sts:TagSession.
+		_, err := anon.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("tags"), WebIdentityToken: aws.String(tagged)})
+		if errorCode(err) != "AccessDenied" {
+			t.Errorf("tags without sts:TagSession: %v", err)
+		}
+		teamARN := createRole(t, ep, "team", fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+			"Principal":{"Federated":%q},"Action":["sts:AssumeRoleWithWebIdentity","sts:TagSession"],
+			"Condition":{"StringEquals":{"aws:RequestTag/team":"blue"}}}]}`, *prov.OpenIDConnectProviderArn))
+		if _, err := admin.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("team"), PolicyName: aws.String("byteam"),
+			PolicyDocument: aws.String(fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"blue"}}}]}`, bucket))}); err != nil {
+			t.Fatal(err)
+		}
+		out, err := anon.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(teamARN), RoleSessionName: aws.String("tags"), WebIdentityToken: aws.String(tagged)})
+		if err != nil {
+			t.Fatalf("tags with sts:TagSession: %v", err)
+		}
+		getObject(t, s3WithCreds(ep, credentials.NewStaticCredentialsProvider(*out.Credentials.AccessKeyId, *out.Credentials.SecretAccessKey, *out.Credentials.SessionToken)), bucket, "doc")
+		untagged := token("system:serviceaccount:ci:builder", "sts.amazonaws.com")
+		if _, err := anon.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(teamARN), RoleSessionName: aws.String("tags"), WebIdentityToken: aws.String(untagged)}); errorCode(err) != "AccessDenied" {
+			t.Errorf("no tags, where the trust policy requires team=blue: %v", err)
+		}
+	})
+
 	t.Run("aws cli", func(t *testing.T) {
 		out, stderr, err := awsCLI(t, ep, aws.Credentials{}, "sts", "assume-role-with-web-identity",
 			"--role-arn", roleARN, "--role-session-name", "cli", "--web-identity-token", token("system:serviceaccount:ci:builder", "sts.amazonaws.com"))
