@@ -39,6 +39,7 @@ func FuzzReadQueryParams(f *testing.F) {
 	f.Add("a=1", []byte("a=3&a=4"), "", uint16(6), true)
 	f.Add("%zz", []byte("x=1"), "", uint16(100), true)
 	f.Add("a=1;b=2", []byte(""), "", uint16(100), false)
+	f.Add("", []byte("a=1;b=2"), "", uint16(100), true)
 	f.Add("", []byte("a=%zz"), "application/x-www-form-urlencoded", uint16(100), true)
 	f.Add("", []byte("{\"a\":1}"), "application/json", uint16(100), true)
 	f.Add("", []byte("a=1"), "application/x-www-form-urlencoded; charset", uint16(100), true)
@@ -58,7 +59,9 @@ func FuzzReadQueryParams(f *testing.F) {
 		if counter != nil && counter.n > limit+1 {
 			t.Fatalf("read %d bytes of the body with a limit of %d", counter.n, limit)
 		}
-		query, queryErr := url.ParseQuery(rawQuery)
+		// AWS reads ';' as an ordinary character (ParseQuery), where
+		// url.ParseQuery refuses it: the reference escapes it first.
+		query, queryErr := url.ParseQuery(strings.ReplaceAll(rawQuery, ";", "%3B"))
 		if queryErr != nil {
 			if !errors.Is(err, ErrBadQuery) {
 				t.Fatalf("query %q: error %v, want ErrBadQuery", rawQuery, err)
@@ -76,7 +79,7 @@ func FuzzReadQueryParams(f *testing.F) {
 		}
 		want := query
 		if hasBody && len(body) > 0 {
-			form, formErr := url.ParseQuery(string(body))
+			form, formErr := url.ParseQuery(strings.ReplaceAll(string(body), ";", "%3B"))
 			if formErr != nil {
 				t.Fatalf("accepted the body %q that is not a form: %v", body, formErr)
 			}
