@@ -1,0 +1,209 @@
+package posix
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sesame-s3/sesame/internal/object"
+)
+
+// Listing benchmarks. They fill one directory of a bucket with n objects,
+// outside the timed region, and then list it:
+//
+//	go test ./internal/object/posix -run '^$' -bench 'List' -benchtime 1x
+//	SESAME_BENCH_1M=1 go test ./internal/object/posix -run '^$' -bench 'List1M' -benchtime 1x -timeout 30m
+//
+// -benchtime 1x times one cold listing (the directory is read and sorted
+// once); the default benchtime repeats it and reports the warm average.
+
+// benchBucket is the bucket the listing benchmarks fill.
+const benchBucket = "bench"
+
+// benchKey is the i-th key of a benchmark directory.
+func benchKey(i int) string { return fmt.Sprintf("object-%07d.dat", i) }
+
+// fillBench creates n empty objects in the bucket's top directory, each
+// with a valid meta file, as PutObject would leave them but without its
+// fsyncs (which would make a million objects take hours).
+func fillBench(b *testing.B, be *Backend, n int) {
+	b.Helper()
+	if err := be.CreateBucket(context.Background(), benchBucket); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.MkdirAll(be.metaBucketPath(benchBucket), dirMode); err != nil {
+		b.Fatal(err)
+	}
+	dir := filepath.Join(be.root, benchBucket)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				key := benchKey(i)
+				f, err := os.Create(filepath.Join(dir, key))
+				if err != nil {
+					errs <- err
+					return
+				}
+				fi, err := f.Stat()
+				f.Close()
+				if err != nil {
+					errs <- err
+					return
+				}
+				m := objectMeta{ETag: emptyMD5, Size: 0, ModTime: fi.ModTime().UnixNano()}
+				data, _ := json.Marshal(m)
+				if err := os.WriteFile(be.metaPath(benchBucket, key), data, fileMode); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	select {
+	case err := <-errs:
+		b.Fatal(err)
+	default:
+	}
+	// Let the directory age so that its listing may be cached (see
+	// freshMargin in cache.go).
+	time.Sleep(time.Second)
+}
+
+// listEverything pages through the bucket with pages of 1000 keys and
+// returns the number of keys.
+func listEverything(b *testing.B, be *Backend, opts object.ListOptions) int {
+	n := 0
+	for {
+		res, err := be.ListObjects(context.Background(), benchBucket, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n += len(res.Objects) + len(res.CommonPrefixes)
+		if !res.IsTruncated {
+			return n
+		}
+		opts.After = res.NextAfter
+	}
+}
+
+func benchList(b *testing.B, n int) {
+	be, err := Open(b.TempDir(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer be.Close()
+	fillBench(b, be, n)
+	b.ReportAllocs()
+	for b.Loop() {
+		if got := listEverything(b, be, object.ListOptions{MaxKeys: 1000}); got != n {
+			b.Fatalf("listed %d keys, want %d", got, n)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n/1000)/1e6, "ms/page")
+}
+
+// BenchmarkList100k lists 100,000 keys of one directory in pages of 1000.
+func BenchmarkList100k(b *testing.B) { benchList(b, 100_000) }
+
+// BenchmarkList1M lists 1,000,000 keys of one directory in pages of 1000.
+// Creating them takes a minute or two: it runs only with SESAME_BENCH_1M=1.
+func BenchmarkList1M(b *testing.B) {
+	if os.Getenv("SESAME_BENCH_1M") != "1" {
+		b.Skip("set SESAME_BENCH_1M=1 to list a million keys")
+	}
+	benchList(b, 1_000_000)
+}
+
+// heapPeak samples the heap until stopped and remembers the largest
+// values seen.
+type heapPeak struct {
+	stop  chan struct{}
+	done  chan struct{}
+	alloc uint64 // largest HeapAlloc
+	held  uint64 // largest HeapSys-HeapReleased: heap memory held from the OS
+}
+
+func sampleHeap() *heapPeak {
+	p := &heapPeak{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		t := time.NewTicker(2 * time.Millisecond)
+		defer t.Stop()
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			p.alloc = max(p.alloc, ms.HeapAlloc)
+			p.held = max(p.held, ms.HeapSys-ms.HeapReleased)
+			select {
+			case <-p.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return p
+}
+
+func (p *heapPeak) end() {
+	close(p.stop)
+	<-p.done
+}
+
+// BenchmarkList100kParallel64 runs 64 concurrent pages of 1000 keys, each
+// at another position of a directory of 100,000 keys, and reports the
+// peak heap. One op is the 64 pages.
+func BenchmarkList100kParallel64(b *testing.B) {
+	const n, clients = 100_000, 64
+	be, err := Open(b.TempDir(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer be.Close()
+	fillBench(b, be, n)
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	peak := sampleHeap()
+	b.ReportAllocs()
+	round := 0
+	for b.Loop() {
+		var wg sync.WaitGroup
+		for c := range clients {
+			after := ""
+			if i := (c*1531 + round*977) % n; i > 0 {
+				after = benchKey(i)
+			}
+			wg.Go(func() {
+				res, err := be.ListObjects(context.Background(), benchBucket, object.ListOptions{After: after, MaxKeys: 1000})
+				if err != nil || len(res.Objects) == 0 {
+					b.Errorf("ListObjects after %q: %d objects, %v", after, len(res.Objects), err)
+				}
+			})
+		}
+		wg.Wait()
+		round++
+	}
+	peak.end()
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	const mib = 1 << 20
+	b.ReportMetric(float64(peak.alloc-min(peak.alloc, base.HeapAlloc))/mib, "peak-heap-MiB")
+	b.ReportMetric(float64(peak.held)/mib, "peak-held-MiB")
+	b.ReportMetric(float64(after.HeapAlloc-min(after.HeapAlloc, base.HeapAlloc))/mib, "kept-heap-MiB")
+}
