@@ -34,17 +34,31 @@
 // (ErrKeyConflict, mapped from ENOTDIR, EISDIR, EEXIST and ENOTEMPTY).
 //
 // Every access to bucket data goes through an os.Root opened on the bucket
-// directory, so a path can never leave the bucket. Symbolic links placed by
-// hand are followed only when they stay inside their bucket: a link to a
-// regular file in the bucket is served and listed as that file; a link that
-// points out of the bucket (to another bucket, the system folder or
-// elsewhere) is treated as absent, and writing through it fails with
-// ErrKeyConflict. Listings never descend into symbolic links to directories
-// (so link cycles cannot trap them), although a GET through such a link
-// that stays inside the bucket works. On Linux the final rename of a write
-// uses renameat on the directory handle os.Root resolved, so a link swapped
-// in meanwhile cannot redirect it; elsewhere the directory is re-checked by
-// path just before the rename. FIFOs, sockets and devices are ignored.
+// directory, so a path can never leave the bucket, and the directories of a
+// key are opened one level at a time through their parent's handle, never
+// through a symbolic link (dirs.go). Symbolic links placed by hand follow
+// one rule, which List, Get, Head, Put and Delete share:
+//
+//   - A relative link to a regular file inside the bucket is an object: it
+//     is listed, and Get and Head serve its target's bytes as a foreign
+//     file under the link's own key (ETag computed, Content-Type guessed
+//     from the link's name, no user metadata).
+//   - Every other link is not an object: absolute links (whose meaning
+//     would change with where the data directory is mounted, and which
+//     os.Root refuses), links leading out of the bucket, dangling links,
+//     link loops and links to directories.
+//   - No key goes through a linked directory: "loop/x", with loop -> ".",
+//     does not exist, a Put below it fails with ErrKeyConflict and a Delete
+//     below it removes nothing. Listings never descend into one, so link
+//     cycles cannot trap them and no key is listed twice.
+//   - A Put of a key that is a link replaces the link (rename over it); a
+//     Delete of a key that is a served link removes the link. Targets are
+//     never written or removed through a link.
+//
+// On Linux the final rename of a write uses renameat on the directory
+// handle opened above, so a link swapped in meanwhile cannot redirect it;
+// elsewhere the directory is re-checked by path just before the rename.
+// FIFOs, sockets and devices are ignored.
 //
 // # Metadata
 //

@@ -281,17 +281,30 @@ func (l *lister) emitCP(cp string) {
 
 // describe returns key's info, cheaply when its meta is valid.
 func (b *Backend) describe(ctx context.Context, root *os.Root, bucket, key string) (object.ObjectInfo, error) {
+	chain, err := b.openDirs(root, bucket, parentDir(key), false)
+	if err != nil {
+		if absent(err) {
+			return object.ObjectInfo{}, fmt.Errorf("posix: %s/%s: %w", bucket, key, object.ErrObjectNotFound)
+		}
+		return object.ObjectInfo{}, fmt.Errorf("posix: stat %s/%s: %w", bucket, key, err)
+	}
+	defer chain.close()
+	return b.describeIn(ctx, root, chain.last(), baseName(key), bucket, key)
+}
+
+// describeIn is describe for the entry name of key's directory dir.
+func (b *Backend) describeIn(ctx context.Context, root, dir *os.Root, name, bucket, key string) (object.ObjectInfo, error) {
 	if !isMarkerKey(key) {
 		mu := b.lock(bucket, key)
 		mu.RLock()
-		fi, err := root.Stat(dataRel(key))
+		fi, err := dataInfo(root, dir, name, key)
 		m, ok := b.readMeta(bucket, key)
 		mu.RUnlock()
-		if err == nil && fi.Mode().IsRegular() && ok && m.matches(fi) {
+		if err == nil && ok && m.matches(fi) {
 			return m.info(bucket, key), nil
 		}
 	}
-	f, info, err := b.openObject(ctx, root, bucket, key)
+	f, info, err := b.openObjectIn(ctx, root, dir, name, bucket, key)
 	if f != nil {
 		f.Close()
 	}
