@@ -66,6 +66,7 @@ func (b *Backend) openDirs(root *os.Root, bucket, dir string, create bool) (*dir
 		if create && errors.Is(err, fs.ErrNotExist) {
 			err = parent.Mkdir(seg, dirMode)
 			if err == nil {
+				b.lists.bump(bucket, c.dirKey())
 				err = syncRoot(parent)
 			} else if errors.Is(err, fs.ErrExist) {
 				err = nil // created concurrently

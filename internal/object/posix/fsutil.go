@@ -43,15 +43,6 @@ func inTheWay(err error) bool {
 		isEscape(err)
 }
 
-// openDir opens a directory of a bucket through its os.Root; "" is the
-// bucket directory itself.
-func openDir(root *os.Root, rel string) (*os.File, error) {
-	if rel == "" {
-		rel = "."
-	}
-	return root.Open(rel)
-}
-
 // mkdirAllSyncPath is os.MkdirAll for a path of the system folder that also
 // fsyncs the parent of every directory it creates.
 func mkdirAllSyncPath(p string) error {

@@ -30,18 +30,27 @@ const benchBucket = "bench"
 // benchKey is the i-th key of a benchmark directory.
 func benchKey(i int) string { return fmt.Sprintf("object-%07d.dat", i) }
 
-// fillBench creates n empty objects in the bucket's top directory, each
-// with a valid meta file, as PutObject would leave them but without its
-// fsyncs (which would make a million objects take hours).
+// fillBench creates n empty objects in the bucket's top directory.
 func fillBench(b *testing.B, be *Backend, n int) {
 	b.Helper()
 	if err := be.CreateBucket(context.Background(), benchBucket); err != nil {
 		b.Fatal(err)
 	}
-	if err := os.MkdirAll(be.metaBucketPath(benchBucket), dirMode); err != nil {
-		b.Fatal(err)
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = benchKey(i)
 	}
-	dir := filepath.Join(be.root, benchBucket)
+	plant(b, be, benchBucket, keys...)
+	// Let the directory age so that its listing may be cached (see
+	// fineMargin in cache.go).
+	time.Sleep(time.Second)
+}
+
+// plant creates empty objects with valid meta files, as PutObject would
+// leave them but without its fsyncs (which would make a million objects
+// take hours).
+func plant(tb testing.TB, be *Backend, bucket string, keys ...string) {
+	tb.Helper()
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
@@ -49,24 +58,10 @@ func fillBench(b *testing.B, be *Backend, n int) {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= n {
+				if i >= len(keys) {
 					return
 				}
-				key := benchKey(i)
-				f, err := os.Create(filepath.Join(dir, key))
-				if err != nil {
-					errs <- err
-					return
-				}
-				fi, err := f.Stat()
-				f.Close()
-				if err != nil {
-					errs <- err
-					return
-				}
-				m := objectMeta{ETag: emptyMD5, Size: 0, ModTime: fi.ModTime().UnixNano()}
-				data, _ := json.Marshal(m)
-				if err := os.WriteFile(be.metaPath(benchBucket, key), data, fileMode); err != nil {
+				if err := plantOne(be, bucket, keys[i]); err != nil {
 					errs <- err
 					return
 				}
@@ -76,12 +71,31 @@ func fillBench(b *testing.B, be *Backend, n int) {
 	wg.Wait()
 	select {
 	case err := <-errs:
-		b.Fatal(err)
+		tb.Fatal(err)
 	default:
 	}
-	// Let the directory age so that its listing may be cached (see
-	// freshMargin in cache.go).
-	time.Sleep(time.Second)
+}
+
+func plantOne(be *Backend, bucket, key string) error {
+	p := filepath.Join(be.root, bucket, filepath.FromSlash(key))
+	if err := os.MkdirAll(filepath.Dir(p), dirMode); err != nil {
+		return err
+	}
+	f, err := os.Create(p)
+	if err != nil {
+		return err
+	}
+	fi, err := f.Stat()
+	f.Close()
+	if err != nil {
+		return err
+	}
+	data, _ := json.Marshal(objectMeta{ETag: emptyMD5, Size: 0, ModTime: fi.ModTime().UnixNano()})
+	mp := be.metaPath(bucket, key)
+	if err := os.MkdirAll(filepath.Dir(mp), dirMode); err != nil {
+		return err
+	}
+	return os.WriteFile(mp, data, fileMode)
 }
 
 // listEverything pages through the bucket with pages of 1000 keys and
@@ -109,12 +123,14 @@ func benchList(b *testing.B, n int) {
 	defer be.Close()
 	fillBench(b, be, n)
 	b.ReportAllocs()
+	cpu := cpuTime()
 	for b.Loop() {
 		if got := listEverything(b, be, object.ListOptions{MaxKeys: 1000}); got != n {
 			b.Fatalf("listed %d keys, want %d", got, n)
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n/1000)/1e6, "ms/page")
+	b.ReportMetric((cpuTime()-cpu).Seconds()/float64(b.N), "cpu-s/op")
 }
 
 // BenchmarkList100k lists 100,000 keys of one directory in pages of 1000.
@@ -180,6 +196,7 @@ func BenchmarkList100kParallel64(b *testing.B) {
 	runtime.ReadMemStats(&base)
 	peak := sampleHeap()
 	b.ReportAllocs()
+	cpu := cpuTime()
 	round := 0
 	for b.Loop() {
 		var wg sync.WaitGroup
@@ -198,6 +215,7 @@ func BenchmarkList100kParallel64(b *testing.B) {
 		wg.Wait()
 		round++
 	}
+	cpu = cpuTime() - cpu
 	peak.end()
 	runtime.GC()
 	var after runtime.MemStats
@@ -206,4 +224,5 @@ func BenchmarkList100kParallel64(b *testing.B) {
 	b.ReportMetric(float64(peak.alloc-min(peak.alloc, base.HeapAlloc))/mib, "peak-heap-MiB")
 	b.ReportMetric(float64(peak.held)/mib, "peak-held-MiB")
 	b.ReportMetric(float64(after.HeapAlloc-min(after.HeapAlloc, base.HeapAlloc))/mib, "kept-heap-MiB")
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 }

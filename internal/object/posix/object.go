@@ -226,7 +226,9 @@ func (b *Backend) place(root *os.Root, bucket, key, tmpName string) error {
 		return err
 	}
 	defer dir.Close()
-	if err := renameInto(b.tmpDir, tmpName, dir, path.Base(key)); err != nil {
+	err = renameInto(b.tmpDir, tmpName, dir, path.Base(key))
+	b.lists.bump(bucket, chain.dirKey())
+	if err != nil {
 		return err
 	}
 	if err := dir.Sync(); err != nil {
@@ -248,7 +250,11 @@ func (b *Backend) removeStrayDir(root *os.Root, bucket, key string) bool {
 	if err != nil || !fi.IsDir() || b.isMarker(bucket, key+"/") {
 		return false
 	}
-	return dir.Remove(name) == nil
+	if dir.Remove(name) != nil {
+		return false
+	}
+	b.lists.bump(bucket, chain.dirKey())
+	return true
 }
 
 // GetObject opens key's data file (or folder marker) and resolves the range.
@@ -449,11 +455,15 @@ func (b *Backend) DeleteObject(ctx context.Context, bucket, key string) error {
 	if isMarkerKey(key) {
 		err = os.Remove(b.metaPath(bucket, key))
 		if fi, lerr := dir.Lstat(name); lerr == nil && fi.IsDir() {
-			dir.Remove(name) // fails, as it should, when not empty
+			if dir.Remove(name) == nil { // fails, as it should, when not empty
+				b.lists.bump(bucket, chain.dirKey())
+			}
 		}
 	} else {
 		if _, serr := dataInfo(root, dir, name, key); serr == nil {
-			if err = dir.Remove(name); absent(err) {
+			err = dir.Remove(name)
+			b.lists.bump(bucket, chain.dirKey())
+			if absent(err) {
 				err = nil
 			}
 		}
@@ -486,6 +496,7 @@ func (b *Backend) removeEmptyParents(chain *dirChain, bucket, key string) {
 		if !removed {
 			break
 		}
+		b.lists.bump(bucket, dirKeyOf(strings.Join(chain.segs[:i], "/")))
 	}
 	// Meta directories are never files (see metaSegment), so os.Remove only
 	// removes empty directories here. A folder marker's own meta directory
