@@ -52,7 +52,7 @@ func (b *Backend) metaPath(bucket, key string) string {
 
 // readMeta loads key's meta file; ok is false when there is none usable.
 func (b *Backend) readMeta(bucket, key string) (m objectMeta, ok bool) {
-	data, err := os.ReadFile(b.metaPath(bucket, key))
+	data, err := readSmall(b.metaPath(bucket, key))
 	if err != nil {
 		return m, false
 	}
