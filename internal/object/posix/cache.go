@@ -38,7 +38,7 @@ import (
 
 // DefaultListCacheSize is the memory budget of the listing cache when
 // Options.ListCacheSize is 0: room for about three million entries with
-// names of a dozen bytes.
+// names of a dozen bytes (each entry costs its name and 8 bytes).
 const DefaultListCacheSize = 64 << 20
 
 const (
@@ -167,6 +167,21 @@ func entryOf(de fs.DirEntry) (dirEnt, bool) {
 		return dirEnt{name: de.Name(), link: true}, true
 	}
 	return dirEnt{}, false
+}
+
+// entryKind tells, for an entry of type typ as eachEntry reports it,
+// whether it can be or hold an object, and its flags: a directory's name
+// gains a "/", a symbolic link may lead to an object.
+func entryKind(typ fs.FileMode) (ok, dir, link bool) {
+	switch {
+	case typ == 0:
+		return true, false, false
+	case typ == fs.ModeDir:
+		return true, true, false
+	case typ == fs.ModeSymlink:
+		return true, false, true
+	}
+	return false, false, false
 }
 
 // flight is a listing being read, which other requests may wait for.
@@ -324,45 +339,62 @@ func (c *listCache) read(ctx context.Context, dir *os.Root, keyLen int) (_ *list
 			c.mu.Unlock()
 		}
 	}()
-	f, err := dir.Open(".")
+	var names strings.Builder
+	var ents []uint64
+	seen := 0
+	err = eachEntry(dir, func(name []byte, typ fs.FileMode) error {
+		ok, dir, link := entryKind(typ)
+		n := len(name)
+		if dir {
+			n++
+		}
+		if !ok || keyLen+n > object.MaxKeyLength {
+			return nil
+		}
+		p := uint64(names.Len())<<entShift | uint64(n)
+		if link {
+			p |= entLink
+		}
+		names.Write(name)
+		if dir {
+			names.WriteByte('/')
+		}
+		ents = append(ents, p)
+		if seen++; seen%readBatch == 0 {
+			need := int64(names.Cap()) + 8*int64(cap(ents)) + listingOverhead
+			if need > charged {
+				if err := c.charge(need-charged, need); err != nil {
+					return err
+				}
+				charged = need
+			}
+			return ctx.Err()
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	var names strings.Builder
-	var ents []uint64
-	for {
-		des, rerr := f.ReadDir(readBatch)
-		for _, de := range des {
-			e, ok := entryOf(de)
-			if !ok || keyLen+len(e.name) > object.MaxKeyLength {
-				continue
-			}
-			p := uint64(names.Len())<<entShift | uint64(len(e.name))
-			if e.link {
-				p |= entLink
-			}
-			names.WriteString(e.name)
-			ents = append(ents, p)
-		}
-		need := int64(names.Cap()) + 8*int64(cap(ents)) + listingOverhead
-		if need > charged {
-			if err := c.charge(need-charged, need); err != nil {
-				return nil, err
-			}
-			charged = need
-		}
-		if rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			return nil, rerr
-		}
-		if err := ctx.Err(); err != nil {
+	if need := int64(names.Cap()) + 8*int64(cap(ents)) + listingOverhead; need > charged {
+		if err := c.charge(need-charged, need); err != nil {
 			return nil, err
 		}
+		charged = need
 	}
-	l := &listing{names: names.String(), ents: ents, size: charged}
+	// Growing by doubling may have left up to half of the memory unused:
+	// keep a copy of the right size instead, and give back the rest.
+	l := &listing{names: names.String(), ents: ents}
+	if names.Cap()-names.Len() > names.Len()/4 {
+		l.names = strings.Clone(l.names)
+	}
+	if cap(ents)-len(ents) > len(ents)/4 {
+		l.ents = slices.Clone(ents)
+	}
+	l.size = int64(len(l.names)) + 8*int64(cap(l.ents)) + listingOverhead
+	c.mu.Lock()
+	c.used -= charged - l.size
+	c.mu.Unlock()
+	charged = l.size
 	slices.SortFunc(l.ents, func(a, b uint64) int { return strings.Compare(l.name(a), l.name(b)) })
 	return l, nil
 }

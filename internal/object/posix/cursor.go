@@ -3,7 +3,7 @@ package posix
 import (
 	"context"
 	"errors"
-	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -107,38 +107,40 @@ func (c *cursor) close() {
 // scan reads the directory and keeps its keep smallest entries not less
 // than from, sorted.
 func (c *cursor) scan(ctx context.Context) error {
-	f, err := c.dir.Open(".")
-	if err != nil {
-		return err
-	}
-	defer f.Close()
 	var kept []dirEnt
 	more := false
 	limit := "" // once more is set, entries above limit are not kept
-	for {
-		des, rerr := f.ReadDir(readBatch)
-		for _, de := range des {
-			e, ok := entryOf(de)
-			if !ok || e.name < c.from || more && e.name > limit || c.keyLen+len(e.name) > object.MaxKeyLength {
-				continue
-			}
-			kept = append(kept, e)
-			if len(kept) >= 2*c.keep {
-				sortEnts(kept)
-				clear(kept[c.keep:])
-				kept, more = kept[:c.keep], true
-				limit = kept[c.keep-1].name
+	seen := 0
+	var key []byte // the entry's name, with "/" for a directory
+	err := eachEntry(c.dir, func(name []byte, typ fs.FileMode) error {
+		if seen++; seen%readBatch == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
 		}
-		if rerr == io.EOF {
-			break
+		ok, dir, link := entryKind(typ)
+		if !ok {
+			return nil
 		}
-		if rerr != nil {
-			return rerr
+		key = append(key[:0], name...)
+		if dir {
+			key = append(key, '/')
 		}
-		if err := ctx.Err(); err != nil {
-			return err
+		// The comparisons do not copy key.
+		if string(key) < c.from || more && string(key) > limit || c.keyLen+len(key) > object.MaxKeyLength {
+			return nil
 		}
+		kept = append(kept, dirEnt{name: string(key), link: link})
+		if len(kept) >= 2*c.keep {
+			sortEnts(kept)
+			clear(kept[c.keep:])
+			kept, more = kept[:c.keep], true
+			limit = kept[c.keep-1].name
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	sortEnts(kept)
 	if len(kept) > c.keep {

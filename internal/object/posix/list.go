@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -357,6 +358,9 @@ func (l *lister) emitKey(key string, dir *os.Root, e dirEnt) error {
 			return l.emitCP(l.prefix + rest[:i+len(l.delim)])
 		}
 	}
+	if l.pending == nil {
+		l.pending = make([]pending, 0, min(l.max+1, maxScanKeep))
+	}
 	l.pending = append(l.pending, pending{key: key, dir: dir, name: strings.TrimSuffix(e.name, "/")})
 	if len(l.res.Objects)+len(l.res.CommonPrefixes)+len(l.pending) > l.max {
 		return l.flush()
@@ -390,6 +394,7 @@ func (l *lister) flush() error {
 		}
 		wg.Wait()
 	}
+	l.res.Objects = slices.Grow(l.res.Objects, min(len(p), l.max-len(l.res.Objects)-len(l.res.CommonPrefixes)))
 	for i := range p {
 		if err := p[i].err; err != nil {
 			if errors.Is(err, object.ErrObjectNotFound) {
