@@ -26,9 +26,9 @@ import (
 //     directory's stamp (device, inode, change and modification times, size)
 //     and its change counter (bumped by this process after every entry it
 //     adds or removes) are what they were when it was read, and the
-//     directory had not changed for freshMargin before it was read, so that
-//     any later change, by this process or by hand, moves the stamp even on
-//     a file system with coarse timestamps.
+//     directory had not changed for fineMargin (coarseMargin) before it was
+//     read, so that any later change, by this process or by hand, moves the
+//     stamp even on a file system with coarse time stamps.
 //   - Listings are charged to a memory budget, including while they are
 //     read; unused ones are evicted, least recently used first, and dropped
 //     after listIdle without use. A directory that does not fit, or that
@@ -56,8 +56,9 @@ const (
 	genStripes = 4096
 	// listingOverhead is charged for each listing on top of its entries.
 	listingOverhead = 256
-	// readBatch is the number of directory entries read per system call
-	// batch.
+	// readBatch is how many directory entries are read between checks of
+	// the budget and of the context (and per ReadDir where getdents64 is
+	// not used).
 	readBatch = 1024
 )
 

@@ -197,9 +197,17 @@ func (p *heapPeak) end() {
 // BenchmarkList100kParallel64 runs 64 concurrent pages of 1000 keys, each
 // at another position of a directory of 100,000 keys, and reports the
 // peak heap. One op is the 64 pages.
-func BenchmarkList100kParallel64(b *testing.B) {
+func BenchmarkList100kParallel64(b *testing.B) { benchParallel(b, Options{}) }
+
+// BenchmarkList100kParallel64Uncached is BenchmarkList100kParallel64 with
+// the listing cache off: 64 concurrent scans of the directory.
+func BenchmarkList100kParallel64Uncached(b *testing.B) {
+	benchParallel(b, Options{ListCacheSize: -1})
+}
+
+func benchParallel(b *testing.B, opts Options) {
 	const n, clients = 100_000, 64
-	be, err := Open(b.TempDir(), Options{})
+	be, err := Open(b.TempDir(), opts)
 	if err != nil {
 		b.Fatal(err)
 	}
