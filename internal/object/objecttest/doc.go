@@ -34,6 +34,8 @@
 //   - ListObjects pages are complete: paging with NextAfter returns every
 //     key and common prefix exactly once, and a common prefix is listed only
 //     when some object has it (empty prefixes left by deletions are not).
+//     This holds while the bucket changes between pages for the keys present
+//     throughout, and every page lists only entries after its After.
 //   - A failed put (bad digest, wrong size, body error, canceled context)
 //     stores nothing and leaves any previous object intact.
 //

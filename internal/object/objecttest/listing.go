@@ -17,6 +17,8 @@ func listTests() []subtest {
 		{"List/Paging", testListPaging},
 		{"List/EmptyBucket", testListEmptyBucket},
 		{"List/AfterDelete", testListAfterDelete},
+		{"List/ManyKeysAcrossDirectories", testListManyKeysAcrossDirectories},
+		{"List/PagingWhileWriting", testListPagingWhileWriting},
 	}
 }
 

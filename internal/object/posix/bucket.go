@@ -178,7 +178,7 @@ func (b *Backend) DeleteBucket(ctx context.Context, bucket string) error {
 		return err
 	}
 	defer root.Close()
-	has, err := b.hasObject(ctx, root, bucket, "")
+	has, err := b.hasObjectIn(ctx, root, root, bucket, "")
 	if err != nil {
 		return err
 	}
@@ -188,6 +188,7 @@ func (b *Backend) DeleteBucket(ctx context.Context, bucket string) error {
 	if err := removeEmptyDirs(root, "."); err != nil {
 		return fmt.Errorf("posix: bucket %q: %w", bucket, err)
 	}
+	b.lists.dropBucket(bucket)
 	if err := b.top.Remove(bucket); err != nil {
 		if absent(err) {
 			return fmt.Errorf("posix: bucket %q: %w", bucket, object.ErrBucketNotFound)

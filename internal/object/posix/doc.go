@@ -34,17 +34,31 @@
 // (ErrKeyConflict, mapped from ENOTDIR, EISDIR, EEXIST and ENOTEMPTY).
 //
 // Every access to bucket data goes through an os.Root opened on the bucket
-// directory, so a path can never leave the bucket. Symbolic links placed by
-// hand are followed only when they stay inside their bucket: a link to a
-// regular file in the bucket is served and listed as that file; a link that
-// points out of the bucket (to another bucket, the system folder or
-// elsewhere) is treated as absent, and writing through it fails with
-// ErrKeyConflict. Listings never descend into symbolic links to directories
-// (so link cycles cannot trap them), although a GET through such a link
-// that stays inside the bucket works. On Linux the final rename of a write
-// uses renameat on the directory handle os.Root resolved, so a link swapped
-// in meanwhile cannot redirect it; elsewhere the directory is re-checked by
-// path just before the rename. FIFOs, sockets and devices are ignored.
+// directory, so a path can never leave the bucket, and the directories of a
+// key are opened one level at a time through their parent's handle, never
+// through a symbolic link (dirs.go). Symbolic links placed by hand follow
+// one rule, which List, Get, Head, Put and Delete share:
+//
+//   - A relative link to a regular file inside the bucket is an object: it
+//     is listed, and Get and Head serve its target's bytes as a foreign
+//     file under the link's own key (ETag computed, Content-Type guessed
+//     from the link's name, no user metadata).
+//   - Every other link is not an object: absolute links (whose meaning
+//     would change with where the data directory is mounted, and which
+//     os.Root refuses), links leading out of the bucket, dangling links,
+//     link loops and links to directories.
+//   - No key goes through a linked directory: "loop/x", with loop -> ".",
+//     does not exist, a Put below it fails with ErrKeyConflict and a Delete
+//     below it removes nothing. Listings never descend into one, so link
+//     cycles cannot trap them and no key is listed twice.
+//   - A Put of a key that is a link replaces the link (rename over it); a
+//     Delete of a key that is a served link removes the link. Targets are
+//     never written or removed through a link.
+//
+// On Linux the final rename of a write uses renameat on the directory
+// handle opened above, so a link swapped in meanwhile cannot redirect it;
+// elsewhere the directory is re-checked by path just before the rename.
+// FIFOs, sockets and devices are ignored.
 //
 // # Metadata
 //
@@ -128,18 +142,50 @@
 //
 // # Listing
 //
-// ListObjects walks the bucket in S3 key order without reading it whole.
-// It starts in the directory named by Prefix up to its last "/" (an absent
-// or linked directory lists nothing), reads each directory, and sorts its
-// entries by name with "/" appended to directories, so that "a-b" < "a/x" <
-// "a0" as in S3's byte order. Subtrees are skipped when no key in them can
-// match Prefix or follow After. With Delimiter "/" directories are not
-// entered: each becomes a common prefix if it holds at least one object.
-// With another delimiter, or none, the walk descends and applies the
-// delimiter to full keys, skipping subtrees already rolled up into the last
-// common prefix. The walk stops once MaxKeys entries are collected and one
-// more is found (IsTruncated). Object info comes from the meta files, so
-// listing foreign files computes their MD5 once.
+// ListObjects walks the bucket in S3 key order. It starts in the directory
+// named by Prefix up to its last "/" (an absent or linked directory lists
+// nothing) and visits each directory's entries sorted by name with "/"
+// appended to directories, so that "a-b" < "a/x" < "a0" as in S3's byte
+// order. In each directory it starts at the first entry that can matter
+// (from Prefix, After and the last common prefix), skips by binary search
+// the entries a new common prefix covers, and stops past Prefix. With
+// Delimiter "/" directories are not entered: each becomes a common prefix
+// if it holds at least one object (hasObjectAt, which reads a batch of
+// entries at a time and stops at the first object, so its memory is a batch
+// per level). With another delimiter, or none, the walk descends and applies
+// the delimiter to full keys. The walk stops once MaxKeys entries are
+// collected and one more is found (IsTruncated). Object info comes from the
+// meta files, read for up to describeWorkers keys at once; listing foreign
+// files computes their MD5 once.
+//
+// A directory's sorted entries come from the listing cache (cache.go) when
+// it can share them, so that a page costs a binary search and its own
+// entries, not a read and sort of the directory; 64 concurrent pages of one
+// directory share one copy. A listing is shared only while it is known to
+// be current, which must hold for files changed by hand too:
+//
+//   - It is keyed by bucket and directory and recorded with the directory's
+//     stamp (device, inode, modification and status change times, size) and
+//     its change counter. This process bumps the counter of a directory
+//     after each entry it adds or removes, so its own writes are seen even
+//     where time stamps are coarse. A change by hand moves the change time
+//     (ctime), which no tool can set back, unlike the modification time.
+//   - It is used only if the directory had been left alone for a margin
+//     (fineMargin, or coarseMargin for whole-second time stamps) before it
+//     was read: a later change then gets a later time stamp, so a change in
+//     the same clock tick as the read cannot go unseen. A directory changed
+//     more recently is scanned instead.
+//   - Listings, and the reads that build them, are charged to a memory
+//     budget (Options.ListCacheSize); listings not in use are evicted least
+//     recently used first, and dropped after listIdle without use, so the
+//     memory goes back after a burst. A directory whose listing would not
+//     fit is scanned.
+//
+// A scan (cursor.go) reads the whole directory and keeps only the entries
+// one page can need, in memory bounded by the page; it costs time
+// proportional to the directory per page. Listing memory per request is thus
+// bounded whatever the directory's size: a shared listing within the
+// budget, or a scan's page.
 //
 // # Multipart uploads
 //

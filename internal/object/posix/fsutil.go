@@ -43,39 +43,8 @@ func inTheWay(err error) bool {
 		isEscape(err)
 }
 
-// openDir opens a directory of a bucket through its os.Root; "" is the
-// bucket directory itself.
-func openDir(root *os.Root, rel string) (*os.File, error) {
-	if rel == "" {
-		rel = "."
-	}
-	return root.Open(rel)
-}
-
-// mkdirAllSync is root.MkdirAll that also fsyncs the parent of every
-// directory it creates, so a durable file below is never lost with a
-// directory entry above it.
-func mkdirAllSync(root *os.Root, rel string) error {
-	if fi, err := root.Stat(rel); err == nil && fi.IsDir() {
-		return nil
-	}
-	if parent := filepath.Dir(rel); parent != "." {
-		if err := mkdirAllSync(root, parent); err != nil {
-			return err
-		}
-	}
-	if err := root.Mkdir(rel, dirMode); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			if fi, serr := root.Stat(rel); serr == nil && fi.IsDir() {
-				return nil // created concurrently
-			}
-		}
-		return err
-	}
-	return syncParent(root, rel)
-}
-
-// mkdirAllSyncPath is mkdirAllSync for a path of the system folder.
+// mkdirAllSyncPath is os.MkdirAll for a path of the system folder that also
+// fsyncs the parent of every directory it creates.
 func mkdirAllSyncPath(p string) error {
 	if fi, err := os.Stat(p); err == nil && fi.IsDir() {
 		return nil

@@ -52,7 +52,7 @@ func (b *Backend) metaPath(bucket, key string) string {
 
 // readMeta loads key's meta file; ok is false when there is none usable.
 func (b *Backend) readMeta(bucket, key string) (m objectMeta, ok bool) {
-	data, err := os.ReadFile(b.metaPath(bucket, key))
+	data, err := readSmall(b.metaPath(bucket, key))
 	if err != nil {
 		return m, false
 	}
@@ -149,10 +149,10 @@ func (b *Backend) putMarker(ctx context.Context, root *os.Root, bucket, key stri
 	mu := b.lock(bucket, key)
 	mu.Lock()
 	defer mu.Unlock()
-	rel := dataRel(key)
 	for attempt := 0; ; attempt++ {
-		err := mkdirAllSync(root, rel)
+		chain, err := b.openDirs(root, bucket, strings.TrimSuffix(key, "/"), true)
 		if err == nil {
+			chain.close()
 			break
 		}
 		if attempt < maxRetries && errors.Is(err, fs.ErrNotExist) {
@@ -172,23 +172,11 @@ func (b *Backend) placeError(bucket, key string, err error) error {
 	case inTheWay(err):
 		return fmt.Errorf("posix: key %q: %w", key, object.ErrKeyConflict)
 	case errors.Is(err, fs.ErrNotExist):
-		// Only the bucket directory itself can be missing: MkdirAll creates
+		// Only the bucket directory itself can be missing: openDirs creates
 		// the rest.
 		return fmt.Errorf("posix: bucket %q: %w", bucket, object.ErrBucketNotFound)
 	}
 	return fmt.Errorf("posix: store %q: %w", key, err)
-}
-
-func syncParent(root *os.Root, rel string) error {
-	d, err := root.Open(filepath.Dir(rel))
-	if err != nil {
-		return fmt.Errorf("posix: sync parent of %s: %w", rel, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("posix: sync parent of %s: %w", rel, err)
-	}
-	return nil
 }
 
 // commit renames the temp file tmpName to key's path and then writes its
@@ -198,9 +186,8 @@ func (b *Backend) commit(root *os.Root, bucket, key, tmpName string, m objectMet
 	mu := b.lock(bucket, key)
 	mu.Lock()
 	defer mu.Unlock()
-	rel := dataRel(key)
 	for attempt := 0; ; attempt++ {
-		err := b.place(root, rel, tmpName)
+		err := b.place(root, bucket, key, tmpName)
 		if err == nil {
 			break
 		}
@@ -226,20 +213,22 @@ func (b *Backend) commit(root *os.Root, bucket, key, tmpName string, m objectMet
 // errSync marks a failed fsync after a successful rename: not retried.
 var errSync = errors.New("sync failed")
 
-// place creates rel's parent directories and renames the temp file there.
-func (b *Backend) place(root *os.Root, rel, tmpName string) error {
-	parent, base := filepath.Dir(rel), filepath.Base(rel)
-	if parent != "." {
-		if err := mkdirAllSync(root, parent); err != nil {
-			return err
-		}
+// place creates key's parent directories and renames the temp file there,
+// replacing whatever file or symbolic link is at the key.
+func (b *Backend) place(root *os.Root, bucket, key, tmpName string) error {
+	chain, err := b.openDirs(root, bucket, parentDir(key), true)
+	if err != nil {
+		return err
 	}
-	dir, err := root.Open(parent)
+	defer chain.close()
+	dir, err := chain.last().Open(".")
 	if err != nil {
 		return err
 	}
 	defer dir.Close()
-	if err := renameInto(b.tmpDir, tmpName, dir, base); err != nil {
+	err = renameInto(b.tmpDir, tmpName, dir, path.Base(key))
+	b.lists.bump(bucket, chain.dirKey())
+	if err != nil {
 		return err
 	}
 	if err := dir.Sync(); err != nil {
@@ -251,12 +240,21 @@ func (b *Backend) place(root *os.Root, rel, tmpName string) error {
 // removeStrayDir removes the directory at key's path when it is empty and
 // not a folder marker, and reports whether it did.
 func (b *Backend) removeStrayDir(root *os.Root, bucket, key string) bool {
-	rel := dataRel(key)
-	fi, err := root.Lstat(rel)
+	chain, err := b.openDirs(root, bucket, parentDir(key), false)
+	if err != nil {
+		return false
+	}
+	defer chain.close()
+	dir, name := chain.last(), path.Base(key)
+	fi, err := dir.Lstat(name)
 	if err != nil || !fi.IsDir() || b.isMarker(bucket, key+"/") {
 		return false
 	}
-	return root.Remove(rel) == nil
+	if dir.Remove(name) != nil {
+		return false
+	}
+	b.lists.bump(bucket, chain.dirKey())
+	return true
 }
 
 // GetObject opens key's data file (or folder marker) and resolves the range.
@@ -331,19 +329,36 @@ func (b *Backend) HeadObject(ctx context.Context, bucket, key string) (object.Ob
 }
 
 // openObject opens key's data file and describes it. For a folder marker the
-// file is nil. Under key's read lock it opens the file and reads the meta,
-// so both belong to the same commit; a file without valid meta is foreign:
-// its MD5 is computed from the open file and cached (best effort).
+// file is nil. See openObjectIn.
 func (b *Backend) openObject(ctx context.Context, root *os.Root, bucket, key string) (*os.File, object.ObjectInfo, error) {
+	chain, err := b.openDirs(root, bucket, parentDir(key), false)
+	if err != nil {
+		if absent(err) {
+			return nil, object.ObjectInfo{}, fmt.Errorf("posix: %s/%s: %w", bucket, key, object.ErrObjectNotFound)
+		}
+		return nil, object.ObjectInfo{}, fmt.Errorf("posix: open %s/%s: %w", bucket, key, err)
+	}
+	defer chain.close()
+	return b.openObjectIn(ctx, root, chain.last(), baseName(key), bucket, key)
+}
+
+// baseName is the last segment of key, without the trailing "/" of a
+// folder marker.
+func baseName(key string) string { return path.Base(strings.TrimSuffix(key, "/")) }
+
+// openObjectIn is openObject for the entry name of key's directory dir.
+// Under key's read lock it opens the file and reads the meta, so both belong
+// to the same commit; a file without valid meta is foreign: its MD5 is
+// computed from the open file and cached (best effort).
+func (b *Backend) openObjectIn(ctx context.Context, root, dir *os.Root, name, bucket, key string) (*os.File, object.ObjectInfo, error) {
 	notFound := func() (*os.File, object.ObjectInfo, error) {
 		return nil, object.ObjectInfo{}, fmt.Errorf("posix: %s/%s: %w", bucket, key, object.ErrObjectNotFound)
 	}
-	rel := dataRel(key)
 	mu := b.lock(bucket, key)
 	mu.RLock()
 	if isMarkerKey(key) {
 		defer mu.RUnlock()
-		fi, err := root.Stat(rel)
+		fi, err := dir.Lstat(name)
 		if err != nil && !absent(err) {
 			return nil, object.ObjectInfo{}, fmt.Errorf("posix: stat %s/%s: %w", bucket, key, err)
 		}
@@ -357,9 +372,7 @@ func (b *Backend) openObject(ctx context.Context, root *os.Root, bucket, key str
 		m.Size = 0
 		return nil, m.info(bucket, key), nil
 	}
-	// O_NONBLOCK keeps a FIFO from blocking the open; it has no effect on
-	// regular files, the only kind served.
-	f, err := root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, fi, err := openData(root, dir, name, key)
 	if err != nil {
 		mu.RUnlock()
 		if absent(err) || errors.Is(err, syscall.ENXIO) {
@@ -367,21 +380,12 @@ func (b *Backend) openObject(ctx context.Context, root *os.Root, bucket, key str
 		}
 		return nil, object.ObjectInfo{}, fmt.Errorf("posix: open %s/%s: %w", bucket, key, err)
 	}
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
-		mu.RUnlock()
-		f.Close()
-		if err != nil {
-			return nil, object.ObjectInfo{}, fmt.Errorf("posix: stat %s/%s: %w", bucket, key, err)
-		}
-		return notFound()
-	}
 	m, ok := b.readMeta(bucket, key)
 	mu.RUnlock()
 	if ok && m.matches(fi) {
 		return f, m.info(bucket, key), nil
 	}
-	m, err = b.foreignMeta(ctx, root, bucket, key, f, fi)
+	m, err = b.foreignMeta(ctx, root, dir, name, bucket, key, f, fi)
 	if err != nil {
 		f.Close()
 		return nil, object.ObjectInfo{}, err
@@ -391,7 +395,7 @@ func (b *Backend) openObject(ctx context.Context, root *os.Root, bucket, key str
 
 // foreignMeta computes the meta of a file that has none (or a stale one) by
 // reading it, and caches it if the file at key is still the one read.
-func (b *Backend) foreignMeta(ctx context.Context, root *os.Root, bucket, key string, f *os.File, fi fs.FileInfo) (objectMeta, error) {
+func (b *Backend) foreignMeta(ctx context.Context, root, dir *os.Root, name, bucket, key string, f *os.File, fi fs.FileInfo) (objectMeta, error) {
 	h := md5.New()
 	bufp := b.bufs.Get().(*[]byte)
 	_, err := io.CopyBuffer(h, ctxReader{ctx, io.NewSectionReader(f, 0, fi.Size())}, *bufp)
@@ -411,7 +415,7 @@ func (b *Backend) foreignMeta(ctx context.Context, root *os.Root, bucket, key st
 	mu := b.lock(bucket, key)
 	mu.Lock()
 	defer mu.Unlock()
-	cur, err := root.Stat(dataRel(key))
+	cur, err := dataInfo(root, dir, name, key)
 	if err == nil && os.SameFile(cur, fi) && m.matches(cur) {
 		if err := b.writeMeta(bucket, key, m); err != nil {
 			b.log.Warn("posix: cannot cache metadata", "bucket", bucket, "key", key, "err", err)
@@ -421,7 +425,9 @@ func (b *Backend) foreignMeta(ctx context.Context, root *os.Root, bucket, key st
 }
 
 // DeleteObject removes key's file and meta, then the parent directories
-// left empty. A missing key is not an error.
+// left empty. A missing key is not an error. A key that is a symbolic link
+// loses the link, never its target; a key below a linked directory does
+// not exist, so nothing is removed through the link.
 func (b *Backend) DeleteObject(ctx context.Context, bucket, key string) error {
 	root, err := b.checkObject(bucket, key)
 	if err != nil {
@@ -431,18 +437,33 @@ func (b *Backend) DeleteObject(ctx context.Context, bucket, key string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	rel := dataRel(key)
 	mu := b.lock(bucket, key)
+	chain, err := b.openDirs(root, bucket, parentDir(key), false)
+	if err != nil {
+		if !absent(err) {
+			return fmt.Errorf("posix: delete %s/%s: %w", bucket, key, err)
+		}
+		// No object: a meta file at its place is stale, drop it.
+		mu.Lock()
+		os.Remove(b.metaPath(bucket, key))
+		mu.Unlock()
+		return nil
+	}
+	defer chain.close()
+	dir, name := chain.last(), baseName(key)
 	mu.Lock()
 	if isMarkerKey(key) {
 		err = os.Remove(b.metaPath(bucket, key))
-		if fi, lerr := root.Lstat(rel); lerr == nil && fi.IsDir() {
-			root.Remove(rel) // fails, as it should, when not empty
+		if fi, lerr := dir.Lstat(name); lerr == nil && fi.IsDir() {
+			if dir.Remove(name) == nil { // fails, as it should, when not empty
+				b.lists.bump(bucket, chain.dirKey())
+			}
 		}
 	} else {
-		fi, serr := root.Stat(rel)
-		if serr == nil && fi.Mode().IsRegular() {
-			if err = root.Remove(rel); absent(err) {
+		if _, serr := dataInfo(root, dir, name, key); serr == nil {
+			err = dir.Remove(name)
+			b.lists.bump(bucket, chain.dirKey())
+			if absent(err) {
 				err = nil
 			}
 		}
@@ -454,24 +475,28 @@ func (b *Backend) DeleteObject(ctx context.Context, bucket, key string) error {
 	if err != nil && !absent(err) {
 		return fmt.Errorf("posix: delete %s/%s: %w", bucket, key, err)
 	}
-	b.removeEmptyParents(root, bucket, key)
+	b.removeEmptyParents(chain, bucket, key)
 	return nil
 }
 
-// removeEmptyParents removes the directories above key that are left empty
-// and are not folder markers, up to the bucket directory; then the same in
-// the meta tree. Failures only mean a directory stays.
-func (b *Backend) removeEmptyParents(root *os.Root, bucket, key string) {
-	for d := parentDir(key); d != ""; d = parentDir(d) {
+// removeEmptyParents removes the directories of chain (key's parents) that
+// are left empty and are not folder markers, deepest first, up to the bucket
+// directory; then the same in the meta tree. Failures only mean a directory
+// stays.
+func (b *Backend) removeEmptyParents(chain *dirChain, bucket, key string) {
+	for i := len(chain.segs) - 1; i >= 0; i-- {
+		d := strings.Join(chain.segs[:i+1], "/")
 		// Hold the locks of "d" (an object may replace the directory) and
 		// "d/" (a folder marker may be created in it).
 		unlock := b.lockBoth(bucket, d, d+"/")
-		fi, err := root.Lstat(filepath.FromSlash(d))
-		removed := err == nil && fi.IsDir() && !b.isMarker(bucket, d+"/") && root.Remove(filepath.FromSlash(d)) == nil
+		parent, seg := chain.parent(i), chain.segs[i]
+		fi, err := parent.Lstat(seg)
+		removed := err == nil && fi.IsDir() && !b.isMarker(bucket, d+"/") && parent.Remove(seg) == nil
 		unlock()
 		if !removed {
 			break
 		}
+		b.lists.bump(bucket, dirKeyOf(strings.Join(chain.segs[:i], "/")))
 	}
 	// Meta directories are never files (see metaSegment), so os.Remove only
 	// removes empty directories here. A folder marker's own meta directory

@@ -53,6 +53,12 @@ type Options struct {
 	// Logger receives diagnostics (crash leftovers removed, metadata that
 	// could not be cached). Nil discards them.
 	Logger *slog.Logger
+	// ListCacheSize is the memory, in bytes, that ListObjects may keep for
+	// sorted directory listings shared between requests (see doc.go,
+	// "Listing"). 0 means DefaultListCacheSize. A negative size disables
+	// the cache: every page then scans its directories, in memory bounded
+	// by the page but in time proportional to the directory's size.
+	ListCacheSize int64
 }
 
 // Backend is an object.Backend that keeps objects as plain files in a
@@ -66,6 +72,7 @@ type Backend struct {
 	log    *slog.Logger
 	bufs   sync.Pool // *[]byte of copyBufferSize
 	locks  [lockStripes]sync.RWMutex
+	lists  *listCache
 }
 
 var _ object.Backend = (*Backend)(nil)
@@ -92,6 +99,11 @@ func Open(root string, opts Options) (*Backend, error) {
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}
+	cacheSize := opts.ListCacheSize
+	if cacheSize == 0 {
+		cacheSize = DefaultListCacheSize
+	}
+	b.lists = newListCache(cacheSize)
 	b.bufs.New = func() any {
 		buf := make([]byte, copyBufferSize)
 		return &buf
@@ -122,8 +134,10 @@ func Open(root string, opts Options) (*Backend, error) {
 	return b, nil
 }
 
-// Close releases the directory handles. The Backend must not be used after.
+// Close releases the directory handles and the listing cache. The Backend
+// must not be used after.
 func (b *Backend) Close() error {
+	b.lists.close()
 	return errors.Join(b.tmpDir.Close(), b.top.Close())
 }
 

@@ -284,7 +284,10 @@ func TestOpenCleansTmp(t *testing.T) {
 	}
 }
 
-// TestSymlinks never follows a symbolic link out of its bucket.
+// TestSymlinks checks the one behaviour of links placed by hand (see
+// docs/STORAGE.md): a relative link to a regular file inside the bucket is
+// an object; every other link is not, and no operation goes through a
+// linked directory.
 func TestSymlinks(t *testing.T) {
 	root, outside := t.TempDir(), t.TempDir()
 	writeFile(t, filepath.Join(outside, "secret.txt"), "secret")
@@ -294,7 +297,9 @@ func TestSymlinks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	putString(t, b, "bkt", "real.txt", "real", object.Metadata{})
+	md := object.Metadata{ContentType: "application/x-real", User: map[string]string{"k": "v"}}
+	putString(t, b, "bkt", "real.txt", "real", md)
+	putString(t, b, "bkt", "dir/in.txt", "in", object.Metadata{})
 	putString(t, b, "other", "neighbour.txt", "neighbour", object.Metadata{})
 	links := map[string]string{
 		"escape.txt":    filepath.Join(outside, "secret.txt"),
@@ -302,6 +307,14 @@ func TestSymlinks(t *testing.T) {
 		"neighbour.txt": "../other/neighbour.txt",
 		"up":            "..",
 		"inside.txt":    "real.txt",
+		"deep.txt":      "dir/in.txt",
+		"dir/back.txt":  "../real.txt",
+		"absolute.txt":  filepath.Join(root, "bkt", "real.txt"),
+		"loop":          ".",
+		"linkdir":       "dir",
+		"dangling.txt":  "nothing.txt",
+		"ping":          "pong",
+		"pong":          "ping",
 	}
 	for name, target := range links {
 		if err := os.Symlink(target, filepath.Join(root, "bkt", name)); err != nil {
@@ -311,37 +324,113 @@ func TestSymlinks(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(root, "linked")); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"escape.txt", "escdir/secret.txt", "neighbour.txt", "up/other/neighbour.txt", "up/.sesame.sys/meta"} {
+	served := map[string]string{"inside.txt": "real", "deep.txt": "in", "dir/back.txt": "real"}
+	for key, want := range served {
+		data, info := readObject(t, b, "bkt", key)
+		if data != want || info.ETag != md5hex(want) || info.User != nil {
+			t.Errorf("GetObject(%s) = %q %+v, want %q as a foreign file", key, data, info, want)
+		}
+		if head, err := b.HeadObject(bg, "bkt", key); err != nil || head.ETag != md5hex(want) {
+			t.Errorf("HeadObject(%s) = %+v, %v", key, head, err)
+		}
+	}
+	missing := []string{
+		"escape.txt", "escdir/secret.txt", "neighbour.txt", "up/other/neighbour.txt", "up/.sesame.sys/meta",
+		"absolute.txt", "loop/real.txt", "loop/loop/dir/in.txt", "linkdir/in.txt", "linkdir/", "loop/",
+		"loop", "linkdir", "dangling.txt", "ping", "pong", "escdir/",
+	}
+	for _, key := range missing {
 		_, err := b.HeadObject(bg, "bkt", key)
 		wantErr(t, err, object.ErrObjectNotFound, "HeadObject("+key+")")
 		_, err = b.GetObject(bg, "bkt", key, object.GetOptions{})
 		wantErr(t, err, object.ErrObjectNotFound, "GetObject("+key+")")
 	}
-	if data, _ := readObject(t, b, "bkt", "inside.txt"); data != "real" {
-		t.Fatalf("link inside the bucket = %q", data)
+	wantKeys := "deep.txt,dir/back.txt,dir/in.txt,inside.txt,real.txt"
+	for _, opts := range []object.ListOptions{{}, {MaxKeys: 1}, {Delimiter: "-"}} {
+		var keys []string
+		for {
+			res, err := b.ListObjects(bg, "bkt", opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range res.Objects {
+				keys = append(keys, o.Key)
+			}
+			if len(res.CommonPrefixes) != 0 {
+				t.Errorf("ListObjects(%+v) prefixes %q", opts, res.CommonPrefixes)
+			}
+			if !res.IsTruncated {
+				break
+			}
+			opts.After = res.NextAfter
+		}
+		if strings.Join(keys, ",") != wantKeys {
+			t.Errorf("ListObjects(%+v) = %q, want %s", opts, keys, wantKeys)
+		}
 	}
-	if keys, prefixes := listKeys(t, b, "bkt", object.ListOptions{}); strings.Join(keys, ",") != "inside.txt,real.txt" || len(prefixes) != 0 {
-		t.Fatalf("ListObjects = %q %q", keys, prefixes)
-	}
-	if keys, prefixes := listKeys(t, b, "bkt", object.ListOptions{Delimiter: "/"}); strings.Join(keys, ",") != "inside.txt,real.txt" || len(prefixes) != 0 {
+	if keys, prefixes := listKeys(t, b, "bkt", object.ListOptions{Delimiter: "/"}); strings.Join(keys, ",") != "deep.txt,inside.txt,real.txt" || strings.Join(prefixes, ",") != "dir/" {
 		t.Fatalf("ListObjects(/) = %q %q", keys, prefixes)
 	}
-	if keys, _ := listKeys(t, b, "bkt", object.ListOptions{Prefix: "escdir/"}); len(keys) != 0 {
-		t.Fatalf("ListObjects(escdir/) = %q", keys)
+	for _, prefix := range []string{"escdir/", "loop/", "linkdir/", "loop/dir/"} {
+		if keys, prefixes := listKeys(t, b, "bkt", object.ListOptions{Prefix: prefix}); len(keys)+len(prefixes) != 0 {
+			t.Errorf("ListObjects(%s) = %q %q", prefix, keys, prefixes)
+		}
 	}
-	_, err := b.PutObject(bg, "bkt", "escdir/planted.txt", strings.NewReader("x"), object.PutOptions{Size: 1})
-	wantErr(t, err, object.ErrKeyConflict, "PutObject through a link out of the bucket")
-	_, err = b.PutObject(bg, "bkt", "escdir/", strings.NewReader(""), object.PutOptions{Size: 0})
-	wantErr(t, err, object.ErrKeyConflict, "PutObject of a folder marker on a link")
-	if exists(filepath.Join(outside, "planted.txt")) {
-		t.Fatalf("a file was created outside the root")
+
+	// Nothing is written or deleted through a linked directory.
+	for _, key := range []string{"escdir/planted.txt", "loop/planted.txt", "linkdir/planted.txt", "escdir/", "loop/", "linkdir/", "loop/new/"} {
+		_, err := b.PutObject(bg, "bkt", key, strings.NewReader(""), object.PutOptions{Size: 0})
+		wantErr(t, err, object.ErrKeyConflict, "PutObject("+key+")")
 	}
-	// Writing or deleting a key that is a link replaces or removes the link,
-	// never its target.
+	for _, p := range []string{filepath.Join(outside, "planted.txt"), filepath.Join(root, "bkt", "planted.txt"), filepath.Join(root, "bkt", "dir", "planted.txt"), filepath.Join(root, "bkt", "new")} {
+		if exists(p) {
+			t.Errorf("%s was created through a link", p)
+		}
+	}
+	for _, key := range []string{"loop/real.txt", "linkdir/in.txt", "escdir/secret.txt", "up/other/neighbour.txt"} {
+		if err := b.DeleteObject(bg, "bkt", key); err != nil {
+			t.Fatalf("DeleteObject(%s): %v", key, err)
+		}
+	}
+	if data, info := readObject(t, b, "bkt", "real.txt"); data != "real" || info.ContentType != md.ContentType || info.User["k"] != "v" {
+		t.Fatalf("real.txt after deletes through links = %q %+v", data, info)
+	}
+	if data, _ := readObject(t, b, "bkt", "dir/in.txt"); data != "in" {
+		t.Fatalf("dir/in.txt after deletes through links = %q", data)
+	}
+
+	// Writing a key that is a link replaces the link; deleting a served
+	// link removes the link. Targets never change.
+	putString(t, b, "bkt", "inside.txt", "mine", object.Metadata{})
+	putString(t, b, "bkt", "neighbour.txt", "mine too", object.Metadata{})
+	putString(t, b, "bkt", "absolute.txt", "mine as well", object.Metadata{})
+	for key, want := range map[string]string{"inside.txt": "mine", "neighbour.txt": "mine too", "absolute.txt": "mine as well"} {
+		if fi, err := os.Lstat(filepath.Join(root, "bkt", key)); err != nil || !fi.Mode().IsRegular() {
+			t.Errorf("%s after PutObject: %v, %v", key, fi, err)
+		}
+		if data, _ := readObject(t, b, "bkt", key); data != want {
+			t.Errorf("%s = %q, want %q", key, data, want)
+		}
+	}
+	if err := b.DeleteObject(bg, "bkt", "deep.txt"); err != nil {
+		t.Fatal(err)
+	}
+	if exists(filepath.Join(root, "bkt", "deep.txt")) {
+		t.Errorf("DeleteObject left the link deep.txt")
+	}
+	// A link that is not an object stays, as it is not a key.
 	if err := b.DeleteObject(bg, "bkt", "escape.txt"); err != nil {
 		t.Fatal(err)
 	}
-	putString(t, b, "bkt", "neighbour.txt", "mine", object.Metadata{})
+	if !exists(filepath.Join(root, "bkt", "escape.txt")) {
+		t.Errorf("DeleteObject removed a link that is not an object")
+	}
+	if data, _ := readObject(t, b, "bkt", "real.txt"); data != "real" {
+		t.Fatalf("real.txt = %q", data)
+	}
+	if data, _ := readObject(t, b, "bkt", "dir/in.txt"); data != "in" {
+		t.Fatalf("dir/in.txt = %q", data)
+	}
 	if data, _ := readObject(t, b, "other", "neighbour.txt"); data != "neighbour" {
 		t.Fatalf("neighbour bucket's object = %q", data)
 	}
