@@ -14,6 +14,9 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/sesame-s3/sesame/internal/config"
@@ -27,11 +30,13 @@ func main() {
 const usage = `Usage: sesame COMMAND [ARGS]
 
 Commands:
-  server   serve a directory as an S3-compatible object store
-  admin    export or import IAM state ('sesame admin --help')
-  version  print the version
+  server    serve a directory as an S3-compatible object store, with IAM and STS
+  admin     export or import IAM state, show a running server's configuration,
+            make a Prometheus bearer token ('sesame admin --help')
+  version   print the version, the commit and the Go version
+  help      print this help, or a command's ('sesame help server')
 
-Run 'sesame server --help' for the server's flags.
+Run 'sesame COMMAND --help' for a command's flags.
 `
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -44,13 +49,20 @@ func run(args []string, environ []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "server":
-		return serve(args[1:], environ, stderr)
+		return serve(args[1:], environ, stdout, stderr)
 	case "admin":
 		return admin(args[1:], environ, stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "sesame", version)
+		if len(args) > 1 && isHelp(args[1]) {
+			fmt.Fprint(stdout, "Usage: sesame version\n\nPrints the version, the commit and the Go version the binary was built with.\n")
+			return 0
+		}
+		fmt.Fprintln(stdout, versionString())
 		return 0
 	case "help", "-h", "--help":
+		if len(args) > 1 && args[1] != "help" {
+			return run([]string{args[1], "--help"}, environ, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
@@ -58,18 +70,66 @@ func run(args []string, environ []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-func serve(args []string, environ []string, stderr io.Writer) int {
+// isHelp reports whether arg asks for help.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "--help" || arg == "-help" || arg == "help"
+}
+
+// versionString is the module version (or the -ldflags one), the commit
+// and the Go version, from the build information.
+func versionString() string {
+	v, commit, when, modified := version, "", "", false
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				commit = s.Value
+			case "vcs.time":
+				when = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+	}
+	out := "sesame " + v
+	if commit != "" {
+		out += " commit " + commit
+		if modified {
+			out += " (modified)"
+		}
+		if when != "" {
+			out += " " + when
+		}
+	}
+	return out + " " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH
+}
+
+// serverUsage writes the server's complete help.
+func serverUsage(w io.Writer, lf *limitFlags) {
+	config.Usage(w)
+	lf.usage(w)
+	fmt.Fprint(w, config.Environment)
+}
+
+func serve(args []string, environ []string, stdout, stderr io.Writer) int {
 	lf := newLimitFlags(stderr)
 	args, err := lf.split(args)
 	if err != nil {
 		return 2 // the flag package said why
 	}
 	cfg, err := config.Load(args, environ, stderr)
-	if err != nil {
-		if errors.Is(err, config.ErrUsage) {
-			lf.usage(stderr)
-			return 2
-		}
+	switch {
+	case errors.Is(err, config.ErrHelp):
+		serverUsage(stdout, lf)
+		return 0
+	case errors.Is(err, config.ErrUsage):
+		fmt.Fprintf(stderr, "sesame server: %s\n\n", strings.TrimPrefix(err.Error(), config.ErrUsage.Error()+": "))
+		serverUsage(stderr, lf)
+		return 2
+	case err != nil:
 		fmt.Fprintln(stderr, "sesame: cannot start:", err)
 		return 1
 	}
