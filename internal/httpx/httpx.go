@@ -25,7 +25,9 @@ func NewRequestID() string {
 // Options configure Wrap.
 type Options struct {
 	// Logger receives the requests that failed on the server's side (a
-	// status of 500 or more) and panics, always, at level Error.
+	// status of 500 or more, but 501 Not Implemented, which answers a
+	// request for something the server does not do) and panics, always,
+	// at level Error.
 	Logger *slog.Logger
 	// AccessLog, when set, receives one line for every request (level
 	// Info, message "request"); nil switches the access log off.
@@ -106,15 +108,15 @@ func Wrap(next http.Handler, opts Options) http.Handler {
 			}
 			d := time.Since(start)
 			status := sw.status()
-			if status >= 500 {
+			if status >= 500 && status != http.StatusNotImplemented {
 				opts.Logger.LogAttrs(ctx, slog.LevelError, "request failed", slog.String("method", r.Method),
 					slog.String("path", r.URL.Path), slog.String("api", st.api), slog.Int("status", status),
 					slog.Duration("duration", d))
 			}
 			if opts.AccessLog != nil {
 				opts.AccessLog.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("method", r.Method),
-					slog.String("path", r.URL.Path), slog.String("api", st.api), slog.Int("status", status),
-					slog.Int64("bytes", sw.bytes), slog.Duration("duration", d), slog.String("remote", remoteIP(r)))
+					slog.String("path", r.URL.Path), slog.Int("status", status), slog.Int64("bytes", sw.bytes),
+					slog.Duration("duration", d), slog.String("api", st.api), slog.String("remote", remoteIP(r)))
 			}
 			if opts.Observe != nil {
 				opts.Observe(st.api, status, d)
