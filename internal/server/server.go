@@ -248,9 +248,11 @@ func Open(cfg config.Config, opts Options) (_ *Server, err error) {
 	if s.backend, err = posix.Open(cfg.Dir, posix.Options{Logger: opts.Logger}); err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", cfg.Dir, err)
 	}
-	if s.store, err = openStore(cfg, opts.Logger); err != nil {
+	st, err := openStore(cfg, opts.Logger)
+	if err != nil {
 		return nil, fmt.Errorf("IAM store: %w", err)
 	}
+	s.store = st // only now: a nil *bolt.Store would make a non-nil interface
 	s.ready = &readiness{st: s.store, log: opts.Logger}
 	iamOpts := iam.Options{Store: timedStore{Store: s.store, m: s.metrics}, RootUser: cfg.RootUser, RootSecret: cfg.RootPassword, Logger: opts.Logger}
 	if cfg.OPA != nil {
