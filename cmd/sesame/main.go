@@ -1,8 +1,11 @@
 // Command sesame is an S3-compatible object server with a Security Token Service.
 //
-//	sesame server [--address :9000] [--domain example.com] [--max-conns N] ... DIR
+//	sesame server [--address :9000] [--certs-dir DIR] [--max-conns N] ... DIR
 //	sesame admin iam export [--out FILE] DIR
 //	sesame admin iam import [--replace] [--in FILE] DIR
+//	sesame admin config get [--endpoint URL] [--json] [SUBSYSTEM]
+//	sesame admin prometheus generate [--endpoint URL] [--expiry D]
+//	sesame version
 package main
 
 import (
@@ -78,8 +81,13 @@ func isHelp(arg string) bool {
 // versionString is the module version (or the -ldflags one), the commit
 // and the Go version, from the build information.
 func versionString() string {
-	v, commit, when, modified := version, "", "", false
-	if bi, ok := debug.ReadBuildInfo(); ok {
+	bi, _ := debug.ReadBuildInfo()
+	return versionFrom(version, bi)
+}
+
+func versionFrom(v string, bi *debug.BuildInfo) string {
+	commit, when, modified := "", "", false
+	if bi != nil {
 		if v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 			v = bi.Main.Version
 		}
@@ -138,24 +146,65 @@ func serve(args []string, environ []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "sesame: cannot start:", err)
 		return 1
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logger := slog.New(server.NewLogHandler(cfg.Log.Format, cfg.Log.Level, stderr))
+	// Bind first: a taken port must fail before anything is created in
+	// the data directory or the IAM store is opened.
+	l, err := net.Listen("tcp", cfg.Address)
+	if err != nil {
+		fmt.Fprintf(stderr, "sesame: cannot listen on %s: %v\n", cfg.Address, err)
+		return 1
+	}
+	defer l.Close()
 	srv, err := server.Open(cfg, server.Options{Logger: logger})
 	if err != nil {
 		fmt.Fprintln(stderr, "sesame: cannot start:", err)
 		return 1
 	}
-	defer srv.Close()
-	l, err := net.Listen("tcp", cfg.Address)
-	if err != nil {
-		fmt.Fprintln(stderr, "sesame: cannot listen:", err)
-		return 1
+	var stopPprof func()
+	if cfg.Pprof != "" {
+		if stopPprof, err = startPprof(cfg.Pprof, logger); err != nil {
+			srv.Close()
+			fmt.Fprintln(stderr, "sesame: cannot start:", err)
+			return 1
+		}
+		defer stopPprof()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger.Info("sesame is serving", "address", l.Addr().String(), "dir", cfg.Dir, "region", cfg.Region, "root_user", cfg.RootUser)
-	if err := srv.ServeWith(ctx, l, limits); err != nil {
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal stops the process at once
+	}()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			if err := srv.Reopen(); err != nil {
+				logger.Error("SIGHUP: reopening the logs or reloading the certificate failed", "err", err)
+			} else {
+				logger.Info("SIGHUP: logs reopened, certificate checked")
+			}
+		}
+	}()
+
+	b := newBanner(cfg, l.Addr(), srv.TLS())
+	logger.Info("sesame is serving", "address", l.Addr().String(), "url", b.urls[0], "tls", srv.TLS(), "dir", cfg.Dir,
+		"region", cfg.Region, "root_user", cfg.RootUser)
+	if cfg.Log.Format == "text" {
+		b.write(stderr)
+	}
+	for _, w := range b.warnings {
+		logger.Warn(w)
+	}
+	err = srv.ServeWith(ctx, l, limits)
+	if cerr := srv.Close(); cerr != nil {
+		logger.Error("closing", "err", cerr)
+	}
+	if err != nil {
 		fmt.Fprintln(stderr, "sesame:", err)
 		return 1
 	}
+	logger.Info("sesame stopped")
 	return 0
 }
