@@ -22,10 +22,12 @@ import (
 const adminUsage = `Usage:
   sesame admin iam export [--out FILE] DIR
   sesame admin iam import [--replace] [--in FILE] DIR
+  sesame admin config get [--endpoint URL] [--json] [--ca FILE] [--insecure] [SUBSYSTEM]
+  sesame admin prometheus generate [--endpoint URL] [--expiry DURATION] [--job NAME]
 
-export writes every IAM record (users, access keys, groups, policies,
+iam export writes every IAM record (users, access keys, groups, policies,
 sealing keys, revocations) of the store the server for DIR uses to FILE
-(default: standard output) as JSON; import reads such a document back.
+(default: standard output) as JSON; iam import reads such a document back.
 
 The export holds every secret key and the sealing keys that protect session
 tokens: whoever reads it can act as any user. FILE is written with mode 0600;
@@ -37,15 +39,44 @@ _USERNAME, _PASSWORD, _CLIENT_CERT, _CLIENT_CERT_KEY, _CA), else the embedded
 DIR/.sesame.sys/iam.db, which they refuse to open while a server holds it:
 stop the server first. Import into etcd works while the nodes run; they see
 the records through their watch.
+
+config get asks a running server for the configuration it uses (identity
+providers, OPA, etcd, TLS, limits, logs, audit, metrics), secrets redacted,
+with a request signed by the root credentials (MINIO_ROOT_USER and
+MINIO_ROOT_PASSWORD) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY of a
+user allowed admin:ConfigUpdate. SUBSYSTEM shows one group (server, tls,
+identity_openid, policy_opa, etcd, api, logger, audit_webhook, ...).
+
+prometheus generate prints a bearer token for the metrics endpoint and a
+Prometheus scrape configuration, as 'mc admin prometheus generate' does:
+a JWT signed with the secret key of the same credentials. Anyone holding
+the token can read the metrics until it expires; rotating the secret key
+revokes it.
+
+Run 'sesame admin COMMAND SUBCOMMAND --help' for a command's flags.
 `
 
 func admin(args []string, environ []string, stdout, stderr io.Writer) int {
-	if len(args) >= 1 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
+	if len(args) >= 1 && isHelp(args[0]) {
 		fmt.Fprint(stdout, adminUsage)
 		return 0
 	}
-	if len(args) < 2 || args[0] != "iam" {
+	if len(args) == 2 && isHelp(args[1]) {
+		fmt.Fprint(stdout, adminUsage)
+		return 0
+	}
+	if len(args) < 2 {
 		fmt.Fprint(stderr, adminUsage)
+		return 2
+	}
+	switch args[0] + " " + args[1] {
+	case "config get":
+		return adminConfigGet(args[2:], environ, stdout, stderr)
+	case "prometheus generate":
+		return adminPrometheusGenerate(args[2:], environ, stdout, stderr)
+	}
+	if args[0] != "iam" {
+		fmt.Fprintf(stderr, "sesame admin: unknown command %q\n\n%s", strings.Join(args[:2], " "), adminUsage)
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -67,9 +98,9 @@ func adminExport(ctx context.Context, args []string, environ []string, stdout, s
 	fs := flag.NewFlagSet("sesame admin iam export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("out", "", "`file` to write (mode 0600, replaced atomically); default standard output")
-	dir, ok := parseAdmin(fs, args, stderr)
+	dir, code, ok := parseAdmin(fs, args, stdout, stderr)
 	if !ok {
-		return 2
+		return code
 	}
 	st, code := openStore(ctx, dir, environ, false, stderr)
 	if st == nil {
@@ -98,9 +129,9 @@ func adminImport(ctx context.Context, args []string, environ []string, in io.Rea
 	fs.SetOutput(stderr)
 	from := fs.String("in", "", "`file` to read; default standard input")
 	replace := fs.Bool("replace", false, "overwrite records that already exist (default: fail before writing anything)")
-	dir, ok := parseAdmin(fs, args, stderr)
+	dir, code, ok := parseAdmin(fs, args, stdout, stderr)
 	if !ok {
-		return 2
+		return code
 	}
 	if *from != "" {
 		f, err := os.Open(*from)
@@ -129,16 +160,38 @@ func adminImport(ctx context.Context, args []string, environ []string, in io.Rea
 	return 0
 }
 
-// parseAdmin parses flags followed by exactly one DIR.
-func parseAdmin(fs *flag.FlagSet, args []string, stderr io.Writer) (string, bool) {
-	if err := fs.Parse(args); err != nil {
-		return "", false
+// parseAdmin parses flags followed by exactly one DIR. When it reports
+// false, the command ends with the exit code it returns: 0 after --help
+// (the flags on stdout), 2 after a usage error.
+func parseAdmin(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (string, int, bool) {
+	if code := parseFlags(fs, args, stdout); code >= 0 {
+		return "", code, false
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintf(stderr, "%s: want exactly one DIR after the flags\n\n%s", fs.Name(), adminUsage)
-		return "", false
+		return "", 2, false
 	}
-	return fs.Arg(0), true
+	return fs.Arg(0), 0, true
+}
+
+// parseFlags parses args. It returns -1 when the command goes on, else its
+// exit code: 0 after --help (the flags printed on stdout), 2 after an
+// error (said on fs's output).
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) int {
+	fs.Usage = func() {} // printed below, on stdout for --help
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprintf(stdout, "Usage of %s:\n", fs.Name())
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		fmt.Fprintf(stdout, "\n%s", adminUsage)
+		return 0
+	case err != nil:
+		fmt.Fprintf(fs.Output(), "Run '%s --help' for its flags.\n", fs.Name())
+		return 2
+	}
+	return -1
 }
 
 // openStore opens the IAM store a server for the same environment would

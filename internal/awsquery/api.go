@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sesame-s3/sesame/internal/audit"
 	"github.com/sesame-s3/sesame/internal/auth"
 	"github.com/sesame-s3/sesame/internal/httpx"
 	"github.com/sesame-s3/sesame/internal/iam"
@@ -47,6 +48,16 @@ type Spec struct {
 	// Now is the clock of the aws:CurrentTime condition key; default
 	// time.Now.
 	Now func() time.Time
+	// RequireTLS, when set, answers every request that did not come over
+	// TLS, before anything else is looked at (STS with
+	// SESAME_STS_REQUIRE_TLS: its responses carry secret keys).
+	RequireTLS *APIError
+	// OnServed, when set, is called once the response is written, with
+	// the request (its Action, Principal and Audit details), the result
+	// sent (nil on error) and the wire error sent (nil on success). The
+	// server feeds its metrics and audit log from it; it must not keep
+	// req or result.
+	OnServed func(req *Request, result any, wireErr *APIError)
 }
 
 // API serves one AWS query API (IAM or STS): the serve sequence both
@@ -77,6 +88,12 @@ type Request struct {
 	Sig *sigv4.Request
 	// Principal is the caller (Anonymous when unsigned).
 	Principal iam.Principal
+	// RequestID is the id sent in the response's X-Amz-Request-Id.
+	RequestID string
+	// Audit holds what a handler knows of the identity it served (the
+	// federated subject, the role, the credentials issued: never a
+	// secret); Spec.OnServed completes it into the audit record.
+	Audit audit.Record
 	// authorized is set by Authorize and Authenticated; a handler that
 	// succeeds without it is a bug, and its result is not sent.
 	authorized bool
@@ -95,24 +112,35 @@ var errNotAuthorized = errors.New("awsquery: handler did not authorize")
 
 // ServeHTTP authenticates, parses and serves one request.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if w.Header().Get(httpx.RequestIDHeader) == "" {
-		w.Header().Set(httpx.RequestIDHeader, httpx.NewRequestID())
+	id := w.Header().Get(httpx.RequestIDHeader)
+	if id == "" {
+		id = httpx.NewRequestID()
+		w.Header().Set(httpx.RequestIDHeader, id)
 	}
-	req := &Request{Request: r, api: a, Principal: iam.Principal{Anonymous: true}}
+	req := &Request{Request: r, api: a, Principal: iam.Principal{Anonymous: true}, RequestID: id}
 	result, err := a.serve(req)
 	if err == nil && !req.authorized {
-		a.spec.Logger.Error(a.spec.Service+": action served without authorization", "action", req.Action)
+		a.spec.Logger.ErrorContext(r.Context(), a.spec.Service+": action served without authorization", "action", req.Action)
 		err = errNotAuthorized
 	}
 	if err != nil {
-		a.writeError(w, req, err)
+		apiErr := a.writeError(w, req, err)
+		if a.spec.OnServed != nil {
+			a.spec.OnServed(req, nil, apiErr)
+		}
 		return
 	}
 	httpx.WriteQueryResult(w, a.spec.XMLNS, req.Action, result)
+	if a.spec.OnServed != nil {
+		a.spec.OnServed(req, result, nil)
+	}
 }
 
 func (a *API) serve(req *Request) (any, error) {
 	r, spec := req.Request, &a.spec
+	if spec.RequireTLS != nil && r.TLS == nil {
+		return nil, spec.RequireTLS
+	}
 	if !slices.Contains(spec.Methods, r.Method) {
 		return nil, ErrInvalidAction.WithMessage("The %s API accepts only %s requests.", spec.Name, strings.Join(spec.Methods, " and "))
 	}
@@ -167,14 +195,16 @@ func (a *API) serve(req *Request) (any, error) {
 	return h(req)
 }
 
-// writeError writes err as an <ErrorResponse>. Only server faults are
-// logged, and never with the request's parameters or credentials.
-func (a *API) writeError(w http.ResponseWriter, req *Request, err error) {
+// writeError writes err as an <ErrorResponse> and returns the wire error.
+// Only server faults are logged, and never with the request's parameters
+// or credentials.
+func (a *API) writeError(w http.ResponseWriter, req *Request, err error) *APIError {
 	apiErr := a.toAPIError(err)
 	if apiErr.Status >= 500 {
-		a.spec.Logger.Error(a.spec.Service+" request failed", "action", req.Action, "caller", req.CallerARN(), "err", err)
+		a.spec.Logger.ErrorContext(req.Context(), a.spec.Service+" request failed", "action", req.Action, "caller", req.CallerARN(), "err", err)
 	}
 	httpx.WriteQueryError(w, a.spec.XMLNS, apiErr)
+	return apiErr
 }
 
 // CallerARN names the caller in messages and log lines: its ARN, never a

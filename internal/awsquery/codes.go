@@ -32,6 +32,9 @@ var (
 	ErrIDPCommunicationError = &APIError{Code: "IDPCommunicationError", Message: "The request could not be fulfilled because the identity provider could not be reached.", Status: http.StatusBadRequest}
 	ErrInvalidParameterValue = &APIError{Code: "InvalidParameterValue", Message: "An invalid or out-of-range value was supplied for the input parameter.", Status: http.StatusBadRequest}
 	ErrPackedPolicyTooLarge  = &APIError{Code: "PackedPolicyTooLarge", Message: "The request was rejected because the total packed size of the session policies exceeds the limit.", Status: http.StatusBadRequest}
+	// ErrSTSRequiresTLS answers a plain-http STS request on a server that
+	// requires TLS for STS (Spec.RequireTLS).
+	ErrSTSRequiresTLS = &APIError{Code: "AccessDenied", Message: "STS requires HTTPS on this server (SESAME_STS_REQUIRE_TLS): its responses carry secret keys and session tokens. Send the request to the https:// endpoint.", Status: http.StatusForbidden}
 )
 
 // IAMCodes are the IAM API's own wire errors.

@@ -19,6 +19,14 @@
 //	                                        _CLIENT_CERT, _CLIENT_CERT_KEY,
 //	                                        _USERNAME, _PASSWORD, and Sesame's
 //	                                        own MINIO_ETCD_CA: a PEM CA bundle)
+//	MINIO_AUDIT_WEBHOOK_ENABLE / _ENDPOINT  the audit webhook (also
+//	                                        _AUTH_TOKEN, _QUEUE_SIZE)
+//	MINIO_PROMETHEUS_AUTH_TYPE              jwt (default) or public
+//
+// and Sesame's own SESAME_* variables (Environment lists them all). An
+// unknown MINIO_* or SESAME_* variable does not stop the server: Load
+// names it in Config.Warnings, with the closest known name when it looks
+// like a typo.
 //
 // Flags win over environment variables, which win over the --config file
 // (KEY=VALUE lines with the same names).
@@ -29,7 +37,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"net/url"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,6 +56,10 @@ const (
 	MinRootPasswordLength = 8
 )
 
+// DefaultShutdownTimeout bounds a graceful stop when --shutdown-timeout is
+// not given.
+const DefaultShutdownTimeout = 30 * time.Second
+
 // Config is everything `sesame server` needs.
 type Config struct {
 	// Dir is the data directory served as S3.
@@ -56,7 +72,8 @@ type Config struct {
 	Domains []string
 	// Region is reported to clients; default "us-east-1".
 	Region string
-	// ShutdownTimeout bounds a graceful stop.
+	// ShutdownTimeout bounds a graceful stop: the time requests in
+	// flight get to finish after SIGTERM (0: DefaultShutdownTimeout).
 	ShutdownTimeout time.Duration
 	// MaxSessionDuration is the longest DurationSeconds STS grants
 	// (15 minutes to 7 days; default 7 days).
@@ -70,42 +87,144 @@ type Config struct {
 	// Etcd, when set, is the etcd cluster that holds IAM state for every
 	// node (MINIO_ETCD_*); otherwise IAM state is a bbolt file in Dir.
 	Etcd *etcd.Config
+
+	// CertsDir holds the server's certificate (public.crt) and key
+	// (private.key), as MinIO lays it out, and CAs/ with further trusted
+	// CA certificates. When both files exist the server speaks HTTPS
+	// only. "" means no TLS.
+	CertsDir string
+	// STSRequireTLS refuses STS requests that do not come over TLS
+	// (SESAME_STS_REQUIRE_TLS=on).
+	STSRequireTLS bool
+	// Log is the server's own log: its format and level.
+	Log LogConfig
+	// AccessLog is where one line per request goes: "" for nowhere (the
+	// default), "stderr", or a file path.
+	AccessLog string
+	// Audit is where audit records go.
+	Audit AuditConfig
+	// MetricsAuth says who may read the metrics: MetricsAuthJWT (a bearer
+	// token, the default) or MetricsAuthPublic (anyone).
+	MetricsAuth string
+	// Pprof, when set, is the address of a separate listener that serves
+	// Go's profiles (/debug/pprof/); never on the S3 port.
+	Pprof string
+
+	// Warnings are problems Load found that do not stop the server: an
+	// unknown variable, a setting without effect. The server logs them.
+	Warnings []string
 }
 
-// ErrUsage is returned (wrapped) for bad command-line usage.
-var ErrUsage = errors.New("usage")
+// LogConfig is the format and level of the server's log.
+type LogConfig struct {
+	// Format is "text" (the default) or "json".
+	Format string
+	// Level is the least level logged (default Info).
+	Level slog.Level
+}
 
-// Load parses the arguments of `sesame server` (after the subcommand) and the
-// environment read through getenv.
-func Load(args []string, environ []string, stderr io.Writer) (Config, error) {
-	cfg := Config{ShutdownTimeout: 30 * time.Second}
+// AuditConfig names the audit log's targets; with neither there is none.
+type AuditConfig struct {
+	// File is the path of the JSON-lines audit file.
+	File string
+	// Webhook, when set, receives one record per POST.
+	Webhook *AuditWebhook
+}
+
+// AuditWebhook is MinIO's audit webhook target (MINIO_AUDIT_WEBHOOK_*).
+type AuditWebhook struct {
+	Endpoint string
+	// AuthToken is sent verbatim as the Authorization header.
+	AuthToken string
+	// QueueSize bounds the records waiting to be sent (0: the default).
+	QueueSize int
+}
+
+// The values of Config.MetricsAuth (MINIO_PROMETHEUS_AUTH_TYPE).
+const (
+	MetricsAuthJWT    = "jwt"
+	MetricsAuthPublic = "public"
+)
+
+// Errors for bad command-line usage; Load wraps them with the reason.
+var (
+	// ErrUsage is returned (wrapped) for bad command-line usage.
+	ErrUsage = errors.New("usage")
+	// ErrHelp is returned when the arguments ask for help (-h, --help).
+	ErrHelp = errors.New("help requested")
+)
+
+// flagValues are the flags whose values are not Config fields as given.
+type flagValues struct {
+	configFile, domain, certsDir, logFormat, logLevel, accessLog, auditLog, pprof *string
+	stsRequireTLS                                                                 *bool
+}
+
+// newFlagSet returns the server's flags, writing into cfg and v.
+func newFlagSet(cfg *Config) (*flag.FlagSet, flagValues) {
 	fs := flag.NewFlagSet("sesame server", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configFile := fs.String("config", "", "`file` of KEY=VALUE settings with MinIO's variable names (MINIO_IDENTITY_OPENID_*, ...); the environment wins over it")
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	var v flagValues
+	v.configFile = fs.String("config", "", "`file` of KEY=VALUE settings with MinIO's variable names (MINIO_IDENTITY_OPENID_*, ...); the environment wins over it")
 	fs.StringVar(&cfg.Address, "address", ":9000", "listen address `host:port`")
-	domain := fs.String("domain", "", "comma-separated domains for virtual-host-style requests (env MINIO_DOMAIN)")
-	fs.StringVar(&cfg.Region, "region", "", "region reported to clients (env MINIO_REGION)")
+	v.domain = fs.String("domain", "", "comma-separated domains for virtual-host-style requests (env MINIO_DOMAIN)")
+	fs.StringVar(&cfg.Region, "region", "", "region reported to clients (env MINIO_REGION; default us-east-1)")
 	fs.DurationVar(&cfg.MaxSessionDuration, "sts-max-duration", 7*24*time.Hour, "longest temporary credentials STS grants (15m to 168h)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: sesame server [flags] DIR\n\nServes the files in DIR as an S3-compatible object store.\n"+
-			"Root credentials come from MINIO_ROOT_USER and MINIO_ROOT_PASSWORD\n(or the legacy MINIO_ACCESS_KEY and MINIO_SECRET_KEY).\n\nFlags:\n")
-		fs.PrintDefaults()
+	v.certsDir = fs.String("certs-dir", defaultCertsDir(), "`dir`ectory of public.crt and private.key (and CAs/); with both, the server speaks HTTPS only (env SESAME_CERTS_DIR)")
+	v.stsRequireTLS = fs.Bool("sts-require-tls", false, "refuse STS requests over plain http (env SESAME_STS_REQUIRE_TLS=on)")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", DefaultShutdownTimeout, "time requests in flight get to finish after SIGTERM or SIGINT")
+	v.logFormat = fs.String("log-format", "", "log format, text or json (env SESAME_LOG_FORMAT; default text)")
+	v.logLevel = fs.String("log-level", "", "least level logged: debug, info, warn or error (env SESAME_LOG_LEVEL; default info)")
+	v.accessLog = fs.String("access-log", "", "write one line per request to `file`, or to stderr; reopened on SIGHUP (env SESAME_ACCESS_LOG; default off)")
+	v.auditLog = fs.String("audit-log", "", "append audit records (STS issuances and refusals, IAM changes) as JSON lines to `file`; reopened on SIGHUP (env SESAME_AUDIT_LOG_FILE)")
+	v.pprof = fs.String("pprof", "", "serve Go's profiles at http://`addr`/debug/pprof/ on a separate listener; a bare :port binds to localhost (env SESAME_PPROF_ADDR; default off)")
+	return fs, v
+}
+
+// defaultCertsDir is ~/.sesame/certs, or "" when there is no home.
+func defaultCertsDir() string {
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		return ""
 	}
+	return filepath.Join(home, ".sesame", "certs")
+}
+
+// Load parses the arguments of `sesame server` (after the subcommand) and
+// the environment (a list of KEY=VALUE as os.Environ returns). It writes
+// nothing: usage problems wrap ErrUsage, -h and --help return ErrHelp, and
+// the caller prints Usage. stderr is unused and kept for compatibility.
+func Load(args []string, environ []string, stderr io.Writer) (Config, error) {
+	_ = stderr
+	cfg := Config{}
+	fs, v := newFlagSet(&cfg)
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return cfg, ErrHelp
+		}
 		return cfg, fmt.Errorf("%w: %v", ErrUsage, err)
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return cfg, fmt.Errorf("%w: exactly one data directory is required", ErrUsage)
+	switch fs.NArg() {
+	case 0:
+		return cfg, fmt.Errorf("%w: missing DIR, the data directory to serve", ErrUsage)
+	case 1:
+	default:
+		return cfg, fmt.Errorf("%w: one DIR expected, got %d arguments (%s); flags go before DIR", ErrUsage, fs.NArg(), strings.Join(fs.Args(), " "))
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	cfg.Dir = fs.Arg(0)
-	if *configFile != "" {
-		fileEnv, err := readEnvFile(*configFile)
-		if err != nil {
+	var fileEnv []string
+	if *v.configFile != "" {
+		var err error
+		if fileEnv, err = readEnvFile(*v.configFile); err != nil {
 			return cfg, err
 		}
-		environ = append(fileEnv, environ...) // later entries win
+		cfg.Warnings = append(cfg.Warnings, unknownVariables(fileEnv, "in "+*v.configFile)...)
 	}
+	cfg.Warnings = append(cfg.Warnings, unknownVariables(environ, "in the environment")...)
+	environ = append(fileEnv, environ...) // later entries win
 	env := map[string]string{}
 	for _, kv := range environ {
 		if k, v, ok := strings.Cut(kv, "="); ok {
@@ -113,19 +232,51 @@ func Load(args []string, environ []string, stderr io.Writer) (Config, error) {
 		}
 	}
 	getenv := func(k string) string { return env[k] }
-	if *domain == "" {
-		*domain = getenv("MINIO_DOMAIN")
+	// fromEnv sets *flagValue from the environment unless the flag was given.
+	fromEnv := func(flagName string, flagValue *string, names ...string) {
+		if !set[flagName] {
+			if s := firstSet(getenv, names...); s != "" {
+				*flagValue = s
+			}
+		}
 	}
-	if cfg.Region == "" {
-		cfg.Region = firstSet(getenv, "MINIO_REGION", "MINIO_SITE_REGION")
-	}
-	for _, d := range strings.Split(*domain, ",") {
+	fromEnv("domain", v.domain, "MINIO_DOMAIN")
+	fromEnv("region", &cfg.Region, "MINIO_REGION", "MINIO_SITE_REGION")
+	fromEnv("certs-dir", v.certsDir, "SESAME_CERTS_DIR")
+	fromEnv("log-format", v.logFormat, "SESAME_LOG_FORMAT")
+	fromEnv("log-level", v.logLevel, "SESAME_LOG_LEVEL")
+	fromEnv("access-log", v.accessLog, "SESAME_ACCESS_LOG")
+	fromEnv("audit-log", v.auditLog, "SESAME_AUDIT_LOG_FILE")
+	fromEnv("pprof", v.pprof, "SESAME_PPROF_ADDR")
+	for _, d := range strings.Split(*v.domain, ",") {
 		if d = strings.ToLower(strings.TrimSpace(d)); d != "" {
 			cfg.Domains = append(cfg.Domains, d)
 		}
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
+	}
+	cfg.CertsDir = strings.TrimSpace(*v.certsDir)
+	cfg.AccessLog = strings.TrimSpace(*v.accessLog)
+	cfg.Pprof = strings.TrimSpace(*v.pprof)
+	cfg.Audit.File = strings.TrimSpace(*v.auditLog)
+	var err error
+	if cfg.STSRequireTLS, err = boolSetting(*v.stsRequireTLS, set["sts-require-tls"], getenv, "SESAME_STS_REQUIRE_TLS"); err != nil {
+		return cfg, err
+	}
+	if cfg.Log, err = logConfig(*v.logFormat, *v.logLevel); err != nil {
+		return cfg, err
+	}
+	if cfg.Audit.Webhook, err = auditWebhook(getenv, &cfg.Warnings); err != nil {
+		return cfg, err
+	}
+	switch t := strings.ToLower(strings.TrimSpace(getenv("MINIO_PROMETHEUS_AUTH_TYPE"))); t {
+	case "", MetricsAuthJWT:
+		cfg.MetricsAuth = MetricsAuthJWT
+	case MetricsAuthPublic:
+		cfg.MetricsAuth = MetricsAuthPublic
+	default:
+		return cfg, fmt.Errorf("MINIO_PROMETHEUS_AUTH_TYPE=%q: want jwt or public", t)
 	}
 	environ = make([]string, 0, len(env))
 	for k, v := range env {
@@ -145,6 +296,89 @@ func Load(args []string, environ []string, stderr io.Writer) (Config, error) {
 	cfg.RootUser = firstSet(getenv, "MINIO_ROOT_USER", "MINIO_ACCESS_KEY")
 	cfg.RootPassword = firstSet(getenv, "MINIO_ROOT_PASSWORD", "MINIO_SECRET_KEY")
 	return cfg, cfg.Validate()
+}
+
+// boolSetting is a flag's value when given, else the variable's (on/off,
+// true/false, 1/0, yes/no), else false.
+func boolSetting(flagValue, given bool, getenv func(string) string, name string) (bool, error) {
+	if given {
+		return flagValue, nil
+	}
+	s := strings.TrimSpace(getenv(name))
+	if s == "" {
+		return false, nil
+	}
+	on, ok := parseBool(s)
+	if !ok {
+		return false, fmt.Errorf("%s=%q: want on or off", name, s)
+	}
+	return on, nil
+}
+
+func parseBool(s string) (value, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "on", "true", "1", "yes", "enable", "enabled":
+		return true, true
+	case "off", "false", "0", "no", "disable", "disabled":
+		return false, true
+	}
+	return false, false
+}
+
+func logConfig(format, level string) (LogConfig, error) {
+	lc := LogConfig{Format: strings.ToLower(strings.TrimSpace(format)), Level: slog.LevelInfo}
+	switch lc.Format {
+	case "":
+		lc.Format = "text"
+	case "text", "json":
+	default:
+		return lc, fmt.Errorf("--log-format %q: want text or json", format)
+	}
+	if level = strings.TrimSpace(level); level != "" {
+		if err := lc.Level.UnmarshalText([]byte(level)); err != nil {
+			return lc, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+		}
+	}
+	return lc, nil
+}
+
+// The audit webhook's variables, MinIO's names.
+const (
+	auditWebhookEnable    = "MINIO_AUDIT_WEBHOOK_ENABLE"
+	auditWebhookEndpoint  = "MINIO_AUDIT_WEBHOOK_ENDPOINT"
+	auditWebhookAuthToken = "MINIO_AUDIT_WEBHOOK_AUTH_TOKEN"
+	auditWebhookQueueSize = "MINIO_AUDIT_WEBHOOK_QUEUE_SIZE"
+)
+
+// auditWebhook reads MINIO_AUDIT_WEBHOOK_*: the webhook is on only with
+// _ENABLE=on, as in MinIO, and then needs an http(s) _ENDPOINT.
+func auditWebhook(getenv func(string) string, warnings *[]string) (*AuditWebhook, error) {
+	endpoint := strings.TrimSpace(getenv(auditWebhookEndpoint))
+	enable := strings.TrimSpace(getenv(auditWebhookEnable))
+	on, ok := parseBool(enable)
+	switch {
+	case enable != "" && !ok:
+		return nil, fmt.Errorf("%s=%q: want on or off", auditWebhookEnable, enable)
+	case !on:
+		if endpoint != "" && enable == "" {
+			*warnings = append(*warnings, fmt.Sprintf("%s is set but %s is not on: the audit webhook is off", auditWebhookEndpoint, auditWebhookEnable))
+		}
+		return nil, nil
+	case endpoint == "":
+		return nil, fmt.Errorf("%s=on needs %s, the URL that receives the records", auditWebhookEnable, auditWebhookEndpoint)
+	}
+	if u, err := url.Parse(endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%s %q is not an http(s) URL", auditWebhookEndpoint, endpoint)
+	}
+	w := &AuditWebhook{Endpoint: endpoint, AuthToken: getenv(auditWebhookAuthToken)}
+	if s := strings.TrimSpace(getenv(auditWebhookQueueSize)); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%s=%q: want a positive number of records", auditWebhookQueueSize, s)
+		}
+		w.QueueSize = n
+	}
+	return w, nil
 }
 
 // maxConfigFile bounds the --config file.
@@ -184,8 +418,12 @@ func readEnvFile(path string) ([]string, error) {
 // Validate reports the first problem with cfg, saying what to set.
 func (c Config) Validate() error {
 	switch {
-	case c.RootUser == "" || c.RootPassword == "":
+	case c.RootUser == "" && c.RootPassword == "":
 		return errors.New("root credentials are not set: set MINIO_ROOT_USER (at least 3 characters) and MINIO_ROOT_PASSWORD (at least 8 characters)")
+	case c.RootUser == "":
+		return errors.New("root credentials are not set: MINIO_ROOT_PASSWORD is set but MINIO_ROOT_USER (the root access key, at least 3 characters) is missing")
+	case c.RootPassword == "":
+		return errors.New("root credentials are not set: MINIO_ROOT_USER is set but MINIO_ROOT_PASSWORD (the root secret key, at least 8 characters) is missing")
 	case len(c.RootUser) < MinRootUserLength:
 		return fmt.Errorf("MINIO_ROOT_USER is too short: it needs at least %d characters", MinRootUserLength)
 	case len(c.RootPassword) < MinRootPasswordLength:
@@ -196,6 +434,10 @@ func (c Config) Validate() error {
 		return errors.New("no data directory given")
 	case c.MaxSessionDuration != 0 && (c.MaxSessionDuration < 15*time.Minute || c.MaxSessionDuration > 7*24*time.Hour):
 		return fmt.Errorf("--sts-max-duration %v is out of range: it must be between 15m and 168h", c.MaxSessionDuration)
+	case c.ShutdownTimeout < 0:
+		return fmt.Errorf("--shutdown-timeout %v: must not be negative", c.ShutdownTimeout)
+	case c.MetricsAuth != "" && c.MetricsAuth != MetricsAuthJWT && c.MetricsAuth != MetricsAuthPublic:
+		return fmt.Errorf("metrics authentication %q: want jwt or public", c.MetricsAuth)
 	}
 	return nil
 }

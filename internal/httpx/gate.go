@@ -3,6 +3,7 @@ package httpx
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"encoding/xml"
 	"io"
 	"log/slog"
@@ -46,6 +47,10 @@ type GateOptions struct {
 //	hs.ConnState = g.ConnState
 //	hs.ConnContext = g.ConnContext
 //	hs.Serve(g.Listener(l))
+//
+// For HTTPS, wrap the gate's listener: tls.NewListener(g.Listener(l), c);
+// the gate then counts the TCP connections under the TLS ones, and a TLS
+// handshake is part of the wait for a request header.
 //
 // Whether a request is signed is decided by the presence of credentials
 // alone (an Authorization header, an X-Amz-Signature query parameter):
@@ -144,9 +149,19 @@ type slowDown struct {
 // ConnState tracks the state of the gate's connections; install it as
 // http.Server.ConnState.
 func (g *Gate) ConnState(c net.Conn, s http.ConnState) {
-	if gc, ok := c.(*gateConn); ok {
+	if gc, ok := asGateConn(c); ok {
 		gc.setState(s, time.Now())
 	}
+}
+
+// asGateConn returns the gate's connection under c, which net/http hands
+// over as a *tls.Conn when the listener is wrapped by tls.NewListener.
+func asGateConn(c net.Conn) (*gateConn, bool) {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	gc, ok := c.(*gateConn)
+	return gc, ok
 }
 
 // connKey is the request context key of the request's *gateConn.
@@ -155,7 +170,7 @@ type connKey struct{}
 // ConnContext puts the connection in its requests' context; install it as
 // http.Server.ConnContext.
 func (g *Gate) ConnContext(ctx context.Context, c net.Conn) context.Context {
-	if gc, ok := c.(*gateConn); ok {
+	if gc, ok := asGateConn(c); ok {
 		return context.WithValue(ctx, connKey{}, gc)
 	}
 	return ctx

@@ -292,3 +292,52 @@ func (h *logRecorder) messages() []string {
 	defer h.mu.Unlock()
 	return slices.Clone(h.msgs)
 }
+
+// TestGate_TLS: behind tls.NewListener the gate still follows its
+// connections' states (net/http hands ConnState the *tls.Conn), so an idle
+// TLS connection is known to be idle, and is counted out when closed.
+func TestGate_TLS(t *testing.T) {
+	g := NewGate(GateOptions{MaxConns: 10, SoftConns: 5})
+	ts := httptest.NewUnstartedServer(g.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil {
+			t.Error("a request without TLS")
+		}
+		fmt.Fprint(w, "ok")
+	})))
+	ts.Config.ConnState = g.ConnState
+	ts.Config.ConnContext = g.ConnContext
+	// StartTLS wraps the listener in TLS; the gate must sit under it.
+	ts.Listener = g.Listener(ts.Listener)
+	ts.StartTLS()
+	defer ts.Close()
+	resp, err := ts.Client().Get(ts.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		g.mu.Lock()
+		var states []http.ConnState
+		for c := range g.conns {
+			s, _ := c.state()
+			states = append(states, s)
+		}
+		g.mu.Unlock()
+		if len(states) == 1 && states[0] == http.StateIdle {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gate sees states %v, want one idle connection", states)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	ts.Client().CloseIdleConnections()
+	for g.Open() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections still counted after the client closed", g.Open())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -1,10 +1,12 @@
 package httpx
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -22,26 +24,63 @@ func NewRequestID() string {
 
 // Options configure Wrap.
 type Options struct {
+	// Logger receives the requests that failed on the server's side (a
+	// status of 500 or more, but 501 Not Implemented, which answers a
+	// request for something the server does not do) and panics, always,
+	// at level Error.
 	Logger *slog.Logger
+	// AccessLog, when set, receives one line for every request (level
+	// Info, message "request"); nil switches the access log off.
+	AccessLog *slog.Logger
 	// BodyReadTimeout bounds the wait for each read of a request body;
 	// 0 disables it. A client that stalls longer loses the connection.
 	// Behind MinRate, whose deadline is set after it, MinRate decides.
 	BodyReadTimeout time.Duration
 	// ServerName is sent in the Server header.
 	ServerName string
+	// Observe, when set, is told of every request once its handler has
+	// returned: the API the handler named with SetAPI ("" if none), the
+	// status and the time taken. It feeds the request metrics.
+	Observe func(api string, status int, d time.Duration)
 }
 
-// Wrap returns next with request ids, recovery, body timeouts and access logging.
+// state is what Wrap keeps about a request in its context.
+type state struct {
+	id  string
+	api string
+}
+
+type stateKey struct{}
+
+// RequestID returns the id Wrap gave the request of ctx, "" outside Wrap.
+func RequestID(ctx context.Context) string {
+	if st, ok := ctx.Value(stateKey{}).(*state); ok {
+		return st.id
+	}
+	return ""
+}
+
+// SetAPI names the API that serves the request of ctx ("s3", "sts", ...),
+// for the access log and Options.Observe. Outside Wrap it does nothing.
+// Call it from the request's own goroutine, before the handler returns.
+func SetAPI(ctx context.Context, api string) {
+	if st, ok := ctx.Value(stateKey{}).(*state); ok {
+		st.api = api
+	}
+}
+
+// Wrap returns next with request ids, recovery, body timeouts, the access
+// log, the error log and Options.Observe.
 func Wrap(next http.Handler, opts Options) http.Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := NewRequestID()
+		st := &state{id: NewRequestID()}
 		h := w.Header()
-		h.Set(RequestIDHeader, id)
-		h.Set("X-Amz-Id-2", id)
+		h.Set(RequestIDHeader, st.id)
+		h.Set("X-Amz-Id-2", st.id)
 		if opts.ServerName != "" {
 			h.Set("Server", opts.ServerName)
 		}
@@ -52,7 +91,8 @@ func Wrap(next http.Handler, opts Options) http.Handler {
 		// the Body of the request it passed in. Were that replaced, a body
 		// left unread after an early error would not be noticed, and its
 		// bytes would be parsed as the next request on the connection.
-		r = r.WithContext(r.Context())
+		ctx := context.WithValue(r.Context(), stateKey{}, st)
+		r = r.WithContext(ctx)
 		if opts.BodyReadTimeout > 0 && r.Body != nil && r.Body != http.NoBody {
 			r.Body = &timeoutBody{ReadCloser: r.Body, rc: http.NewResponseController(w), timeout: opts.BodyReadTimeout}
 		}
@@ -61,16 +101,37 @@ func Wrap(next http.Handler, opts Options) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				opts.Logger.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "request_id", id, "panic", p)
+				opts.Logger.ErrorContext(ctx, "panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p)
 				if !sw.wroteHeader {
 					http.Error(sw, "internal error", http.StatusInternalServerError)
 				}
 			}
-			opts.Logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status(),
-				"bytes", sw.bytes, "duration", time.Since(start), "request_id", id)
+			d := time.Since(start)
+			status := sw.status()
+			if status >= 500 && status != http.StatusNotImplemented {
+				opts.Logger.LogAttrs(ctx, slog.LevelError, "request failed", slog.String("method", r.Method),
+					slog.String("path", r.URL.Path), slog.String("api", st.api), slog.Int("status", status),
+					slog.Duration("duration", d))
+			}
+			if opts.AccessLog != nil {
+				opts.AccessLog.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("method", r.Method),
+					slog.String("path", r.URL.Path), slog.Int("status", status), slog.Int64("bytes", sw.bytes),
+					slog.Duration("duration", d), slog.String("api", st.api), slog.String("remote", remoteIP(r)))
+			}
+			if opts.Observe != nil {
+				opts.Observe(st.api, status, d)
+			}
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// remoteIP is the address of the request's peer, without its port.
+func remoteIP(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
 }
 
 // statusWriter records the status and byte count of a response.

@@ -23,6 +23,8 @@ type Options struct {
 	Logger  *slog.Logger
 	// Now is the clock for the aws:CurrentTime condition key; default time.Now.
 	Now func() time.Time
+	// OnServed is awsquery.Spec.OnServed: the server's metrics and audit.
+	OnServed func(req *awsquery.Request, result any, wireErr *awsquery.APIError)
 }
 
 // API serves the IAM query API.
@@ -111,6 +113,7 @@ func New(opts Options) *API {
 		Actions:  actions,
 		Codes:    awsquery.IAMCodes,
 		IAM:      opts.Service, Auth: opts.Auth, Logger: opts.Logger, Now: opts.Now,
+		OnServed: opts.OnServed,
 	})
 	return a
 }

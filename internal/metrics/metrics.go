@@ -4,8 +4,13 @@
 // the handler that serves them in the Prometheus text format.
 //
 // Domain packages do not import this one: they report through small hooks
-// in their Options (oidc.Options.OnFetch, opa.Options.OnDecision, ...),
-// which the server wires to the collectors here.
+// (httpx.Options.Observe, awsquery.Spec.OnServed, opa.Options.OnDecision,
+// a timing decorator of the IAM store), which the server wires to the
+// collectors here. KeyFetch is registered but has no caller yet: the oidc
+// package has no hook for its fetches.
+//
+// VerifyToken checks the bearer tokens that protect the metrics endpoint,
+// in the format MinIO's `mc admin prometheus generate` makes them.
 package metrics
 
 import (

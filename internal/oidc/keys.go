@@ -127,6 +127,13 @@ func (p *provider) runFetch(f *flight) {
 	if err != nil {
 		p.set.log.Warn("oidc: fetching the provider's keys failed", slog.String("provider", p.cfg.Name), slog.Any("error", err))
 	}
+	if p.set.onFetch != nil && !errors.Is(err, errClosed) && !errors.Is(err, context.Canceled) {
+		name := p.cfg.Name
+		if name == "" {
+			name = "openid"
+		}
+		p.set.onFetch(name, err)
+	}
 	f.err = err
 	close(f.done)
 }

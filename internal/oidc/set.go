@@ -30,6 +30,10 @@ type Options struct {
 	// RefreshMin is the shortest gap between two key fetches that an
 	// unknown kid may cause (default 5 s); tests shorten it.
 	RefreshMin time.Duration
+	// OnFetch, when set, is told of every fetch of a provider's discovery
+	// document and keys (start-up, refresh, an unknown kid), by provider
+	// name ("openid" for the un-suffixed one), with its error; for metrics.
+	OnFetch func(provider string, err error)
 	// RetryMin and RetryMax bound the exponential backoff of the background
 	// fetch after a failure (default 1 s and 1 min); tests shorten them.
 	RetryMin, RetryMax time.Duration
@@ -62,6 +66,7 @@ type Set struct {
 	log                            *slog.Logger
 	now                            func() time.Time
 	refreshMin, retryMin, retryMax time.Duration
+	onFetch                        func(provider string, err error)
 
 	ctx    context.Context // cancelled by Close; background fetches use it
 	cancel context.CancelFunc
@@ -147,9 +152,9 @@ func Open(ctx context.Context, cfgs []ProviderConfig, opts Options) (*Set, error
 		client:     opts.HTTPClient,
 		log:        opts.Logger,
 		now:        opts.Now,
-		refreshMin: opts.RefreshMin,
-		retryMin:   opts.RetryMin,
-		retryMax:   opts.RetryMax,
+		refreshMin: opts.RefreshMin, onFetch: opts.OnFetch,
+		retryMin: opts.RetryMin,
+		retryMax: opts.RetryMax,
 	}
 	if s.accountID == "" {
 		s.accountID = DefaultAccountID

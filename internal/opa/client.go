@@ -43,6 +43,10 @@ type Options struct {
 	// timeout comes from Config.Timeout).
 	HTTPClient *http.Client
 	Logger     *slog.Logger
+	// OnDecision, when set, is told of every decision: allowed, or denied
+	// (err set when OPA gave no usable answer, which denies too). It feeds
+	// the metrics; it must not block.
+	OnDecision func(allowed bool, err error)
 }
 
 // Client queries one OPA decision endpoint.
@@ -51,6 +55,7 @@ type Client struct {
 	timeout    time.Duration
 	hc         *http.Client
 	log        *slog.Logger
+	onDecision func(allowed bool, err error)
 	failures   atomic.Uint64
 }
 
@@ -68,7 +73,10 @@ func New(cfg Config, opts Options) *Client {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	return &Client{url: cfg.URL, token: cfg.AuthToken, timeout: cfg.Timeout, hc: opts.HTTPClient, log: opts.Logger}
+	if opts.OnDecision == nil {
+		opts.OnDecision = func(bool, error) {}
+	}
+	return &Client{url: cfg.URL, token: cfg.AuthToken, timeout: cfg.Timeout, hc: opts.HTTPClient, log: opts.Logger, onDecision: opts.OnDecision}
 }
 
 // URL returns the decision URL (never the token).
@@ -82,6 +90,7 @@ func (c *Client) Failures() uint64 { return c.failures.Load() }
 // logged and counted, never returned.
 func (c *Client) Allowed(ctx context.Context, in Input) bool {
 	ok, err := c.query(ctx, in)
+	c.onDecision(ok && err == nil, err)
 	if err != nil {
 		c.failures.Add(1)
 		c.log.Error("OPA decision failed; denying", "url", c.url, "action", in.Action, "account", in.Account, "err", err)

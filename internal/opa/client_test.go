@@ -49,9 +49,16 @@ func TestClient_Allowed(t *testing.T) {
 				io.WriteString(w, tc.body)
 			}))
 			defer ts.Close()
-			c := New(Config{URL: ts.URL, Timeout: 200 * time.Millisecond}, Options{})
+			var decisions []bool
+			var errs []error
+			c := New(Config{URL: ts.URL, Timeout: 200 * time.Millisecond}, Options{OnDecision: func(allowed bool, err error) {
+				decisions, errs = append(decisions, allowed), append(errs, err)
+			}})
 			if got := c.Allowed(context.Background(), in); got != tc.want {
 				t.Errorf("Allowed = %v, want %v", got, tc.want)
+			}
+			if len(decisions) != 1 || decisions[0] != tc.want || (errs[0] != nil) != tc.failure {
+				t.Errorf("OnDecision told %v, %v; want one call with %v and an error %v", decisions, errs, tc.want, tc.failure)
 			}
 			if got, want := c.Failures(), map[bool]uint64{false: 0, true: 1}[tc.failure]; got != want {
 				t.Errorf("Failures = %d, want %d", got, want)

@@ -144,7 +144,7 @@ func (a *API) bucketPolicy(ctx context.Context, bucket string) (*policy.Policy, 
 	p, err := policy.ParseBucketPolicy(data, bucket)
 	if err != nil {
 		// Stored policies were validated; one that no longer parses grants nothing.
-		a.log.Error("stored bucket policy does not parse", "bucket", bucket, "err", err)
+		a.log.ErrorContext(ctx, "stored bucket policy does not parse", "bucket", bucket, "err", err)
 		p = nil
 	}
 	a.policies.put(bucket, p)

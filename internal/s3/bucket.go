@@ -305,7 +305,7 @@ func (a *API) deleteObjects(req *request) error {
 		if err != nil {
 			e := toAPIError(err)
 			if e == ErrInternal {
-				a.log.Error("delete object failed", "bucket", req.bucket, "key", o.Key, "err", err)
+				a.log.ErrorContext(req.Context(), "delete object failed", "bucket", req.bucket, "key", o.Key, "err", err)
 			}
 			res.Errors = append(res.Errors, deleteErrorEntry{Key: o.Key, Code: e.Code, Message: e.Message})
 			continue

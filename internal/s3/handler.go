@@ -254,7 +254,7 @@ func notImplemented(what string) handlerFunc {
 func (a *API) writeError(req *request, err error) {
 	apiErr := toAPIError(err)
 	if apiErr == ErrInternal {
-		a.log.Error("s3 request failed", "method", req.Method, "bucket", req.bucket, "key", req.key, "err", err)
+		a.log.ErrorContext(req.Context(), "s3 request failed", "method", req.Method, "bucket", req.bucket, "key", req.key, "err", err)
 	}
 	w := req.w
 	requestID := w.Header().Get("X-Amz-Request-Id")

@@ -264,7 +264,7 @@ func (a *API) getObject(req *request) error {
 	req.w.WriteHeader(status)
 	if _, err := io.Copy(req.w, rd); err != nil {
 		// The status line is gone; all we can do is cut the connection short.
-		a.log.Warn("get object: body copy failed", "bucket", req.bucket, "key", req.key, "err", err)
+		a.log.WarnContext(req.Context(), "get object: body copy failed", "bucket", req.bucket, "key", req.key, "err", err)
 	}
 	return nil
 }

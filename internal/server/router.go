@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/sesame-s3/sesame/internal/httpx"
 	"github.com/sesame-s3/sesame/internal/sigv4"
 )
 
@@ -18,32 +19,74 @@ func scopeService(r *http.Request) string {
 	return sig.Service
 }
 
-// router sends the query APIs to their handlers and everything else to S3:
-// requests to "/" signed for service "iam" go to IAM, those signed for
-// "sts" to STS, and so do unsigned POSTs to "/" and requests to "/" with an
-// Action parameter (AssumeRoleWithWebIdentity and friends carry no
-// signature). S3 has no operation that is a POST to "/".
+// The APIs the router names for the access log and the metrics.
+const (
+	apiS3      = "s3"
+	apiIAM     = "iam"
+	apiSTS     = "sts"
+	apiHealth  = "health"
+	apiMetrics = "metrics"
+	apiAdmin   = "admin"
+)
+
+// router sends each request to its API and names the API (httpx.SetAPI).
+//
+// MinIO's paths under /minio/ come first: /minio/health/ (probes),
+// /minio/v2/metrics/ and /minio/prometheus/metrics (metrics) and
+// /minio/admin/ (MinIO's admin API, which Sesame answers with a pointer
+// to what to use instead); MinIO reserves the bucket name "minio", so no
+// S3 request is lost. /metrics is a scrape when it is an unsigned GET or
+// HEAD without a query (isMetricsScrape).
+//
+// Then the query APIs: requests to "/" signed for service "iam" go to IAM,
+// those signed for "sts" to STS, and so do unsigned POSTs to "/" and
+// requests to "/" with an Action parameter (AssumeRoleWithWebIdentity and
+// friends carry no signature). S3 has no operation that is a POST to "/".
+// Everything else is S3.
 type router struct {
-	s3, iam, sts http.Handler
+	s3, iam, sts           http.Handler
+	health, metrics, admin http.Handler
 }
 
 func (rt router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/" {
+	p := r.URL.Path
+	switch {
+	case strings.HasPrefix(p, "/minio/"):
+		switch {
+		case strings.HasPrefix(p, "/minio/health/"):
+			rt.serve(apiHealth, rt.health, w, r)
+			return
+		case strings.HasPrefix(p, "/minio/v2/metrics/"), p == "/minio/prometheus/metrics":
+			rt.serve(apiMetrics, rt.metrics, w, r)
+			return
+		case strings.HasPrefix(p, "/minio/admin/"):
+			rt.serve(apiAdmin, rt.admin, w, r)
+			return
+		}
+	case p == "/metrics" && isMetricsScrape(r):
+		rt.serve(apiMetrics, rt.metrics, w, r)
+		return
+	case p == "/":
 		switch scopeService(r) {
 		case "iam":
 			if r.Method == http.MethodPost {
-				rt.iam.ServeHTTP(w, r)
+				rt.serve(apiIAM, rt.iam, w, r)
 				return
 			}
 		case "sts":
-			rt.sts.ServeHTTP(w, r)
+			rt.serve(apiSTS, rt.sts, w, r)
 			return
 		case "":
 			if r.Method == http.MethodPost || strings.Contains(r.URL.RawQuery, "Action=") {
-				rt.sts.ServeHTTP(w, r)
+				rt.serve(apiSTS, rt.sts, w, r)
 				return
 			}
 		}
 	}
-	rt.s3.ServeHTTP(w, r)
+	rt.serve(apiS3, rt.s3, w, r)
+}
+
+func (rt router) serve(api string, h http.Handler, w http.ResponseWriter, r *http.Request) {
+	httpx.SetAPI(r.Context(), api)
+	h.ServeHTTP(w, r)
 }

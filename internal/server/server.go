@@ -1,7 +1,15 @@
 // Package server wires Sesame together: the object backend, the IAM store
 // and service (with OPA when configured), the OpenID Connect providers,
 // authentication, and the S3, IAM and STS APIs behind a router and the
-// HTTP edge's middleware; then the http.Server with its timeouts.
+// HTTP edge's middleware; then the http.Server with its timeouts, TLS
+// from a certs directory, and a graceful shutdown.
+//
+// It also wires what operators need: the health probes (health.go), the
+// Prometheus metrics fed by the edge, the query APIs, OPA and a timing
+// decorator of the IAM store (metrics.go, observe.go, storetime.go), the
+// audit log of STS issuances and IAM changes (observe.go), the access
+// log, and the effective configuration for `sesame admin config get`
+// (admin.go, effective.go).
 //
 // Every authorization decision of every API is iam.Service.Authorize's;
 // nothing here decides anything.
@@ -9,16 +17,21 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/sesame-s3/sesame/internal/audit"
 	"github.com/sesame-s3/sesame/internal/auth"
 	"github.com/sesame-s3/sesame/internal/config"
 	"github.com/sesame-s3/sesame/internal/httpx"
@@ -27,6 +40,7 @@ import (
 	"github.com/sesame-s3/sesame/internal/iam/store/bolt"
 	"github.com/sesame-s3/sesame/internal/iam/store/etcd"
 	"github.com/sesame-s3/sesame/internal/iamapi"
+	"github.com/sesame-s3/sesame/internal/metrics"
 	"github.com/sesame-s3/sesame/internal/object/posix"
 	"github.com/sesame-s3/sesame/internal/oidc"
 	"github.com/sesame-s3/sesame/internal/opa"
@@ -57,6 +71,9 @@ const (
 	bodyReadTimeout = 60 * time.Second
 	// etcdStartTimeout bounds how long Open waits for the etcd cluster.
 	etcdStartTimeout = 60 * time.Second
+	// flushTimeout bounds the delivery of the audit records still queued
+	// for the webhook when the server closes.
+	flushTimeout = 5 * time.Second
 )
 
 // Limits bound the HTTP edge: how many connections are open at once, how
@@ -157,11 +174,18 @@ func maxConnsFor(files int) int {
 
 // Options are the parts of a Server that tests inject.
 type Options struct {
+	// Logger is the server's log; wrap its handler with httpx.LogHandler
+	// so that request-scoped lines name their request.
 	Logger *slog.Logger
 	// Now is the clock for signature checks; default time.Now.
 	Now func() time.Time
-	// HTTPClient reaches OpenID Connect providers; default a client with timeouts.
+	// HTTPClient reaches OpenID Connect providers, OPA and the audit
+	// webhook; default a client with timeouts that trusts the system's
+	// CAs and those of the certs directory's CAs/.
 	HTTPClient *http.Client
+	// CertPollInterval is how often the certificate files are checked for
+	// a change; default 5 s.
+	CertPollInterval time.Duration
 }
 
 // Server is one Sesame node.
@@ -169,73 +193,109 @@ type Server struct {
 	cfg     config.Config
 	log     *slog.Logger
 	backend *posix.Backend
-	store   store.Store
+	store   store.Store // as opened; the IAM service uses it through timedStore
 	iam     *iam.Service
-	oidc    *oidc.Set // never nil: it also holds the IAM API's providers
+	authn   *auth.Authenticator
+	oidc    *oidc.Set // nil until opened; it also holds the IAM API's providers
 	// stopOIDC stops following the IAM API's OpenID Connect providers.
-	stopOIDC func()
-	handler  http.Handler
+	stopOIDC  func()
+	metrics   *metrics.Metrics
+	audit     *audit.Logger  // nil without audit targets
+	accessLog *httpx.LogFile // nil with the access log off
+	certs     *certs         // nil without TLS
+	ready     *readiness
+	handler   http.Handler
+
+	// Set by ServeWith, read by Effective.
+	limits     atomic.Pointer[Limits]
+	listenAddr atomic.Pointer[string]
 }
 
 // Open prepares a Server for cfg: it opens the data directory (creating it
-// if needed) but does not listen yet.
-func Open(cfg config.Config, opts Options) (*Server, error) {
+// if needed), the IAM store, the logs and the certificates, but does not
+// listen yet. Close releases what it opened.
+func Open(cfg config.Config, opts Options) (_ *Server, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.MetricsAuth == "" {
+		cfg.MetricsAuth = config.MetricsAuthJWT
+	}
+	s := &Server{cfg: cfg, log: opts.Logger, metrics: metrics.New()}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if s.certs, err = openCerts(cfg.CertsDir, opts.Logger, opts.CertPollInterval); err != nil {
+		return nil, err
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = s.outboundClient()
+	}
+	if cfg.AccessLog != "" {
+		if s.accessLog, err = httpx.OpenLogFile(cfg.AccessLog, time.Second); err != nil {
+			return nil, fmt.Errorf("access log: %w", err)
+		}
+	}
+	if s.audit, err = s.openAudit(opts.HTTPClient); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	backend, err := posix.Open(cfg.Dir, posix.Options{Logger: opts.Logger})
-	if err != nil {
+	if s.backend, err = posix.Open(cfg.Dir, posix.Options{Logger: opts.Logger}); err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", cfg.Dir, err)
 	}
 	st, err := openStore(cfg, opts.Logger)
 	if err != nil {
-		backend.Close()
 		return nil, fmt.Errorf("IAM store: %w", err)
 	}
-	iamOpts := iam.Options{Store: st, RootUser: cfg.RootUser, RootSecret: cfg.RootPassword, Logger: opts.Logger}
+	s.store = st // only now: a nil *bolt.Store would make a non-nil interface
+	s.ready = &readiness{st: s.store, log: opts.Logger}
+	iamOpts := iam.Options{Store: timedStore{Store: s.store, m: s.metrics}, RootUser: cfg.RootUser, RootSecret: cfg.RootPassword, Logger: opts.Logger}
 	if cfg.OPA != nil {
 		// The one place where "OPA is on" is configured: the IAM service
 		// then asks it for every decision.
-		iamOpts.External = opa.New(*cfg.OPA, opa.Options{HTTPClient: opts.HTTPClient, Logger: opts.Logger})
+		iamOpts.External = opa.New(*cfg.OPA, opa.Options{HTTPClient: opts.HTTPClient, Logger: opts.Logger, OnDecision: s.metrics.OPADecision})
 		opts.Logger.Info("authorization by OPA at " + cfg.OPA.URL)
 	}
 	for _, p := range cfg.OpenID {
 		iamOpts.Providers = append(iamOpts.Providers, iam.FederatedRole(p.Name))
 	}
-	svc, err := iam.Open(context.Background(), iamOpts)
-	if err != nil {
-		st.Close()
-		backend.Close()
+	if s.iam, err = iam.Open(context.Background(), iamOpts); err != nil {
 		return nil, fmt.Errorf("IAM: %w", err)
 	}
 	// --- OpenID Connect: the configured providers (none is cheap) and
 	// those of the IAM API, followed on every IAM reload of any node.
-	openID, err := oidc.Open(context.Background(), cfg.OpenID, oidc.Options{Logger: opts.Logger, HTTPClient: opts.HTTPClient, AccountID: iam.AccountID})
-	if err != nil {
-		svc.Close()
-		st.Close()
-		backend.Close()
+	if s.oidc, err = oidc.Open(context.Background(), cfg.OpenID, oidc.Options{Logger: opts.Logger, HTTPClient: opts.HTTPClient, AccountID: iam.AccountID, OnFetch: s.metrics.KeyFetch}); err != nil {
 		return nil, fmt.Errorf("OpenID Connect: %w", err)
 	}
-	for name, arn := range openID.RoleARNs() {
+	for name, arn := range s.oidc.RoleARNs() {
 		opts.Logger.Info("OpenID Connect role policy provider", "provider", name, "role_arn", arn)
 	}
-	stopOIDC := followOIDCProviders(svc, openID)
-	var idp sts.Verifier = openID
+	s.stopOIDC = followOIDCProviders(s.iam, s.oidc)
+	var idp sts.Verifier = s.oidc
 	// --- end of OpenID Connect.
 	verifier := sigv4.NewVerifier(sigv4.Options{Now: opts.Now})
-	authn := auth.New(verifier, auth.IAM(svc))
-	s3API := s3.New(s3.Options{Backend: backend, Auth: authn, IAM: svc, Region: cfg.Region, Domains: cfg.Domains, Logger: opts.Logger})
-	iamAPI := iamapi.New(iamapi.Options{Service: svc, Auth: authn, Logger: opts.Logger})
-	stsAPI := sts.New(sts.Options{Service: svc, Auth: authn, Logger: opts.Logger, MaxDuration: cfg.MaxSessionDuration, OIDC: idp})
-	h := httpx.Wrap(router{s3: s3API, iam: iamAPI, sts: stsAPI}, httpx.Options{Logger: opts.Logger, BodyReadTimeout: bodyReadTimeout, ServerName: "Sesame"})
-	return &Server{cfg: cfg, log: opts.Logger, backend: backend, store: st, iam: svc, oidc: openID, stopOIDC: stopOIDC, handler: h}, nil
+	s.authn = auth.New(verifier, auth.IAM(s.iam))
+	s3API := s3.New(s3.Options{Backend: s.backend, Auth: s.authn, IAM: s.iam, Region: cfg.Region, Domains: cfg.Domains, Logger: opts.Logger})
+	iamAPI := iamapi.New(iamapi.Options{Service: s.iam, Auth: s.authn, Logger: opts.Logger, OnServed: s.iamServed})
+	stsAPI := sts.New(sts.Options{Service: s.iam, Auth: s.authn, Logger: opts.Logger, MaxDuration: cfg.MaxSessionDuration, OIDC: idp,
+		RequireTLS: cfg.STSRequireTLS, OnServed: s.stsServed})
+	rt := router{
+		s3: s3API, iam: iamAPI, sts: stsAPI,
+		health: http.HandlerFunc(s.health), metrics: http.HandlerFunc(s.serveMetrics), admin: http.HandlerFunc(s.admin),
+	}
+	edge := httpx.Options{Logger: opts.Logger, BodyReadTimeout: bodyReadTimeout, ServerName: "Sesame", Observe: s.metrics.Request}
+	if s.accessLog != nil {
+		edge.AccessLog = slog.New(logHandler(cfg.Log.Format, s.accessLog, slog.LevelInfo))
+	}
+	s.handler = httpx.Wrap(rt, edge)
+	return s, nil
 }
 
 // followOIDCProviders gives set the IAM API's OpenID Connect providers now
@@ -266,6 +326,60 @@ func followOIDCProviders(svc *iam.Service, set *oidc.Set) (stop func()) {
 	}
 }
 
+// logHandler returns a slog handler writing format ("json" or "text") to
+// w, with request ids (httpx.LogHandler).
+func logHandler(format string, w io.Writer, level slog.Level) slog.Handler {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return httpx.LogHandler(slog.NewJSONHandler(w, opts))
+	}
+	return httpx.LogHandler(slog.NewTextHandler(w, opts))
+}
+
+// NewLogHandler returns the handler of the server's own log for format
+// ("json" or "text") and level, writing to w, with request ids.
+func NewLogHandler(format string, level slog.Level, w io.Writer) slog.Handler {
+	return logHandler(format, w, level)
+}
+
+// outboundClient is the HTTP client for identity providers, OPA and the
+// audit webhook: it trusts the system's CAs and, as MinIO does, those of
+// the certs directory's CAs/.
+func (s *Server) outboundClient() *http.Client {
+	c := &http.Client{Timeout: oidc.FetchTimeout}
+	if s.certs == nil || s.certs.cas == nil {
+		return c
+	}
+	roots, err := x509.SystemCertPool()
+	if err != nil || roots == nil {
+		roots = x509.NewCertPool()
+	}
+	for _, cert := range s.certs.casList {
+		roots.AddCert(cert)
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	c.Transport = t
+	return c
+}
+
+// openAudit opens the audit targets the configuration names.
+func (s *Server) openAudit(client *http.Client) (*audit.Logger, error) {
+	opts := audit.Options{File: s.cfg.Audit.File, HTTPClient: client, Logger: s.log,
+		OnWritten: s.metrics.AuditWritten, OnDropped: s.metrics.AuditDropped}
+	if w := s.cfg.Audit.Webhook; w != nil {
+		opts.WebhookURL, opts.WebhookToken, opts.QueueSize = w.Endpoint, w.AuthToken, w.QueueSize
+	}
+	l, err := audit.Open(opts)
+	if err != nil {
+		return nil, err
+	}
+	if l != nil {
+		s.log.Info("audit log", "file", s.cfg.Audit.File, "webhook", s.cfg.Audit.Webhook != nil)
+	}
+	return l, nil
+}
+
 // openStore opens where IAM state lives: the etcd cluster cfg.Etcd names,
 // waiting up to etcdStartTimeout for it, or else a bbolt file in the data
 // directory.
@@ -286,13 +400,31 @@ func openStore(cfg config.Config, log *slog.Logger) (store.Store, error) {
 // Handler returns the server's HTTP handler, for tests and embedding.
 func (s *Server) Handler() http.Handler { return s.handler }
 
+// TLS reports whether the server speaks HTTPS (its certs directory holds
+// a certificate and key).
+func (s *Server) TLS() bool { return s.certs != nil }
+
+// Ready returns nil when the server can serve (the IAM store answers and
+// holds a sealing key), else why not; /minio/health/ready answers by it.
+func (s *Server) Ready(ctx context.Context) error { return s.ready.check(ctx) }
+
 // Serve is ServeWith with the default Limits.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	return s.ServeWith(ctx, l, Limits{})
 }
 
-// ServeWith accepts connections on l within lim until ctx is done, then
-// shuts down gracefully within the configured timeout.
+func (s *Server) shutdownTimeout() time.Duration {
+	if s.cfg.ShutdownTimeout <= 0 {
+		return config.DefaultShutdownTimeout
+	}
+	return s.cfg.ShutdownTimeout
+}
+
+// ServeWith accepts connections on l within lim (over TLS when the certs
+// directory holds a certificate) until ctx is done, then shuts down
+// gracefully: it closes l at once, so new connections are refused, and
+// waits up to the configured shutdown timeout for the requests in flight
+// to finish before closing the connections left. Close the Server after.
 func (s *Server) ServeWith(ctx context.Context, l net.Listener, lim Limits) error {
 	files, _ := httpx.OpenFileLimit()
 	explicitMax := lim.MaxConns
@@ -300,6 +432,9 @@ func (s *Server) ServeWith(ctx context.Context, l net.Listener, lim Limits) erro
 	if err != nil {
 		return err
 	}
+	s.limits.Store(&lim)
+	addr := l.Addr().String()
+	s.listenAddr.Store(&addr)
 	s.log.Info("connection limits", "open_files", files, "max_conns", lim.MaxConns, "soft_conns", lim.SoftConns,
 		"min_rate", lim.MinRate, "rate_grace", lim.RateGrace, "rate_window", lim.RateWindow,
 		"header_timeout", lim.HeaderTimeout, "busy_header_timeout", lim.BusyHeaderTimeout, "idle_timeout", lim.IdleTimeout)
@@ -324,29 +459,81 @@ func (s *Server) ServeWith(ctx context.Context, l net.Listener, lim Limits) erro
 		ConnContext:       gate.ConnContext,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	ln := gate.Listener(l)
+	if s.certs != nil {
+		// The TLS handshake runs in the connection's goroutine, within
+		// ReadHeaderTimeout, like the wait for the request header.
+		ln = tls.NewListener(ln, s.certs.Config())
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(gate.Listener(l)) }()
+	go func() { errc <- hs.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	timeout := s.cfg.ShutdownTimeout
-	if timeout <= 0 {
-		timeout = 30 * time.Second
-	}
+	timeout := s.shutdownTimeout()
+	s.ready.stopping.Store(true)
+	s.log.Info("shutting down: refusing new connections, waiting for the requests in flight", "timeout", timeout)
 	sctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	err = hs.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		s.log.Warn("shutdown timeout reached: closing the connections still open", "timeout", timeout)
+		err = errors.Join(err, hs.Close())
+	} else if err == nil {
+		s.log.Info("all requests finished")
+	}
 	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) && err == nil {
 		err = serr
 	}
 	return err
 }
 
-// Close releases the server's resources.
+// Reopen reopens the access and audit log files, so that logrotate can
+// move them, and reloads the certificate if its files changed (SIGHUP).
+func (s *Server) Reopen() error {
+	var errs []error
+	if s.accessLog != nil {
+		errs = append(errs, s.accessLog.Reopen())
+	}
+	errs = append(errs, s.audit.Reopen())
+	if s.certs != nil {
+		if _, err := s.certs.Reload(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Close releases the server's resources: the identity providers, the IAM
+// service and store, the backend, then the audit log (waiting a few
+// seconds for the webhook's queue) and the access log, flushed.
 func (s *Server) Close() error {
-	s.stopOIDC()
-	oerr := s.oidc.Close()
-	return errors.Join(oerr, s.iam.Close(), s.store.Close(), s.backend.Close())
+	var errs []error
+	if s.stopOIDC != nil {
+		s.stopOIDC()
+	}
+	if s.oidc != nil {
+		errs = append(errs, s.oidc.Close())
+	}
+	if s.iam != nil {
+		errs = append(errs, s.iam.Close())
+	}
+	if s.store != nil {
+		errs = append(errs, s.store.Close())
+	}
+	if s.backend != nil {
+		errs = append(errs, s.backend.Close())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
+	defer cancel()
+	errs = append(errs, s.audit.Close(ctx))
+	s.audit = nil
+	if s.accessLog != nil {
+		errs = append(errs, s.accessLog.Close())
+	}
+	s.certs.Close()
+	s.certs = nil
+	return errors.Join(errs...)
 }

@@ -50,6 +50,9 @@ func (a *API) assumeRole(req *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Audit details (ops): what was issued to whom; never the secret or token.
+	req.Audit.Parent, req.Audit.Role, req.Audit.AssumedRole = req.Principal.User, roleARN, user.Arn
+	req.Audit.AccessKey, req.Audit.Expiration = creds.AccessKeyID, creds.Expiration
 	return assumeRoleResult{
 		AssumedRoleUser: assumedRoleUserXML{Arn: user.Arn, AssumedRoleID: user.AssumedRoleID},
 		Credentials: credentialsXML{

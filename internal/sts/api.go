@@ -31,6 +31,11 @@ type Options struct {
 	OIDC Verifier
 	// Now is the clock for the aws:CurrentTime condition key; default time.Now.
 	Now func() time.Time
+	// RequireTLS refuses every request that does not come over TLS with
+	// awsquery.ErrSTSRequiresTLS (SESAME_STS_REQUIRE_TLS).
+	RequireTLS bool
+	// OnServed is awsquery.Spec.OnServed: the server's metrics and audit.
+	OnServed func(req *awsquery.Request, result any, wireErr *awsquery.APIError)
 }
 
 // API serves the STS query API.
@@ -63,7 +68,12 @@ func New(opts Options) *API {
 		svc: opts.Service, oidc: opts.OIDC,
 		maxDuration: maxDur, defaultDuration: min(iam.DefaultSessionDuration, maxDur),
 	}
+	var requireTLS *awsquery.APIError
+	if opts.RequireTLS {
+		requireTLS = awsquery.ErrSTSRequiresTLS
+	}
 	a.API = awsquery.New(awsquery.Spec{
+		RequireTLS: requireTLS, OnServed: opts.OnServed,
 		Name: "STS", Service: "sts", Version: APIVersion, XMLNS: xmlns,
 		Methods: []string{http.MethodPost, http.MethodGet},
 		MaxBody: MaxBodySize,

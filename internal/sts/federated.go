@@ -96,6 +96,11 @@ func (a *API) federated(req *request, tokenParam, member string) (federatedResul
 	if err != nil {
 		return federatedResult{}, err
 	}
+	// Audit details (ops): the verified identity, kept for a later refusal too.
+	req.Audit.Provider, req.Audit.Subject, req.Audit.Role = id.Provider, id.Subject, roleARN
+	if req.Audit.ClientID = firstOf(id.Claims["azp"]); req.Audit.ClientID == "" {
+		req.Audit.ClientID = firstOf(id.Audience)
+	}
 	// The token is the caller's proof of identity and of its rights.
 	req.Authenticated()
 	creds, user, err := a.svc.AssumeRoleWithIdentity(req.Context(), iam.FederatedIdentity{
@@ -105,6 +110,8 @@ func (a *API) federated(req *request, tokenParam, member string) (federatedResul
 	if err != nil {
 		return federatedResult{}, err
 	}
+	// Audit details (ops): what was issued; never the secret or token.
+	req.Audit.AssumedRole, req.Audit.AccessKey, req.Audit.Expiration = user.Arn, creds.AccessKeyID, creds.Expiration
 	return federatedResult{
 		id: id,
 		creds: credentialsXML{

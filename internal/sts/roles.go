@@ -140,10 +140,12 @@ func (a *API) assumeRealRole(req *request, role iam.Role) (any, error) {
 	}
 	opts.Conditions = cond
 	req.Authenticated() // the role's trust policy and the caller's policies decide, below
+	req.Audit.Role = role.ARN()
 	out, err := a.svc.AssumeRoleAs(req.Context(), req.Principal, role, opts)
 	if err != nil {
 		return nil, err
 	}
+	auditIssued(req, out, opts)
 	return assumeRoleResult{
 		AssumedRoleUser:  assumedRoleUserXML{Arn: out.AssumedRoleUser.Arn, AssumedRoleID: out.AssumedRoleUser.AssumedRoleID},
 		Credentials:      credentialsOf(out.Credentials),
@@ -175,6 +177,7 @@ func (a *API) webIdentityForRole(req *request, token string, role iam.Role) (any
 	}
 	opts.Conditions = cond
 	req.Authenticated() // the token, then the role's trust policy, decide
+	req.Audit.Provider, req.Audit.Subject, req.Audit.ClientID, req.Audit.Role = id.ProviderARN, id.Subject, clientOf(id), role.ARN()
 	out, err := a.svc.AssumeRoleWithWebIdentityAs(req.Context(), iam.WebIdentity{
 		Provider: id.Provider, ProviderARN: id.ProviderARN, ConditionPrefix: id.ConditionPrefix,
 		Subject: id.Subject, Audience: id.Audience, AuthorizedParty: id.AuthorizedParty, AMR: id.AMR, Claims: id.Claims,
@@ -183,6 +186,7 @@ func (a *API) webIdentityForRole(req *request, token string, role iam.Role) (any
 	if err != nil {
 		return nil, err
 	}
+	auditIssued(req, out, opts)
 	return webIdentityResult{
 		Credentials:                 credentialsOf(out.Credentials),
 		SubjectFromWebIdentityToken: id.Subject,
@@ -234,6 +238,8 @@ func (a *API) getSessionToken(req *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	req.Audit.Parent = req.Principal.User
+	auditIssued(req, out, opts)
 	return getSessionTokenResult{Credentials: credentialsOf(out.Credentials)}, nil
 }
 
@@ -259,11 +265,21 @@ func (a *API) getFederationToken(req *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	req.Audit.Parent = req.Principal.User
+	auditIssued(req, out, opts)
+	req.Audit.AssumedRole = out.FederatedUser.Arn
 	return getFederationTokenResult{
 		Credentials:      credentialsOf(out.Credentials),
 		FederatedUser:    federatedUserXML{Arn: out.FederatedUser.Arn, FederatedUserID: out.FederatedUser.AssumedRoleID},
 		PackedPolicySize: packed(out.PackedPolicySize),
 	}, nil
+}
+
+// auditIssued records what was issued in the request's audit details:
+// never the secret key or the session token.
+func auditIssued(req *request, out iam.IssuedSession, opts iam.SessionOptions) {
+	req.Audit.AssumedRole, req.Audit.AccessKey, req.Audit.Expiration = out.AssumedRoleUser.Arn, out.Credentials.AccessKeyID, out.Credentials.Expiration
+	req.Audit.DurationSeconds = int64(opts.Duration / time.Second)
 }
 
 func credentialsOf(c iam.Credentials) credentialsXML {

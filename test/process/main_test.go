@@ -58,7 +58,8 @@ func start(t *testing.T, dir string, env ...string) *node {
 		env = []string{"MINIO_ROOT_USER=" + rootUser, "MINIO_ROOT_PASSWORD=" + rootPassword}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, binary, "server", "--address", "127.0.0.1:0", dir)
+	// --certs-dir= keeps certificates in the tester's home out of the way.
+	cmd := exec.CommandContext(ctx, binary, "server", "--address", "127.0.0.1:0", "--certs-dir=", dir)
 	cmd.Env = append(os.Environ(), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -44,7 +44,7 @@ func TestServer_SlowClientFlood(t *testing.T) {
 		bigSize       = 8 << 20
 	)
 	dir := t.TempDir()
-	n, log := startLogged(t, dir, 512, "--max-conns", "200", "--soft-conns", "100", "--min-rate", "1024",
+	n, log := startLogged(t, dir, 512, "--access-log", "stderr", "--max-conns", "200", "--soft-conns", "100", "--min-rate", "1024",
 		"--rate-grace", grace.String(), "--rate-window", window.String(),
 		"--header-timeout", headerTimeout.String(), "--busy-header-timeout", "1s")
 	host := strings.TrimPrefix(n.endpoint, "http://")
@@ -310,7 +310,7 @@ func (l *serverLog) match(re string) [][]string {
 func startLogged(t *testing.T, dir string, files int, flags ...string) (*node, *serverLog) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	args := append(append([]string{"server", "--address", "127.0.0.1:0"}, flags...), dir)
+	args := append(append([]string{"server", "--address", "127.0.0.1:0", "--certs-dir="}, flags...), dir)
 	cmd := exec.CommandContext(ctx, binary, args...)
 	if _, err := os.Stat("/bin/sh"); err == nil && files > 0 {
 		script := fmt.Sprintf(`ulimit -n %d && exec "$0" "$@"`, files)
