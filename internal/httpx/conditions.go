@@ -24,10 +24,25 @@ var ErrConditionHeaderTooLong = errors.New("httpx: the User-Agent or Referer hea
 // peer, never a forwarded header), aws:useragent and aws:referer (when
 // present). The principal's keys are added by iam.Authorize.
 func Conditions(r *http.Request, now time.Time) (map[string][]string, error) {
-	ua, ref := r.Header.Get("User-Agent"), r.Header.Get("Referer")
-	if len(ua) > MaxConditionHeader || len(ref) > MaxConditionHeader {
-		return nil, ErrConditionHeaderTooLong
+	if err := CheckConditionHeaders(r); err != nil {
+		return nil, err
 	}
+	return ConditionKeys(r, now), nil
+}
+
+// CheckConditionHeaders returns ErrConditionHeaderTooLong for a
+// User-Agent or Referer over MaxConditionHeader bytes: the cheap half of
+// Conditions, for callers that build the keys only when needed.
+func CheckConditionHeaders(r *http.Request) error {
+	if len(r.Header.Get("User-Agent")) > MaxConditionHeader || len(r.Header.Get("Referer")) > MaxConditionHeader {
+		return ErrConditionHeaderTooLong
+	}
+	return nil
+}
+
+// ConditionKeys is Conditions for a request CheckConditionHeaders passed.
+func ConditionKeys(r *http.Request, now time.Time) map[string][]string {
+	ua, ref := r.Header.Get("User-Agent"), r.Header.Get("Referer")
 	now = now.UTC()
 	c := make(map[string][]string, 12)
 	c["aws:currenttime"] = []string{now.Format(time.RFC3339)}
@@ -44,5 +59,5 @@ func Conditions(r *http.Request, now time.Time) (map[string][]string, error) {
 	if ref != "" {
 		c["aws:referer"] = []string{ref}
 	}
-	return c, nil
+	return c
 }

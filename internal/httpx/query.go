@@ -103,6 +103,20 @@ func ReadQueryParams(r *http.Request, limit int64) (url.Values, error) {
 // WriteQueryResult writes <ActionResponse xmlns=...> with result as
 // <ActionResult> (none when result is nil) and the request id.
 func WriteQueryResult(w http.ResponseWriter, xmlns, action string, result any) {
+	if r, ok := result.(XMLAppender); ok {
+		d := NewXMLDoc()
+		d.Open(action+"Response", "xmlns", xmlns)
+		d.Open(action + "Result")
+		r.AppendXML(d)
+		d.Close(action + "Result")
+		d.Open("ResponseMetadata")
+		d.Elem("RequestId", w.Header().Get(RequestIDHeader))
+		d.Close("ResponseMetadata")
+		d.Close(action + "Response")
+		WriteBody(w, http.StatusOK, "text/xml", d.Bytes())
+		d.Release()
+		return
+	}
 	var buf bytes.Buffer
 	buf.WriteString(xml.Header)
 	enc := xml.NewEncoder(&buf)
@@ -129,18 +143,6 @@ func WriteQueryResult(w http.ResponseWriter, xmlns, action string, result any) {
 	WriteBody(w, http.StatusOK, "text/xml", buf.Bytes())
 }
 
-// queryError is the query protocol's <ErrorResponse> document.
-type queryError struct {
-	XMLName xml.Name `xml:"ErrorResponse"`
-	Xmlns   string   `xml:"xmlns,attr"`
-	Error   struct {
-		Type    string `xml:"Type"`
-		Code    string `xml:"Code"`
-		Message string `xml:"Message"`
-	} `xml:"Error"`
-	RequestID string `xml:"RequestId"`
-}
-
 // FaultType is an error's <Type>: Receiver for server faults, Sender for
 // everything the caller can fix.
 func FaultType(e *APIError) string {
@@ -150,9 +152,23 @@ func FaultType(e *APIError) string {
 	return "Sender"
 }
 
+// XMLAppender is a query result that writes its own elements (the hot
+// ones, STS's credentials), instead of encoding/xml's reflection.
+type XMLAppender interface {
+	AppendXML(d *XMLDoc)
+}
+
 // WriteQueryError writes e as an <ErrorResponse xmlns=...>.
 func WriteQueryError(w http.ResponseWriter, xmlns string, e *APIError) {
-	doc := queryError{Xmlns: xmlns, RequestID: w.Header().Get(RequestIDHeader)}
-	doc.Error.Type, doc.Error.Code, doc.Error.Message = FaultType(e), e.Code, e.Message
-	WriteXML(w, e.Status, "text/xml", doc)
+	d := NewXMLDoc()
+	d.Open("ErrorResponse", "xmlns", xmlns)
+	d.Open("Error")
+	d.Elem("Type", FaultType(e))
+	d.Elem("Code", e.Code)
+	d.Elem("Message", e.Message)
+	d.Close("Error")
+	d.Elem("RequestId", w.Header().Get(RequestIDHeader))
+	d.Close("ErrorResponse")
+	WriteBody(w, e.Status, "text/xml", d.Bytes())
+	d.Release()
 }

@@ -62,6 +62,10 @@ type Request struct {
 	// aws:tokenissuetime, jwt:*), replacing any the caller set, so the map
 	// is the request's and must not be shared.
 	Conditions map[string][]string
+	// Lazy, when Conditions is nil, builds them when a policy needs them:
+	// the root keys and an anonymous caller facing no resource policy are
+	// answered without.
+	Lazy func() map[string][]string
 	// ResourcePolicy is the policy attached to the resource (a bucket
 	// policy); nil when it has none.
 	ResourcePolicy *policy.Policy
@@ -97,8 +101,27 @@ type Request struct {
 // docs/IAM.md ("How a request is decided") describes the same rules.
 func (s *Service) Authorize(ctx context.Context, req *Request) error {
 	p := &req.Principal
+	// The answers that need no condition key come first, so that a request
+	// whose keys are built lazily (Request.Lazy) does not build them.
+	switch lazy := req.Conditions == nil && s.external == nil; {
+	case strings.EqualFold(req.Action, "sts:GetCallerIdentity") && !p.Anonymous:
+		return nil
+	case p.Session != nil && hasService(req.Action, "iam"):
+		return errorf(ErrAccessDenied, "temporary security credentials cannot call the IAM API")
+	case p.Session != nil && strings.EqualFold(req.Action, "sts:AssumeRole"):
+		return errorf(ErrAccessDenied, "temporary credentials cannot be used to call AssumeRole (no role chaining)")
+	case lazy && p.Anonymous && req.ResourcePolicy == nil:
+		return ErrAccessDenied
+	case lazy && p.Root && p.Session == nil && !p.Anonymous:
+		return nil
+	}
 	if req.Conditions == nil {
-		req.Conditions = map[string][]string{}
+		if req.Lazy != nil {
+			req.Conditions = req.Lazy()
+		}
+		if req.Conditions == nil {
+			req.Conditions = map[string][]string{}
+		}
 	}
 	s.principalConditions(p, req.Conditions)
 	args := &policy.Args{Action: req.Action, Resource: req.Resource, Principal: p.ARN(), Conditions: req.Conditions}
@@ -108,12 +131,6 @@ func (s *Service) Authorize(ctx context.Context, req *Request) error {
 		}
 	}
 	switch {
-	case strings.EqualFold(req.Action, "sts:GetCallerIdentity") && !p.Anonymous:
-		return nil
-	case p.Session != nil && hasService(req.Action, "iam"):
-		return errorf(ErrAccessDenied, "temporary security credentials cannot call the IAM API")
-	case p.Session != nil && strings.EqualFold(req.Action, "sts:AssumeRole"):
-		return errorf(ErrAccessDenied, "temporary credentials cannot be used to call AssumeRole (no role chaining)")
 	case s.external != nil:
 		if !s.external.Allowed(ctx, s.opaInput(p, args)) || !s.sessionAllows(p, args, nil) {
 			return ErrAccessDenied

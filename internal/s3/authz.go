@@ -29,12 +29,13 @@ func resourceARN(bucket, key string) string {
 // resource policy. The IAM service alone decides (iam.Service.Authorize):
 // this only gathers the request's condition keys.
 func (a *API) authorize(req *request, action, bucketName, key string) error {
-	cond, err := a.conditions(req, action)
-	if err != nil {
-		return err
+	if err := httpx.CheckConditionHeaders(req.Request); err != nil {
+		return ErrInvalidArgument.WithMessage("%s", strings.TrimPrefix(err.Error(), "httpx: "))
 	}
-	ar := &iam.Request{Principal: req.id, Action: action, Resource: resourceARN(bucketName, key), Conditions: cond}
+	ar := &iam.Request{Principal: req.id, Action: action, Resource: resourceARN(bucketName, key),
+		Lazy: func() map[string][]string { return a.conditions(req, action) }}
 	if bucketName != "" {
+		var err error
 		if ar.ResourcePolicy, err = a.bucketPolicy(req.Context(), bucketName); err != nil {
 			return err
 		}
@@ -47,11 +48,8 @@ func (a *API) authorize(req *request, action, bucketName, key string) error {
 
 // conditions builds the condition context of a request: the global aws:
 // keys of the HTTP request and the s3: keys of the action.
-func (a *API) conditions(req *request, action string) (map[string][]string, error) {
-	c, err := httpx.Conditions(req.Request, time.Now())
-	if err != nil {
-		return nil, ErrInvalidArgument.WithMessage("%s", strings.TrimPrefix(err.Error(), "httpx: "))
-	}
+func (a *API) conditions(req *request, action string) map[string][]string {
+	c := httpx.ConditionKeys(req.Request, time.Now())
 	set := func(key, v string) {
 		if v != "" {
 			c[key] = []string{v}
@@ -79,7 +77,7 @@ func (a *API) conditions(req *request, action string) (map[string][]string, erro
 			set("s3:"+h, req.Header.Get(h))
 		}
 	}
-	return c, nil
+	return c
 }
 
 // policyCacheTTL bounds how long a bucket policy read from the backend is

@@ -179,6 +179,20 @@ func isTimeout(err error) bool {
 }
 
 // errorResponse is S3's <Error> document.
+// appendTo writes the document into d, all but its closing </Error>
+// (writeError may add elements). The elements are encoding/xml's would be,
+// in the same order.
+func (e *errorResponse) appendTo(d *httpx.XMLDoc) {
+	d.Open("Error")
+	d.Elem("Code", e.Code)
+	d.Elem("Message", e.Message)
+	d.ElemIf("BucketName", e.BucketName)
+	d.ElemIf("Key", e.Key)
+	d.Elem("Resource", e.Resource)
+	d.Elem("RequestId", e.RequestID)
+	d.Elem("HostId", e.HostID)
+}
+
 type errorResponse struct {
 	XMLName    xml.Name `xml:"Error"`
 	Code       string   `xml:"Code"`

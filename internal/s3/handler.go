@@ -2,6 +2,7 @@ package s3
 
 import (
 	"encoding/xml"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -277,7 +278,16 @@ func (a *API) writeError(req *request, err error) {
 		w.WriteHeader(apiErr.Status)
 		return
 	}
-	writeXML(w, apiErr.Status, body)
+	doc := httpx.NewXMLDoc()
+	body.appendTo(doc)
+	var ue *sigv4.UnsignedHeadersError
+	if errors.As(err, &ue) && len(ue.Headers) > 0 {
+		// AWS lists them in <HeadersNotSigned> too.
+		doc.Elem("HeadersNotSigned", strings.Join(ue.Headers, ", "))
+	}
+	doc.Close("Error")
+	httpx.WriteBody(w, apiErr.Status, "application/xml", doc.Bytes())
+	doc.Release()
 	// A half-read request body must not be parsed as the next request.
 	// Flush first: closing drains what is left of the body, and a client
 	// that waits for "100 Continue" (boto3, the aws cli) sends none until

@@ -11,13 +11,7 @@ import (
 // scopeService returns the service named in a SigV4 credential scope
 // ("s3", "iam", "sts"), or "" when the request is not signed that way (or
 // its signature does not parse: the handler it reaches reports that).
-func scopeService(r *http.Request) string {
-	sig, err := sigv4.Parse(r)
-	if err != nil {
-		return ""
-	}
-	return sig.Service
-}
+func scopeService(r *http.Request) string { return sigv4.ScopeService(r) }
 
 // The APIs the router names for the access log and the metrics.
 const (

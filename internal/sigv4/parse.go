@@ -432,3 +432,36 @@ func isTokenChar(c byte) bool {
 	}
 	return false
 }
+
+// ScopeService returns the service named in r's credential scope ("s3",
+// "iam", "sts"), or "" when r is not signed with SigV4 or its credential
+// does not parse (Parse then says why). It reads only the credential, for
+// routing a request before it is authenticated.
+func ScopeService(r *http.Request) string {
+	var cred string
+	if auth := r.Header["Authorization"]; len(auth) == 1 {
+		alg, rest, _ := strings.Cut(strings.TrimLeft(auth[0], " "), " ")
+		if alg != Algorithm {
+			return ""
+		}
+		for rest != "" {
+			var part string
+			part, rest, _ = strings.Cut(rest, ",")
+			if v, ok := strings.CutPrefix(strings.TrimSpace(part), "Credential="); ok {
+				cred = v
+				break
+			}
+		}
+	} else if len(auth) == 0 && strings.Contains(r.URL.RawQuery, "X-Amz-Credential=") {
+		forEachQuery(r.URL.RawQuery, func(rawName, rawValue string) {
+			if rawName == "X-Amz-Credential" {
+				cred, _ = queryUnescape(rawValue)
+			}
+		})
+	}
+	var a Request
+	if cred == "" || parseCredential(&a, cred) != nil {
+		return ""
+	}
+	return a.Service
+}

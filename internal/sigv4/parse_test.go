@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -217,5 +218,33 @@ func TestParse_PresignedPayloadAndToken(t *testing.T) {
 	mustIs(t, err, nil, "Parse")
 	if a.SecurityToken != "header-token" || a.PayloadHash != emptySHA256 {
 		t.Fatalf("SecurityToken = %q, PayloadHash = %q", a.SecurityToken, a.PayloadHash)
+	}
+}
+
+func TestScopeService(t *testing.T) {
+	mk := func(rawQuery string, auth ...string) *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "http://localhost/?"+rawQuery, nil)
+		for _, a := range auth {
+			r.Header.Add("Authorization", a)
+		}
+		return r
+	}
+	cases := []struct {
+		name string
+		r    *http.Request
+		want string
+	}{
+		{"header", mk("", "AWS4-HMAC-SHA256 Credential=AK/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature="+strings.Repeat("a", 64)), "sts"},
+		{"header, credential last", mk("", "AWS4-HMAC-SHA256 SignedHeaders=host,Signature=x,Credential=AK/20260101//iam/aws4_request"), "iam"},
+		{"presigned", mk("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AK%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=x"), "s3"},
+		{"unsigned", mk("Action=AssumeRoleWithWebIdentity"), ""},
+		{"SigV2", mk("", "AWS AK:sig"), ""},
+		{"bad scope", mk("", "AWS4-HMAC-SHA256 Credential=AK/2026/us-east-1/sts/aws4_request"), ""},
+		{"two headers", mk("", "AWS4-HMAC-SHA256 Credential=AK/20260101/r/sts/aws4_request", "AWS4-HMAC-SHA256 Credential=AK/20260101/r/iam/aws4_request"), ""},
+	}
+	for _, tc := range cases {
+		if got := ScopeService(tc.r); got != tc.want {
+			t.Errorf("%s: ScopeService = %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }
