@@ -173,6 +173,7 @@ func (b *Backend) DeleteBucket(ctx context.Context, bucket string) error {
 		return err
 	}
 	defer b.bucketLock(bucket)()
+	b.roots.forget(bucket)
 	root, err := b.openBucket(bucket)
 	if err != nil {
 		return err

@@ -51,11 +51,12 @@ func (b *Backend) metaPath(bucket, key string) string {
 }
 
 // readMeta loads key's meta file; ok is false when there is none usable.
-func (b *Backend) readMeta(bucket, key string) (m objectMeta, ok bool) {
-	data, err := readSmall(b.metaPath(bucket, key))
-	if err != nil {
-		return m, false
-	}
+func (b *Backend) readMeta(bucket, key string) (objectMeta, bool) {
+	return b.readMetaFile(b.metaPath(bucket, key))
+}
+
+// decodeMeta decodes a meta file's content; one without an ETag is not valid.
+func decodeMeta(data []byte) (m objectMeta, ok bool) {
 	if err := json.Unmarshal(data, &m); err != nil || m.ETag == "" {
 		return m, false
 	}
@@ -93,6 +94,18 @@ func (b *Backend) checkObject(bucket, key string) (*os.Root, error) {
 		return nil, err
 	}
 	return b.openBucket(bucket)
+}
+
+// readObjectRoot is checkObject for the read path: the bucket's root comes
+// from the cache of open roots, and release gives it back.
+func (b *Backend) readObjectRoot(bucket, key string) (*os.Root, func(), error) {
+	if err := checkBucketName(bucket); err != nil {
+		return nil, nil, err
+	}
+	if err := checkKey(key); err != nil {
+		return nil, nil, err
+	}
+	return b.bucketRoot(bucket)
 }
 
 // PutObject stores body under key. See doc.go for the write protocol.
@@ -259,11 +272,11 @@ func (b *Backend) removeStrayDir(root *os.Root, bucket, key string) bool {
 
 // GetObject opens key's data file (or folder marker) and resolves the range.
 func (b *Backend) GetObject(ctx context.Context, bucket, key string, opts object.GetOptions) (*object.Reader, error) {
-	root, err := b.checkObject(bucket, key)
+	root, release, err := b.readObjectRoot(bucket, key)
 	if err != nil {
 		return nil, err
 	}
-	defer root.Close()
+	defer release()
 	f, info, err := b.openObject(ctx, root, bucket, key)
 	if err != nil {
 		return nil, err
@@ -320,11 +333,11 @@ func resolveRange(rng *object.Range, size int64) (off, n int64, err error) {
 
 // HeadObject describes key.
 func (b *Backend) HeadObject(ctx context.Context, bucket, key string) (object.ObjectInfo, error) {
-	root, err := b.checkObject(bucket, key)
+	root, release, err := b.readObjectRoot(bucket, key)
 	if err != nil {
 		return object.ObjectInfo{}, err
 	}
-	defer root.Close()
+	defer release()
 	return b.describe(ctx, root, bucket, key)
 }
 

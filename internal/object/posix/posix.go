@@ -73,6 +73,8 @@ type Backend struct {
 	bufs   sync.Pool // *[]byte of copyBufferSize
 	locks  [lockStripes]sync.RWMutex
 	lists  *listCache
+	metas  metaCache // decoded meta files, checked by stat
+	roots  rootCache // open bucket directories of the read path
 }
 
 var _ object.Backend = (*Backend)(nil)
@@ -138,6 +140,7 @@ func Open(root string, opts Options) (*Backend, error) {
 // must not be used after.
 func (b *Backend) Close() error {
 	b.lists.close()
+	b.roots.closeAll()
 	return errors.Join(b.tmpDir.Close(), b.top.Close())
 }
 
