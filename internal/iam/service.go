@@ -61,6 +61,7 @@ type Service struct {
 	fetchMu      sync.Mutex // guards lastFetch
 	lastFetch    time.Time
 	sessionCache sessionPolicies
+	opened       openedSessions
 
 	subMu sync.Mutex                 // guards subs
 	subs  map[chan struct{}]struct{} // Subscribe's channels

@@ -252,23 +252,30 @@ func (s *Service) LookupSession(ctx context.Context, accessKey, token string) (P
 		return Principal{}, "", errorf(ErrInvalidToken, "malformed session token")
 	}
 	snap := s.snap.Load()
-	key, ok := snap.openers[id]
-	if !ok {
-		// A key another node created a moment ago may not have reached this
-		// node's snapshot yet: read it once from the store.
-		k, err := s.fetchSealingKey(ctx, id)
-		if err != nil {
-			return Principal{}, "", errorf(ErrInvalidToken, "session token sealed by an unknown key")
+	key, known := snap.openers[id]
+	// A token opened before, whose key is still known, needs no second
+	// unsealing: the checks below (expiry, revocation, parent) still run.
+	sess := s.opened.get(token)
+	if sess == nil || !known {
+		if !known {
+			// A key another node created a moment ago may not have reached
+			// this node's snapshot yet: read it once from the store.
+			k, err := s.fetchSealingKey(ctx, id)
+			if err != nil {
+				return Principal{}, "", errorf(ErrInvalidToken, "session token sealed by an unknown key")
+			}
+			key = k
 		}
-		key = k
-	}
-	plain, err := seal.Open(key, token)
-	if err != nil {
-		return Principal{}, "", errorf(ErrInvalidToken, "session token does not authenticate")
-	}
-	sess, err := decodeSession(plain)
-	if err != nil {
-		return Principal{}, "", errorf(ErrInvalidToken, "malformed session")
+		plain, err := seal.Open(key, token)
+		if err != nil {
+			return Principal{}, "", errorf(ErrInvalidToken, "session token does not authenticate")
+		}
+		if sess, err = decodeSession(plain); err != nil {
+			return Principal{}, "", errorf(ErrInvalidToken, "malformed session")
+		}
+		if known {
+			s.opened.put(token, sess)
+		}
 	}
 	if sess.AccessKey != accessKey {
 		return Principal{}, "", errorf(ErrInvalidToken, "session token belongs to another access key")
@@ -396,6 +403,32 @@ func (s *Service) putRevocation(ctx context.Context, name string) error {
 		}
 	}
 	return err
+}
+
+// openedSessions caches the sessions of recently seen tokens, by token:
+// unsealing and decoding a token costs more than the rest of its checks.
+// Sessions are never modified once decoded.
+type openedSessions struct {
+	mu sync.RWMutex
+	m  map[string]*Session
+}
+
+// maxOpenedSessions bounds the cache; when full it starts over.
+const maxOpenedSessions = 8192
+
+func (c *openedSessions) get(token string) *Session {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.m[token]
+}
+
+func (c *openedSessions) put(token string, sess *Session) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxOpenedSessions {
+		c.m = make(map[string]*Session, 256)
+	}
+	c.m[token] = sess
 }
 
 // sessionPolicies caches compiled session policies by document, so a
