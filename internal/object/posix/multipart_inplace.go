@@ -157,11 +157,19 @@ func slotTaken(dir string, n int) bool {
 // errSlotFull is returned by slotWriter for bytes past the declared size.
 var errSlotFull = errors.New("body longer than its slot")
 
+// writebackChunk is how many bytes a slotWriter lets pile up in the page
+// cache before it starts writing them to disk.
+const writebackChunk = 1 << 20
+
 // slotWriter writes sequentially from off, never more than left bytes, so
-// a body longer than declared cannot reach the next slot.
+// a body longer than declared cannot reach the next slot. It starts the
+// writeback of every writebackChunk bytes written, so the disk works while
+// the body is still arriving and hashed, and the fsync that ends the part
+// finds little left to write.
 type slotWriter struct {
 	f         *os.File
 	off, left int64
+	unflushed int64 // bytes before off whose writeback has not been started
 }
 
 func (w *slotWriter) Write(p []byte) (int, error) {
@@ -172,6 +180,10 @@ func (w *slotWriter) Write(p []byte) (int, error) {
 	n, werr := w.f.WriteAt(p, w.off)
 	w.off += int64(n)
 	w.left -= int64(n)
+	if w.unflushed += int64(n); w.unflushed >= writebackChunk {
+		startWriteback(w.f, w.off-w.unflushed, w.unflushed)
+		w.unflushed = 0
+	}
 	if werr != nil {
 		return n, werr
 	}

@@ -40,3 +40,15 @@ func linkCount(fi fs.FileInfo) uint64 {
 	}
 	return 0
 }
+
+// startWriteback starts writing n bytes of f from off to disk, without
+// waiting for them (sync_file_range with SYNC_FILE_RANGE_WRITE). It only
+// schedules work: durability still comes from fsync.
+func startWriteback(f *os.File, off, n int64) {
+	const syncFileRangeWrite = 2 // SYNC_FILE_RANGE_WRITE of <fcntl.h>
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return
+	}
+	_ = rc.Control(func(fd uintptr) { _ = syscall.SyncFileRange(int(fd), off, n, syncFileRangeWrite) })
+}
