@@ -249,8 +249,8 @@ func (b *Backend) uploadPartInPlace(ctx context.Context, bucket, key, uploadID, 
 // already holds it: the parts are 1..k, all of the layout's part size but
 // the last, which is no larger; each is in its slot, or in its own file
 // and then copied into its slot; and the data file ends within the last
-// part's slot. ok is false, with nothing changed but spooled parts copied into
-// free slots, when the upload must be assembled by copying instead.
+// part's slot. ok is false, with nothing changed that a part record
+// points to, when the upload must be assembled by copying instead.
 func (b *Backend) completeInPlace(ctx context.Context, root *os.Root, bucket, key, dir string, rec uploadRecord, parts []object.CompletePart, metas []partMeta, total int64) (info object.ObjectInfo, ok bool, err error) {
 	if !inPlaceParts {
 		return object.ObjectInfo{}, false, nil
@@ -301,6 +301,11 @@ func (b *Backend) completeInPlace(ctx context.Context, root *os.Root, bucket, ke
 			return object.ObjectInfo{}, true, partCopyError(ctx, i+1, err)
 		}
 	}
+	// Shorter than the object means a part's bytes are missing (the file
+	// was cut by hand): let the copy, which checks every MD5, report it.
+	if fi, err := f.Stat(); err != nil || fi.Size() < total {
+		return object.ObjectInfo{}, false, nil
+	}
 	if err := f.Truncate(total); err != nil {
 		return object.ObjectInfo{}, true, fmt.Errorf("posix: truncate upload data: %w", err)
 	}
@@ -314,9 +319,6 @@ func (b *Backend) completeInPlace(ctx context.Context, root *os.Root, bucket, ke
 	fi, err := f.Stat()
 	if err != nil {
 		return object.ObjectInfo{}, true, fmt.Errorf("posix: stat upload data: %w", err)
-	}
-	if fi.Size() != total {
-		return object.ObjectInfo{}, false, nil
 	}
 	if err := ctx.Err(); err != nil {
 		return object.ObjectInfo{}, true, err

@@ -263,3 +263,21 @@ func TestAbortMultipartUpload_InPlace(t *testing.T) {
 		t.Fatalf("uploads folder after abort = %v, %v", entries, err)
 	}
 }
+
+// TestCompleteMultipartUpload_DataFileCut refuses, rather than fills with
+// zeros, parts whose bytes were cut from the data file behind its back.
+func TestCompleteMultipartUpload_DataFileCut(t *testing.T) {
+	e := newInPlaceEnv(t)
+	id := e.create("k")
+	parts := []object.CompletePart{
+		e.put("k", id, 1, partData(5*mib, 1), 5*mib),
+		e.put("k", id, 2, partData(5*mib, 2), 5*mib),
+	}
+	if err := os.Truncate(filepath.Join(e.uploadDir(id), "data"), 5*mib+10); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.b.CompleteMultipartUpload(bg, "bkt", "k", id, parts)
+	wantErr(t, err, object.ErrInvalidPart, "CompleteMultipartUpload with a cut data file")
+	_, err = e.b.HeadObject(bg, "bkt", "k")
+	wantErr(t, err, object.ErrObjectNotFound, "HeadObject after a failed completion")
+}
