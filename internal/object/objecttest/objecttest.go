@@ -23,6 +23,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) object.Backend) {
 		keyTests(),
 		listTests(),
 		multipartTests(),
+		multipartEdgeTests(),
 		policyTests(),
 		concurrencyTests(),
 	}

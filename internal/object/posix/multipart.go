@@ -36,16 +36,35 @@ type uploadRecord struct {
 	Metadata  object.Metadata `json:"metadata"`
 }
 
-// partMeta is the "<n>.json" of part n. Like objectMeta, it is valid only
-// while Size and ModTime match the part file.
+// partMeta is the "<n>.json" of part n. A part spooled to its own file
+// "<n>" is, like objectMeta, valid only while Size and ModTime match that
+// file. A part written in place (Slot) lives at (n-1)*S in the upload's
+// data file (see multipart_inplace.go); its ModTime is when it was stored.
 type partMeta struct {
 	ETag    string `json:"etag"`
 	Size    int64  `json:"size"`
-	ModTime int64  `json:"mtime"` // Unix nanoseconds of the part file
+	ModTime int64  `json:"mtime"` // Unix nanoseconds
+	Slot    bool   `json:"slot,omitempty"`
 }
 
 func (m *partMeta) matches(fi fs.FileInfo) bool {
 	return m.Size == fi.Size() && m.ModTime == fi.ModTime().UnixNano()
+}
+
+func (m *partMeta) info(n int) object.PartInfo {
+	return object.PartInfo{PartNumber: n, ETag: m.ETag, Size: m.Size, ModTime: time.Unix(0, m.ModTime)}
+}
+
+// multipartETag is S3's ETag of an object assembled from parts: the hex
+// MD5 of the binary part MD5s, "-", the number of parts.
+func multipartETag(metas []partMeta) string {
+	sums := make([]byte, 0, md5.Size*len(metas))
+	for _, m := range metas {
+		sum, _ := hex.DecodeString(m.ETag)
+		sums = append(sums, sum...)
+	}
+	sum := md5.Sum(sums)
+	return hex.EncodeToString(sum[:]) + "-" + strconv.Itoa(len(metas))
 }
 
 func (b *Backend) newUploadID() string {
@@ -149,7 +168,9 @@ func (b *Backend) CreateMultipartUpload(ctx context.Context, bucket, key string,
 	return id, nil
 }
 
-// UploadPart stores part partNumber of the upload, replacing any earlier one.
+// UploadPart stores part partNumber of the upload, replacing any earlier
+// one: in place in the upload's data file when it fits (see
+// multipart_inplace.go), else spooled to its own file.
 func (b *Backend) UploadPart(ctx context.Context, bucket, key, uploadID string, partNumber int, body io.Reader, opts object.PutOptions) (object.PartInfo, error) {
 	if partNumber < 1 || partNumber > object.MaxPartNumber {
 		return object.PartInfo{}, fmt.Errorf("posix: part %d: %w", partNumber, object.ErrInvalidPartNumber)
@@ -158,43 +179,84 @@ func (b *Backend) UploadPart(ctx context.Context, bucket, key, uploadID string, 
 	if err != nil {
 		return object.PartInfo{}, err
 	}
-	sp, err := b.spool(ctx, body, object.PutOptions{Size: opts.Size, MD5: opts.MD5}, object.MaxPartSize)
+	if opts.Size > object.MaxPartSize {
+		return object.PartInfo{}, fmt.Errorf("posix: declared size %d exceeds %d: %w", opts.Size, int64(object.MaxPartSize), object.ErrTooLarge)
+	}
+	opts = object.PutOptions{Size: opts.Size, MD5: opts.MD5}
+	if info, ok, err := b.uploadPartInPlace(ctx, bucket, key, uploadID, dir, partNumber, body, opts); ok {
+		return info, err
+	}
+	sp, err := b.spool(ctx, body, opts, object.MaxPartSize)
 	if err != nil {
 		return object.PartInfo{}, err
 	}
 	m := partMeta{ETag: hex.EncodeToString(sp.sum), Size: sp.info.Size(), ModTime: sp.info.ModTime().UnixNano()}
-	name := strconv.Itoa(partNumber)
+	if err := b.commitPart(bucket, key, uploadID, dir, partNumber, m, sp.name); err != nil {
+		return object.PartInfo{}, err
+	}
+	return m.info(partNumber), nil
+}
+
+// commitPart records part n: it renames the spooled temp file tmpName (if
+// any) to "<n>" and then writes "<n>.json", under the part's lock so two
+// uploads of one part never interleave their steps; the last one to commit
+// wins. A part stored in place then removes the file of an earlier upload.
+// The upload folder is never recreated, so a part racing an abort fails
+// with ErrUploadNotFound. A temp file is removed on error.
+func (b *Backend) commitPart(bucket, key, uploadID, dir string, n int, m partMeta, tmpName string) error {
+	name := strconv.Itoa(n)
 	mu := b.lock(bucket, uploadID, name)
 	mu.Lock()
 	defer mu.Unlock()
-	// Rename the part and then its meta file; the upload folder is never
-	// recreated, so a concurrent abort wins.
-	if err := os.Rename(filepath.Join(b.tmpPath(), sp.name), filepath.Join(dir, name)); err != nil {
-		b.removeTemp(sp.name)
-		if absent(err) {
-			return object.PartInfo{}, uploadNotFound(bucket, key, uploadID)
+	if tmpName != "" {
+		if err := os.Rename(filepath.Join(b.tmpPath(), tmpName), filepath.Join(dir, name)); err != nil {
+			b.removeTemp(tmpName)
+			if absent(err) {
+				return uploadNotFound(bucket, key, uploadID)
+			}
+			return fmt.Errorf("posix: store part: %w", err)
 		}
-		return object.PartInfo{}, fmt.Errorf("posix: store part: %w", err)
 	}
-	data, _ := json.Marshal(m)
+	data, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("posix: encode part: %w", err)
+	}
 	if err := b.replaceFile(filepath.Join(dir, name+metaFileSuffix), data); err != nil {
 		if absent(err) {
-			return object.PartInfo{}, uploadNotFound(bucket, key, uploadID)
+			return uploadNotFound(bucket, key, uploadID)
 		}
-		return object.PartInfo{}, err
+		return err
 	}
-	return object.PartInfo{PartNumber: partNumber, ETag: m.ETag, Size: m.Size, ModTime: time.Unix(0, m.ModTime)}, nil
+	if m.Slot {
+		os.Remove(filepath.Join(dir, name))
+	}
+	return nil
 }
 
-// readPart loads the meta of part n and checks it against the part file.
-func (b *Backend) readPart(dir string, n int) (partMeta, bool) {
+// readPartRecord loads the record of part n as stored.
+func readPartRecord(dir string, n int) (partMeta, error) {
 	var m partMeta
-	name := strconv.Itoa(n)
-	data, err := os.ReadFile(filepath.Join(dir, name+metaFileSuffix))
-	if err != nil || json.Unmarshal(data, &m) != nil {
+	data, err := os.ReadFile(filepath.Join(dir, strconv.Itoa(n)+metaFileSuffix))
+	if err != nil {
+		return m, err
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return m, fmt.Errorf("posix: part %d record: %w", n, err)
+	}
+	return m, nil
+}
+
+// readPart loads the record of part n and, for a part in its own file,
+// checks it against that file.
+func (b *Backend) readPart(dir string, n int) (partMeta, bool) {
+	m, err := readPartRecord(dir, n)
+	if err != nil || m.ETag == "" {
 		return m, false
 	}
-	fi, err := os.Stat(filepath.Join(dir, name))
+	if m.Slot {
+		return m, true
+	}
+	fi, err := os.Stat(filepath.Join(dir, strconv.Itoa(n)))
 	if err != nil || !m.matches(fi) {
 		return m, false
 	}
@@ -241,15 +303,16 @@ func (b *Backend) ListParts(ctx context.Context, bucket, key, uploadID string, o
 			res.IsTruncated = true
 			break
 		}
-		res.Parts = append(res.Parts, object.PartInfo{PartNumber: n, ETag: m.ETag, Size: m.Size, ModTime: time.Unix(0, m.ModTime)})
+		res.Parts = append(res.Parts, m.info(n))
 		res.NextPartNumberMarker = n
 	}
 	return res, nil
 }
 
-// CompleteMultipartUpload checks the named parts, concatenates them into a
-// temp file (verifying each part's MD5 on the way), commits it like
-// PutObject and removes the upload.
+// CompleteMultipartUpload checks the named parts and commits the object
+// like PutObject: the upload's data file itself when it already holds the
+// object (see completeInPlace), else a temp file the parts are copied into
+// (verifying each part's MD5 on the way). Then it removes the upload.
 func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []object.CompletePart) (object.ObjectInfo, error) {
 	rec, dir, err := b.checkUpload(bucket, key, uploadID)
 	if err != nil {
@@ -292,13 +355,27 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 		return object.ObjectInfo{}, err
 	}
 	defer root.Close()
-	tmpName, fi, sums, err := b.concatParts(ctx, dir, parts, metas)
+	info, ok, err := b.completeInPlace(ctx, root, bucket, key, dir, rec, parts, metas, total)
+	if !ok {
+		info, err = b.completeByCopy(ctx, root, bucket, key, dir, rec, parts, metas)
+	}
 	if err != nil {
 		return object.ObjectInfo{}, err
 	}
-	sum := md5.Sum(sums)
+	if err := b.removeTree(dir); err != nil {
+		b.log.Warn("posix: cannot remove completed upload", "bucket", bucket, "upload", uploadID, "err", err)
+	}
+	return info, nil
+}
+
+// completeByCopy concatenates the parts into a new temp file and commits it.
+func (b *Backend) completeByCopy(ctx context.Context, root *os.Root, bucket, key, dir string, rec uploadRecord, parts []object.CompletePart, metas []partMeta) (object.ObjectInfo, error) {
+	tmpName, fi, err := b.concatParts(ctx, dir, parts, metas)
+	if err != nil {
+		return object.ObjectInfo{}, err
+	}
 	m := objectMeta{
-		ETag:     hex.EncodeToString(sum[:]) + "-" + strconv.Itoa(len(parts)),
+		ETag:     multipartETag(metas),
 		Size:     fi.Size(),
 		ModTime:  fi.ModTime().UnixNano(),
 		Metadata: rec.Metadata,
@@ -307,18 +384,15 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 		b.removeTemp(tmpName)
 		return object.ObjectInfo{}, err
 	}
-	if err := b.removeTree(dir); err != nil {
-		b.log.Warn("posix: cannot remove completed upload", "bucket", bucket, "upload", uploadID, "err", err)
-	}
 	return m.info(bucket, key), nil
 }
 
-// concatParts writes the parts one after the other into a new temp file and
-// returns its name, its final info and the concatenated binary part MD5s.
-func (b *Backend) concatParts(ctx context.Context, dir string, parts []object.CompletePart, metas []partMeta) (string, fs.FileInfo, []byte, error) {
+// concatParts writes the parts one after the other into a new temp file,
+// checking each against its MD5, and returns its name and final info.
+func (b *Backend) concatParts(ctx context.Context, dir string, parts []object.CompletePart, metas []partMeta) (string, fs.FileInfo, error) {
 	f, name, err := b.newTemp()
 	if err != nil {
-		return "", nil, nil, err
+		return "", nil, err
 	}
 	ok := false
 	defer func() {
@@ -327,44 +401,73 @@ func (b *Backend) concatParts(ctx context.Context, dir string, parts []object.Co
 			b.removeTemp(name)
 		}
 	}()
+	var data *os.File // the upload's data file, opened for the first part in place
+	defer func() {
+		if data != nil {
+			data.Close()
+		}
+	}()
+	var lay layoutRecord
 	bufp := b.bufs.Get().(*[]byte)
 	defer b.bufs.Put(bufp)
-	sums := make([]byte, 0, md5.Size*len(parts))
 	for i, p := range parts {
-		sum, err := copyPart(ctx, f, filepath.Join(dir, strconv.Itoa(p.PartNumber)), metas[i], *bufp)
-		if err != nil {
-			if cerr := ctx.Err(); cerr != nil {
-				return "", nil, nil, cerr
+		m := metas[i]
+		if !m.Slot {
+			if _, err := copyPartFile(ctx, f, dir, p.PartNumber, m, *bufp); err != nil {
+				return "", nil, partCopyError(ctx, p.PartNumber, err)
 			}
-			if errors.Is(err, object.ErrInvalidPart) {
-				return "", nil, nil, fmt.Errorf("posix: part %d: %w", p.PartNumber, err)
-			}
-			return "", nil, nil, fmt.Errorf("posix: copy part %d: %w", p.PartNumber, err)
+			continue
 		}
-		sums = append(sums, sum...)
+		if data == nil {
+			var ok bool
+			if lay, ok = readLayout(dir); !ok {
+				return "", nil, fmt.Errorf("posix: part %d: upload layout gone: %w", p.PartNumber, object.ErrInvalidPart)
+			}
+			if data, err = os.Open(filepath.Join(dir, dataFileName)); err != nil {
+				if absent(err) {
+					err = fmt.Errorf("upload data gone: %w", object.ErrInvalidPart)
+				}
+				return "", nil, partCopyError(ctx, p.PartNumber, err)
+			}
+		}
+		src := io.NewSectionReader(data, int64(p.PartNumber-1)*lay.PartSize, m.Size)
+		if _, err := copyPart(ctx, f, src, m, *bufp); err != nil {
+			return "", nil, partCopyError(ctx, p.PartNumber, err)
+		}
 	}
 	now := b.now()
 	if err := os.Chtimes(f.Name(), now, now); err != nil {
-		return "", nil, nil, fmt.Errorf("posix: stamp temp file: %w", err)
+		return "", nil, fmt.Errorf("posix: stamp temp file: %w", err)
 	}
 	if err := f.Sync(); err != nil {
-		return "", nil, nil, fmt.Errorf("posix: sync temp file: %w", err)
+		return "", nil, fmt.Errorf("posix: sync temp file: %w", err)
 	}
 	fi, err := f.Stat()
 	if err != nil {
-		return "", nil, nil, fmt.Errorf("posix: stat temp file: %w", err)
+		return "", nil, fmt.Errorf("posix: stat temp file: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		return "", nil, nil, fmt.Errorf("posix: close temp file: %w", err)
+		return "", nil, fmt.Errorf("posix: close temp file: %w", err)
 	}
 	ok = true
-	return name, fi, sums, nil
+	return name, fi, nil
 }
 
-// copyPart appends the part file at p to w and returns its MD5, failing
-// with ErrInvalidPart when the file no longer matches its meta.
-func copyPart(ctx context.Context, w io.Writer, p string, m partMeta, buf []byte) ([]byte, error) {
-	pf, err := os.Open(p)
+// partCopyError wraps the failure to copy part n.
+func partCopyError(ctx context.Context, n int, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		return cerr
+	}
+	if errors.Is(err, object.ErrInvalidPart) {
+		return fmt.Errorf("posix: part %d: %w", n, err)
+	}
+	return fmt.Errorf("posix: copy part %d: %w", n, err)
+}
+
+// copyPartFile copies the file of spooled part n to w and returns its MD5,
+// failing with ErrInvalidPart when the file no longer matches its record.
+func copyPartFile(ctx context.Context, w io.Writer, dir string, n int, m partMeta, buf []byte) ([]byte, error) {
+	pf, err := os.Open(filepath.Join(dir, strconv.Itoa(n)))
 	if err != nil {
 		if absent(err) {
 			return nil, fmt.Errorf("part file gone: %w", object.ErrInvalidPart)
@@ -379,14 +482,20 @@ func copyPart(ctx context.Context, w io.Writer, p string, m partMeta, buf []byte
 	if !m.matches(fi) {
 		return nil, fmt.Errorf("part file replaced: %w", object.ErrInvalidPart)
 	}
+	return copyPart(ctx, w, pf, m, buf)
+}
+
+// copyPart copies the part's bytes from r to w and returns their MD5,
+// failing with ErrInvalidPart when they do not match the part's record.
+func copyPart(ctx context.Context, w io.Writer, r io.Reader, m partMeta, buf []byte) ([]byte, error) {
 	h := md5.New()
-	n, err := io.CopyBuffer(io.MultiWriter(w, h), ctxReader{ctx, pf}, buf)
+	n, err := io.CopyBuffer(io.MultiWriter(w, h), ctxReader{ctx, r}, buf)
 	if err != nil {
 		return nil, err
 	}
 	sum := h.Sum(nil)
 	if n != m.Size || hex.EncodeToString(sum) != m.ETag {
-		return nil, fmt.Errorf("part file changed: %w", object.ErrInvalidPart)
+		return nil, fmt.Errorf("part data changed: %w", object.ErrInvalidPart)
 	}
 	return sum, nil
 }
