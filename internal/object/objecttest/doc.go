@@ -39,6 +39,6 @@
 //   - A failed put (bad digest, wrong size, body error, canceled context)
 //     stores nothing and leaves any previous object intact.
 //
-// The suite writes a few 5 MiB parts (MinPartSize) and otherwise small
-// bodies, so it stays fast on a local file system.
+// The suite writes about sixty 5 MiB parts (MinPartSize) and otherwise
+// small bodies, so it stays fast on a local file system.
 package objecttest

@@ -11,7 +11,8 @@
 //	  .sesame.sys/                          system folder (0700), never a bucket
 //	    tmp/<random>                        files being written; emptied by Open
 //	    meta/<bucket>/<meta path of key>    per-object JSON: etag, size, mtime, metadata
-//	    multipart/<bucket>/<uploadID>/      upload.json, then <n> and <n>.json per part
+//	    multipart/<bucket>/<uploadID>/      upload.json, layout.json and data (parts
+//	                                        written in place), <n> (spooled parts) and <n>.json
 //	    buckets/<bucket>/bucket.json        creation time
 //	    buckets/<bucket>/policy.json        bucket policy, stored as given
 //
@@ -194,16 +195,24 @@
 // into place. Upload IDs are 16 hex digits of the initiation time followed
 // by 26 random characters from crypto/rand (URL-safe), so they sort by age;
 // an ID of any other shape is ErrUploadNotFound before any path is built.
-// Parts are the files "<n>" and "<n>.json" (ETag, size, modification time),
-// renamed into the upload folder, which is never recreated: a part racing an
-// abort fails with ErrUploadNotFound. Multipart uploads cannot target folder
-// keys (ErrInvalidKey).
+// The first part of at least MinPartSize fixes the upload's part size S
+// (layout.json); a part that fits is written in place at (n-1)*S in the
+// upload's data file, fsynced, and recorded in "<n>.json" (ETag, size,
+// modification time, "slot": true); any other part is spooled to its own
+// file "<n>" as before. The upload folder is never recreated: a part racing
+// an abort fails with ErrUploadNotFound. Multipart uploads cannot target
+// folder keys (ErrInvalidKey).
 //
 // CompleteMultipartUpload checks the list (ascending part numbers, each
 // part present with the given ETag, every part but the last at least
-// MinPartSize), concatenates the parts into a temp file with io.Copy while
-// recomputing each part's MD5 (a part changed on disk is ErrInvalidPart),
-// commits it like PutObject with the ETag hex(md5(part MD5s))-N and the
-// upload's metadata, and then removes the upload folder.
+// MinPartSize). When it names parts 1..k of size S but the last, the data
+// file already holds the object: spooled parts that fit are copied into
+// their slots, the file is cut to size, fsynced, and committed like
+// PutObject, with no part read again (multipart_inplace.go). Otherwise the
+// parts are concatenated into a temp file while each part's MD5 is
+// recomputed (a part changed on disk is ErrInvalidPart). Either way the
+// ETag is hex(md5(part MD5s))-N, the metadata the upload's, and the upload
+// folder is removed afterwards. docs/STORAGE.md has the crash-safety
+// argument.
 // ListMultipartUploads sorts by key and then upload ID (initiation order).
 package posix
