@@ -3,6 +3,7 @@ package httpx
 import (
 	"bytes"
 	"encoding/xml"
+	"strings"
 	"testing"
 )
 
@@ -36,4 +37,18 @@ func FuzzXMLDoc_Elem(f *testing.F) {
 			t.Fatalf("%q reads back as %q, encoding/xml's as %q", s, got.V, want.V)
 		}
 	})
+}
+
+func TestNewRequestID(t *testing.T) {
+	seen := map[string]bool{}
+	for i := 0; i < 100000; i++ {
+		id := NewRequestID()
+		if len(id) != 16 || strings.Trim(id, "0123456789ABCDEF") != "" {
+			t.Fatalf("id %q: want 16 upper-case hex digits", id)
+		}
+		if seen[id] {
+			t.Fatalf("id %q repeated after %d", id, i)
+		}
+		seen[id] = true
+	}
 }

@@ -291,10 +291,13 @@ func (a *API) writeError(req *request, err error) {
 	// A half-read request body must not be parsed as the next request.
 	// Flush first: closing drains what is left of the body, and a client
 	// that waits for "100 Continue" (boto3, the aws cli) sends none until
-	// it has an answer or its wait (a second) runs out.
-	_ = http.NewResponseController(w).Flush()
-	if req.Body != nil {
-		_ = req.Body.Close()
+	// it has an answer or its wait (a second) runs out. A request without
+	// a body needs neither (net/http writes the answer when we return).
+	if req.ContentLength != 0 || req.Header.Get("Expect") != "" {
+		_ = http.NewResponseController(w).Flush()
+		if req.Body != nil {
+			_ = req.Body.Close()
+		}
 	}
 }
 
