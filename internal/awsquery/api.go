@@ -235,14 +235,17 @@ func (req *Request) Authorize(resource string, extra map[string][]string) error 
 // AuthorizeAction is Authorize for another action than the request's own.
 func (req *Request) AuthorizeAction(action, resource string, extra map[string][]string) error {
 	req.authorized = true
-	cond, err := httpx.Conditions(req.Request, req.api.spec.Now())
-	if err != nil {
+	if err := httpx.CheckConditionHeaders(req.Request); err != nil {
 		return req.api.spec.Codes.BadInput.WithMessage("%s", strings.TrimPrefix(err.Error(), "httpx: "))
 	}
-	for k, v := range extra {
-		cond[k] = v
-	}
-	err = req.api.spec.IAM.Authorize(req.Context(), &iam.Request{Principal: req.Principal, Action: action, Resource: resource, Conditions: cond})
+	err := req.api.spec.IAM.Authorize(req.Context(), &iam.Request{Principal: req.Principal, Action: action, Resource: resource,
+		Lazy: func() map[string][]string {
+			cond := httpx.ConditionKeys(req.Request, req.api.spec.Now())
+			for k, v := range extra {
+				cond[k] = v
+			}
+			return cond
+		}})
 	if errors.Is(err, iam.ErrAccessDenied) {
 		msg := "User: " + req.CallerARN() + " is not authorized to perform: " + action + " on resource: " + resource
 		if why := Explanation(err, iam.ErrAccessDenied); why != "" {

@@ -68,8 +68,23 @@ func (d *XMLDoc) ElemIf(name, text string) {
 	}
 }
 
+// plainXML marks the bytes that appendEscaped copies as they are.
+var plainXML = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '<' && c != '>' && c != '&' && c != '"' && c != '\''
+	}
+	return t
+}()
+
 // appendEscaped appends s escaped for XML text or an attribute value.
 func appendEscaped(b []byte, s string) []byte {
+	i := 0
+	for i < len(s) && plainXML[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		return append(b, s...)
+	}
 	last := 0
 	for i := 0; i < len(s); {
 		c := s[i]

@@ -87,6 +87,9 @@ func (s *Server) stsServed(req *awsquery.Request, _ any, wireErr *awsquery.APIEr
 	} else {
 		return
 	}
+	if s.audit == nil {
+		return // no audit target: no record to build
+	}
 	rec := baseRecord("sts", req, wireErr)
 	rec.Provider = provider
 	if wireErr == nil {
@@ -104,7 +107,7 @@ func (s *Server) stsServed(req *awsquery.Request, _ any, wireErr *awsquery.APIEr
 
 // iamServed audits every request for an IAM change, with its outcome.
 func (s *Server) iamServed(req *awsquery.Request, _ any, wireErr *awsquery.APIError) {
-	if !isIAMChange(req.Action) || wireErr != nil && (wireErr.Code == "InvalidAction" || wireErr.Code == "MissingAction") {
+	if s.audit == nil || !isIAMChange(req.Action) || wireErr != nil && (wireErr.Code == "InvalidAction" || wireErr.Code == "MissingAction") {
 		return
 	}
 	rec := baseRecord("iam", req, wireErr)

@@ -10,6 +10,7 @@
 package seal
 
 import (
+	"sync"
 	"crypto/aes"
 	"crypto/cipher"
 	"encoding/base64"
@@ -45,12 +46,26 @@ type Key struct {
 
 var enc = base64.RawURLEncoding
 
+// aeads caches each key's AES-GCM instance (building one expands the AES
+// key schedule on every token otherwise); the standard library's GCM is
+// read-only once built, so one instance serves every goroutine. Keys are
+// few (one a day, kept a week), so the cache is not bounded.
+var aeads sync.Map // Key → cipher.AEAD
+
 func aead(k Key) (cipher.AEAD, error) {
+	if g, ok := aeads.Load(k); ok {
+		return g.(cipher.AEAD), nil
+	}
 	block, err := aes.NewCipher(k.Secret[:])
 	if err != nil {
 		return nil, err
 	}
-	return cipher.NewGCM(block)
+	g, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	aeads.Store(k, g)
+	return g, nil
 }
 
 // Seal encrypts plaintext under k with a fresh nonce read from random.
