@@ -47,7 +47,7 @@ func (s *Service) GetGroup(_ context.Context, name string) (Group, []User, error
 func (s *Service) ListGroups(_ context.Context, pathPrefix string) []Group {
 	snap := s.snap.Load()
 	out := make([]Group, 0, len(snap.groups))
-	for _, n := range sortedKeys(snap.groups) {
+	for _, n := range sortedNames(snap.groups) {
 		if g := snap.groups[n]; underPrefix(g.Path, pathPrefix) {
 			out = append(out, *g)
 		}

@@ -65,7 +65,7 @@ func (s *Service) GetPolicy(_ context.Context, name string) (ManagedPolicy, erro
 func (s *Service) ListPolicies(_ context.Context, pathPrefix string) []ManagedPolicy {
 	snap := s.snap.Load()
 	out := make([]ManagedPolicy, 0, len(snap.policies))
-	for _, n := range sortedKeys(snap.policies) {
+	for _, n := range sortedNames(snap.policies) {
 		if p := snap.policies[n]; underPrefix(p.Path, pathPrefix) {
 			out = append(out, *p)
 		}

@@ -239,7 +239,7 @@ func (s *Service) GetRole(_ context.Context, name string) (Role, error) {
 func (s *Service) ListRoles(_ context.Context, pathPrefix string) []Role {
 	snap := s.snap.Load()
 	out := make([]Role, 0, len(snap.roles))
-	for _, name := range sortedKeys(snap.roles) {
+	for _, name := range sortedNames(snap.roles) {
 		if r := snap.roles[name]; underPrefix(r.Path, pathPrefix) {
 			out = append(out, r.clone())
 		}

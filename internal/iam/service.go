@@ -479,6 +479,25 @@ func loadAll[T any](ctx context.Context, st store.Store, kind store.Kind, add fu
 	return nil
 }
 
+// NameLess orders IAM names as AWS lists them: regardless of case (names
+// are unique regardless of case), then by bytes.
+func NameLess(a, b string) bool {
+	if la, lb := strings.ToLower(a), strings.ToLower(b); la != lb {
+		return la < lb
+	}
+	return a < b
+}
+
+// sortedNames returns m's keys in NameLess order.
+func sortedNames[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return NameLess(keys[i], keys[j]) })
+	return keys
+}
+
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {

@@ -54,7 +54,7 @@ func (s *Service) GetUser(_ context.Context, name string) (User, error) {
 func (s *Service) ListUsers(_ context.Context, pathPrefix string) []User {
 	snap := s.snap.Load()
 	out := make([]User, 0, len(snap.users))
-	for _, name := range sortedKeys(snap.users) {
+	for _, name := range sortedNames(snap.users) {
 		if u := snap.users[name]; underPrefix(u.Path, pathPrefix) {
 			out = append(out, *u)
 		}

@@ -42,8 +42,8 @@ type pageRequest struct {
 }
 
 // paginate returns the items of the page p asks for from items, which are
-// in key order, whether more follow, and the marker of the next page (the
-// key of its first item). A marker whose item is gone continues at the
+// in iam.NameLess order of key, whether more follow, and the marker of the
+// next page (the key of its first item). A marker whose item is gone continues at the
 // first item after it.
 func paginate[T any](items []T, key func(T) string, p pageRequest) (out []T, truncated bool, next string) {
 	start := 0
@@ -57,7 +57,7 @@ func paginate[T any](items []T, key func(T) string, p pageRequest) (out []T, tru
 		}
 		if start == len(items) {
 			for i, it := range items {
-				if key(it) > p.marker {
+				if iam.NameLess(p.marker, key(it)) {
 					start = i
 					break
 				}
