@@ -204,10 +204,15 @@ func (a *API) list(req *request, p listParams, after string) (object.ListResult,
 	})
 }
 
-// encoder returns the function that encodes keys for encoding-type.
+// encoder returns the function that encodes keys for encoding-type: with
+// "url", as AWS does, every byte but the unreserved characters and '/' is
+// percent-encoded (a '/' is left alone, so a delimiter or prefix "a/"
+// reads the same encoded or not).
 func encoder(encodingType string) func(string) string {
 	if encodingType == "url" {
-		return func(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
+		return func(s string) string {
+			return strings.ReplaceAll(strings.ReplaceAll(url.QueryEscape(s), "+", "%20"), "%2F", "/")
+		}
 	}
 	return func(s string) string { return s }
 }
