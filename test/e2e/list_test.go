@@ -332,6 +332,10 @@ func caseListV2EncodingURL(t *testing.T, ep endpoint, c *s3.Client, bucket strin
 	if err != nil {
 		t.Fatalf("ListObjectsV2 with a delimiter: %v", err)
 	}
+	// As AWS: '/' is not encoded, so the delimiter and prefix read as sent.
+	if aws.ToString(out.Delimiter) != "/" || aws.ToString(out.Prefix) != "enc/" {
+		t.Errorf("Delimiter %q, Prefix %q under encoding-type=url, want / and enc/", aws.ToString(out.Delimiter), aws.ToString(out.Prefix))
+	}
 	var cps []string
 	for _, p := range prefixes(out.CommonPrefixes) {
 		dec, err := url.QueryUnescape(p)
