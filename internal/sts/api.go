@@ -29,6 +29,9 @@ type Options struct {
 	// OIDC verifies the tokens of AssumeRoleWithClientGrants and
 	// AssumeRoleWithWebIdentity; nil when none is configured.
 	OIDC Verifier
+	// LDAP checks the passwords of AssumeRoleWithLDAPIdentity; nil when no
+	// directory is configured.
+	LDAP LDAPAuthenticator
 	// Now is the clock for the aws:CurrentTime condition key; default time.Now.
 	Now func() time.Time
 	// RequireTLS refuses every request that does not come over TLS with
@@ -42,7 +45,9 @@ type Options struct {
 type API struct {
 	*awsquery.API
 	svc  *iam.Service
-	oidc Verifier // nil when no OpenID Connect provider is configured
+	log  *slog.Logger
+	oidc Verifier          // nil when no OpenID Connect provider is configured
+	ldap LDAPAuthenticator // nil when no LDAP directory is configured
 	// maxDuration and defaultDuration bound and default DurationSeconds.
 	maxDuration, defaultDuration time.Duration
 }
@@ -65,7 +70,7 @@ func New(opts Options) *API {
 			"configured", opts.MaxDuration, "used", maxDur)
 	}
 	a := &API{
-		svc: opts.Service, oidc: opts.OIDC,
+		svc: opts.Service, log: opts.Logger, oidc: opts.OIDC, ldap: opts.LDAP,
 		maxDuration: maxDur, defaultDuration: min(iam.DefaultSessionDuration, maxDur),
 	}
 	var requireTLS *awsquery.APIError
@@ -86,7 +91,7 @@ func New(opts Options) *API {
 			"AssumeRoleWithClientGrants": a.assumeRoleWithClientGrants,
 			"AssumeRoleWithWebIdentity":  a.assumeRoleWithWebIdentity,
 			"AssumeRoleWithSAML":         notImplemented,
-			"AssumeRoleWithLDAPIdentity": notImplemented,
+			"AssumeRoleWithLDAPIdentity": a.assumeRoleWithLDAPIdentity,
 			"AssumeRoleWithCertificate":  notImplemented,
 			"AssumeRoleWithCustomToken":  notImplemented,
 			"GetSessionToken":            a.getSessionToken,
