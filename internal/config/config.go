@@ -8,6 +8,8 @@
 //	MINIO_REGION / MINIO_SITE_REGION        the server's region
 //	MINIO_IDENTITY_OPENID_* (and _<NAME>)   OpenID Connect providers for STS
 //	MINIO_IAM_JWKS_URL                      the legacy bare JWKS URL
+//	MINIO_IDENTITY_LDAP_*                   an LDAP directory for STS
+//	                                        AssumeRoleWithLDAPIdentity
 //	MINIO_POLICY_OPA_URL / _AUTH_TOKEN      an OPA server that makes every
 //	                                        authorization decision (also
 //	                                        MINIO_POLICY_PLUGIN_URL / _AUTH_TOKEN
@@ -46,6 +48,7 @@ import (
 	"time"
 
 	"github.com/sesame-s3/sesame/internal/iam/store/etcd"
+	"github.com/sesame-s3/sesame/internal/ldap"
 	"github.com/sesame-s3/sesame/internal/oidc"
 	"github.com/sesame-s3/sesame/internal/opa"
 )
@@ -81,6 +84,10 @@ type Config struct {
 	// OpenID lists the OpenID Connect providers (MINIO_IDENTITY_OPENID_*,
 	// MINIO_IAM_JWKS_URL).
 	OpenID []oidc.ProviderConfig
+	// LDAP, when set, is the LDAP directory of STS
+	// AssumeRoleWithLDAPIdentity (MINIO_IDENTITY_LDAP_*); the IAM API then
+	// attaches policies to its users' and groups' DNs.
+	LDAP *ldap.Config
 	// OPA, when set, is the Open Policy Agent endpoint that decides every
 	// request instead of the built-in policies, root's included.
 	OPA *opa.Config
@@ -287,6 +294,14 @@ func Load(args []string, environ []string, stderr io.Writer) (Config, error) {
 		return cfg, err
 	}
 	cfg.OpenID = openID
+	if cfg.LDAP, err = ldap.ConfigFromEnv(getenv); err != nil {
+		return cfg, err
+	}
+	if cfg.LDAP != nil {
+		for _, w := range cfg.LDAP.Warnings {
+			cfg.Warnings = append(cfg.Warnings, "LDAP: "+w)
+		}
+	}
 	if cfg.OPA, err = opa.ConfigFromEnv(getenv); err != nil {
 		return cfg, err
 	}

@@ -41,6 +41,20 @@ Environment (MinIO's names where MinIO has the setting; see README.md and docs/)
   MINIO_IAM_JWKS_URL                     legacy: a bare JWKS URL, without discovery
   SESAME_IDENTITY_OPENID_ISSUER          the iss of MINIO_IAM_JWKS_URL's tokens
 
+  LDAP / Active Directory for STS AssumeRoleWithLDAPIdentity (docs/LDAP.md):
+  MINIO_IDENTITY_LDAP_SERVER_ADDR        host[:port] (636 for TLS, 389 plain or StartTLS)
+  MINIO_IDENTITY_LDAP_SRV_RECORD_NAME    ldap, ldaps or on: find the servers by DNS SRV
+  MINIO_IDENTITY_LDAP_LOOKUP_BIND_DN, MINIO_IDENTITY_LDAP_LOOKUP_BIND_PASSWORD  the read-only lookup account
+  MINIO_IDENTITY_LDAP_USER_DN_SEARCH_BASE_DN, MINIO_IDENTITY_LDAP_USER_DN_SEARCH_FILTER  where and how users are found
+  MINIO_IDENTITY_LDAP_USER_DN_ATTRIBUTES attributes of the user's entry to read
+  MINIO_IDENTITY_LDAP_GROUP_SEARCH_BASE_DN, MINIO_IDENTITY_LDAP_GROUP_SEARCH_FILTER  where and how groups are found
+  MINIO_IDENTITY_LDAP_SERVER_INSECURE, MINIO_IDENTITY_LDAP_SERVER_STARTTLS, MINIO_IDENTITY_LDAP_TLS_SKIP_VERIFY  on/off
+  MINIO_IDENTITY_LDAP_ENABLE (or MINIO_IDENTITY_LDAP_ENABLED), MINIO_IDENTITY_LDAP_COMMENT
+  MINIO_IDENTITY_LDAP_USERNAME_FORMAT    refused (username-format mode); MINIO_IDENTITY_LDAP_STS_EXPIRY and
+                                         MINIO_IDENTITY_LDAP_GROUP_NAME_ATTRIBUTE are ignored with a warning
+  SESAME_IDENTITY_LDAP_GROUP_NESTING_DEPTH        levels of nested groups followed (default 8; 0: off)
+  SESAME_IDENTITY_LDAP_LOOKUP_BIND_UNAUTHENTICATED on: an empty lookup password binds unauthenticated
+
   Open Policy Agent, deciding every request (docs/OPA.md):
   MINIO_POLICY_OPA_URL, MINIO_POLICY_OPA_AUTH_TOKEN  the decision URL and its Authorization header
   MINIO_POLICY_PLUGIN_URL, MINIO_POLICY_PLUGIN_AUTH_TOKEN  the same, MinIO's newer names
