@@ -32,6 +32,8 @@ type Options struct {
 	// LDAP checks the passwords of AssumeRoleWithLDAPIdentity; nil when no
 	// directory is configured.
 	LDAP LDAPAuthenticator
+	// Certificates, when set, enable AssumeRoleWithCertificate.
+	Certificates *CertificateOptions
 	// Now is the clock for the aws:CurrentTime condition key; default time.Now.
 	Now func() time.Time
 	// RequireTLS refuses every request that does not come over TLS with
@@ -48,6 +50,9 @@ type API struct {
 	log  *slog.Logger
 	oidc Verifier          // nil when no OpenID Connect provider is configured
 	ldap LDAPAuthenticator // nil when no LDAP directory is configured
+	// certs enables AssumeRoleWithCertificate; nil when it is off.
+	certs *CertificateOptions
+	now   func() time.Time
 	// maxDuration and defaultDuration bound and default DurationSeconds.
 	maxDuration, defaultDuration time.Duration
 }
@@ -60,6 +65,9 @@ func New(opts Options) *API {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	maxDur := opts.MaxDuration.Truncate(time.Second)
 	switch {
 	case maxDur <= 0:
@@ -70,7 +78,7 @@ func New(opts Options) *API {
 			"configured", opts.MaxDuration, "used", maxDur)
 	}
 	a := &API{
-		svc: opts.Service, log: opts.Logger, oidc: opts.OIDC, ldap: opts.LDAP,
+		svc: opts.Service, log: opts.Logger, oidc: opts.OIDC, ldap: opts.LDAP, certs: opts.Certificates, now: opts.Now,
 		maxDuration: maxDur, defaultDuration: min(iam.DefaultSessionDuration, maxDur),
 	}
 	var requireTLS *awsquery.APIError
@@ -92,7 +100,7 @@ func New(opts Options) *API {
 			"AssumeRoleWithWebIdentity":  a.assumeRoleWithWebIdentity,
 			"AssumeRoleWithSAML":         notImplemented,
 			"AssumeRoleWithLDAPIdentity": a.assumeRoleWithLDAPIdentity,
-			"AssumeRoleWithCertificate":  notImplemented,
+			"AssumeRoleWithCertificate":  a.assumeRoleWithCertificate,
 			"AssumeRoleWithCustomToken":  notImplemented,
 			"GetSessionToken":            a.getSessionToken,
 			"GetFederationToken":         a.getFederationToken,
