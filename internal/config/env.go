@@ -27,6 +27,7 @@ var knownVariables = []string{
 	ldap.EnvUserDNAttributes, ldap.EnvGroupSearchBaseDN, ldap.EnvGroupSearchFilter, ldap.EnvComment, ldap.EnvEnable,
 	ldap.EnvEnabled, ldap.EnvUsernameFormat, ldap.EnvSTSExpiry, ldap.EnvGroupNameAttribute,
 	ldap.EnvLookupBindUnauthenticated, ldap.EnvGroupNestingDepth,
+	identityTLSEnable, identityTLSSkipVerify,
 }
 
 // toolVariables are SESAME_* variables of Sesame's tests and tools, which

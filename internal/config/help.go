@@ -55,6 +55,10 @@ Environment (MinIO's names where MinIO has the setting; see README.md and docs/)
   SESAME_IDENTITY_LDAP_GROUP_NESTING_DEPTH        levels of nested groups followed (default 8; 0: off)
   SESAME_IDENTITY_LDAP_LOOKUP_BIND_UNAUTHENTICATED on: an empty lookup password binds unauthenticated
 
+  Client certificates for STS AssumeRoleWithCertificate (docs/CERTIFICATES.md):
+  MINIO_IDENTITY_TLS_ENABLE              on: ask TLS clients for a certificate, verified against --certs-dir/CAs
+  MINIO_IDENTITY_TLS_SKIP_VERIFY         on: accept any client certificate unverified (labs only)
+
   Open Policy Agent, deciding every request (docs/OPA.md):
   MINIO_POLICY_OPA_URL, MINIO_POLICY_OPA_AUTH_TOKEN  the decision URL and its Authorization header
   MINIO_POLICY_PLUGIN_URL, MINIO_POLICY_PLUGIN_AUTH_TOKEN  the same, MinIO's newer names

@@ -281,6 +281,27 @@ func Open(cfg config.Config, opts Options) (_ *Server, err error) {
 		}
 		opts.Logger.Info("LDAP directory for AssumeRoleWithLDAPIdentity", "server", cfg.LDAP.ServerAddr, "srv_record_name", cfg.LDAP.SRVRecordName)
 	}
+	// --- Client certificates (AssumeRoleWithCertificate).
+	var certIdentity *sts.CertificateOptions
+	if id := cfg.IdentityTLS; id != nil {
+		switch {
+		case s.certs == nil:
+			return nil, fmt.Errorf("MINIO_IDENTITY_TLS_ENABLE=on needs TLS: put public.crt and private.key into the certs directory (--certs-dir)")
+		case id.SkipVerify:
+			s.certs.clientAuth = tls.RequestClientCert
+			opts.Logger.Warn("MINIO_IDENTITY_TLS_SKIP_VERIFY is on: client certificates are NOT verified; anyone can get credentials for any policy (labs only)")
+		case s.certs.cas == nil:
+			// Without CAs/, Go would verify client certificates against
+			// the system's CAs: any public CA could then issue a
+			// certificate naming consoleAdmin.
+			return nil, fmt.Errorf("MINIO_IDENTITY_TLS_ENABLE=on needs the CAs that issue client certificates in %s", filepath.Join(cfg.CertsDir, CAsDir))
+		default:
+			s.certs.clientAuth = tls.VerifyClientCertIfGiven
+		}
+		certIdentity = &sts.CertificateOptions{SkipVerify: id.SkipVerify}
+		iamOpts.Providers = append(iamOpts.Providers, iam.CertificateRole)
+		opts.Logger.Info("client certificates for AssumeRoleWithCertificate", "client_cas", s.certs.ncas, "skip_verify", id.SkipVerify)
+	}
 	if err := checkIdentityNames(iamOpts.Providers); err != nil {
 		return nil, err
 	}
@@ -302,7 +323,7 @@ func Open(cfg config.Config, opts Options) (_ *Server, err error) {
 	s.authn = auth.New(verifier, auth.IAM(s.iam))
 	s3API := s3.New(s3.Options{Backend: s.backend, Auth: s.authn, IAM: s.iam, Region: cfg.Region, Domains: cfg.Domains, Logger: opts.Logger})
 	iamAPI := iamapi.New(iamapi.Options{Service: s.iam, Auth: s.authn, Logger: opts.Logger, OnServed: s.iamServed})
-	stsAPI := sts.New(sts.Options{Service: s.iam, Auth: s.authn, Logger: opts.Logger, MaxDuration: cfg.MaxSessionDuration, OIDC: idp, LDAP: directory,
+	stsAPI := sts.New(sts.Options{Service: s.iam, Auth: s.authn, Logger: opts.Logger, MaxDuration: cfg.MaxSessionDuration, OIDC: idp, LDAP: directory, Certificates: certIdentity,
 		RequireTLS: cfg.STSRequireTLS, OnServed: s.stsServed})
 	rt := router{
 		s3: s3API, iam: iamAPI, sts: stsAPI,
