@@ -5,6 +5,7 @@ import (
 
 	"github.com/sesame-s3/sesame/internal/iam"
 	"github.com/sesame-s3/sesame/internal/iam/store"
+	"github.com/sesame-s3/sesame/internal/idplugin"
 	"github.com/sesame-s3/sesame/internal/ldap"
 	"github.com/sesame-s3/sesame/internal/oidc"
 )
@@ -46,6 +47,14 @@ var (
 	errLDAPUnavailable = ErrServiceUnavailable.WithMessage("The LDAP directory could not be reached; try again later.")
 )
 
+// The answers to the identity plugin's errors: its refusal (with its
+// reason) and a malformed answer deny; a plugin that cannot be asked is a
+// retryable 503, never a grant.
+var (
+	errPluginInvalid     = ErrAccessDenied.WithMessage("The identity plugin's answer was not valid, so the token is refused.")
+	errPluginUnavailable = ErrServiceUnavailable.WithMessage("The identity plugin could not be reached or did not answer in time; try again later.")
+)
+
 // IAMCodes are the IAM API's own wire errors.
 var IAMCodes = Codes{
 	Internal:     ErrServiceFailure,
@@ -85,6 +94,9 @@ var STSCodes = Codes{
 		{ldap.ErrAmbiguousUser, errLDAPDenied},
 		{ldap.ErrGroupLimit, errLDAPDenied},
 		{ldap.ErrUnavailable, errLDAPUnavailable},
+		{idplugin.ErrDenied, ErrAccessDenied},
+		{idplugin.ErrInvalidAnswer, errPluginInvalid},
+		{idplugin.ErrUnavailable, errPluginUnavailable},
 		// The handlers validate first; this is a second line, not a 500.
 		{iam.ErrInvalidInput, ErrValidation},
 	},

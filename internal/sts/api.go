@@ -34,6 +34,9 @@ type Options struct {
 	LDAP LDAPAuthenticator
 	// Certificates, when set, enable AssumeRoleWithCertificate.
 	Certificates *CertificateOptions
+	// Plugin vouches for the tokens of AssumeRoleWithCustomToken; nil
+	// when no identity plugin is configured.
+	Plugin IdentityPlugin
 	// Now is the clock for the aws:CurrentTime condition key; default time.Now.
 	Now func() time.Time
 	// RequireTLS refuses every request that does not come over TLS with
@@ -51,8 +54,9 @@ type API struct {
 	oidc Verifier          // nil when no OpenID Connect provider is configured
 	ldap LDAPAuthenticator // nil when no LDAP directory is configured
 	// certs enables AssumeRoleWithCertificate; nil when it is off.
-	certs *CertificateOptions
-	now   func() time.Time
+	certs  *CertificateOptions
+	plugin IdentityPlugin // nil when no identity plugin is configured
+	now    func() time.Time
 	// maxDuration and defaultDuration bound and default DurationSeconds.
 	maxDuration, defaultDuration time.Duration
 }
@@ -78,7 +82,7 @@ func New(opts Options) *API {
 			"configured", opts.MaxDuration, "used", maxDur)
 	}
 	a := &API{
-		svc: opts.Service, log: opts.Logger, oidc: opts.OIDC, ldap: opts.LDAP, certs: opts.Certificates, now: opts.Now,
+		svc: opts.Service, log: opts.Logger, oidc: opts.OIDC, ldap: opts.LDAP, certs: opts.Certificates, plugin: opts.Plugin, now: opts.Now,
 		maxDuration: maxDur, defaultDuration: min(iam.DefaultSessionDuration, maxDur),
 	}
 	var requireTLS *awsquery.APIError
@@ -101,7 +105,7 @@ func New(opts Options) *API {
 			"AssumeRoleWithSAML":         notImplemented,
 			"AssumeRoleWithLDAPIdentity": a.assumeRoleWithLDAPIdentity,
 			"AssumeRoleWithCertificate":  a.assumeRoleWithCertificate,
-			"AssumeRoleWithCustomToken":  notImplemented,
+			"AssumeRoleWithCustomToken":  a.assumeRoleWithCustomToken,
 			"GetSessionToken":            a.getSessionToken,
 			"GetFederationToken":         a.getFederationToken,
 		},
