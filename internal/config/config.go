@@ -12,6 +12,8 @@
 //	                                        AssumeRoleWithLDAPIdentity
 //	MINIO_IDENTITY_TLS_ENABLE / _SKIP_VERIFY  client certificates for STS
 //	                                        AssumeRoleWithCertificate
+//	MINIO_IDENTITY_PLUGIN_*                 an identity plugin (webhook) for
+//	                                        STS AssumeRoleWithCustomToken
 //	MINIO_POLICY_OPA_URL / _AUTH_TOKEN      an OPA server that makes every
 //	                                        authorization decision (also
 //	                                        MINIO_POLICY_PLUGIN_URL / _AUTH_TOKEN
@@ -50,6 +52,7 @@ import (
 	"time"
 
 	"github.com/sesame-s3/sesame/internal/iam/store/etcd"
+	"github.com/sesame-s3/sesame/internal/idplugin"
 	"github.com/sesame-s3/sesame/internal/ldap"
 	"github.com/sesame-s3/sesame/internal/oidc"
 	"github.com/sesame-s3/sesame/internal/opa"
@@ -94,6 +97,9 @@ type Config struct {
 	// (MINIO_IDENTITY_TLS_ENABLE=on): the server then asks TLS clients
 	// for a certificate, verified against CertsDir's CAs/.
 	IdentityTLS *IdentityTLS
+	// Plugin, when set, is the identity plugin of STS
+	// AssumeRoleWithCustomToken (MINIO_IDENTITY_PLUGIN_*).
+	Plugin *idplugin.Config
 	// OPA, when set, is the Open Policy Agent endpoint that decides every
 	// request instead of the built-in policies, root's included.
 	OPA *opa.Config
@@ -348,6 +354,9 @@ func Load(args []string, environ []string, stderr io.Writer) (Config, error) {
 		}
 	}
 	if cfg.IdentityTLS, err = identityTLS(getenv, &cfg.Warnings); err != nil {
+		return cfg, err
+	}
+	if cfg.Plugin, err = idplugin.ConfigFromEnv(getenv); err != nil {
 		return cfg, err
 	}
 	if cfg.OPA, err = opa.ConfigFromEnv(getenv); err != nil {

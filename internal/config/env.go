@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sesame-s3/sesame/internal/idplugin"
 	"github.com/sesame-s3/sesame/internal/ldap"
 )
 
@@ -28,6 +29,8 @@ var knownVariables = []string{
 	ldap.EnvEnabled, ldap.EnvUsernameFormat, ldap.EnvSTSExpiry, ldap.EnvGroupNameAttribute,
 	ldap.EnvLookupBindUnauthenticated, ldap.EnvGroupNestingDepth,
 	identityTLSEnable, identityTLSSkipVerify,
+	idplugin.EnvURL, idplugin.EnvAuthToken, idplugin.EnvToken, idplugin.EnvRolePolicy, idplugin.EnvRoleID,
+	idplugin.EnvComment, idplugin.EnvEnable, idplugin.EnvTimeout,
 }
 
 // toolVariables are SESAME_* variables of Sesame's tests and tools, which
@@ -64,7 +67,7 @@ var minioUnused = []string{
 	"MINIO_BROWSER", "MINIO_BROWSER_",
 	"MINIO_STORAGE_CLASS_", "MINIO_COMPRESSION_", "MINIO_COMPRESS_", "MINIO_KMS_", "MINIO_KES_", "MINIO_SSE_",
 	"MINIO_SCANNER_", "MINIO_HEAL_", "MINIO_API_", "MINIO_IDENTITY_TLS_",
-	"MINIO_IDENTITY_PLUGIN_", "MINIO_NOTIFY_", "MINIO_LOGGER_", "MINIO_AUDIT_KAFKA_", "MINIO_CACHE_",
+	"MINIO_NOTIFY_", "MINIO_LOGGER_", "MINIO_AUDIT_KAFKA_", "MINIO_CACHE_",
 	"MINIO_BATCH_", "MINIO_ILM_", "MINIO_SUBNET_", "MINIO_CALLHOME_", "MINIO_DRIVE_", "MINIO_SFTP_",
 	"MINIO_FTP_", "MINIO_SITE_", "MINIO_REPLICATION_", "MINIO_BUCKET_", "MINIO_DOMAIN_", "MINIO_PUBLIC_IPS",
 	"MINIO_SHUTDOWN_", "MINIO_CONSOLE_", "MINIO_STS_", "MINIO_IAM_", "MINIO_LAMBDA_", "MINIO_MEMLIMIT",

@@ -59,6 +59,14 @@ Environment (MinIO's names where MinIO has the setting; see README.md and docs/)
   MINIO_IDENTITY_TLS_ENABLE              on: ask TLS clients for a certificate, verified against --certs-dir/CAs
   MINIO_IDENTITY_TLS_SKIP_VERIFY         on: accept any client certificate unverified (labs only)
 
+  An identity plugin for STS AssumeRoleWithCustomToken (docs/PLUGIN.md):
+  MINIO_IDENTITY_PLUGIN_URL              the webhook that vouches for tokens
+  MINIO_IDENTITY_PLUGIN_AUTH_TOKEN       sent as its Authorization header (MINIO_IDENTITY_PLUGIN_TOKEN: the same)
+  MINIO_IDENTITY_PLUGIN_ROLE_POLICY      required: the policies of the plugin's users (comma-separated)
+  MINIO_IDENTITY_PLUGIN_ROLE_ID          names the role ARN arn:minio:iam:::role/idmp-<ID> (default: from the URL)
+  MINIO_IDENTITY_PLUGIN_ENABLE, MINIO_IDENTITY_PLUGIN_COMMENT
+  SESAME_IDENTITY_PLUGIN_TIMEOUT         one call's time limit (default 5s); no answer in time refuses
+
   Open Policy Agent, deciding every request (docs/OPA.md):
   MINIO_POLICY_OPA_URL, MINIO_POLICY_OPA_AUTH_TOKEN  the decision URL and its Authorization header
   MINIO_POLICY_PLUGIN_URL, MINIO_POLICY_PLUGIN_AUTH_TOKEN  the same, MinIO's newer names

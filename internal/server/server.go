@@ -40,6 +40,7 @@ import (
 	"github.com/sesame-s3/sesame/internal/iam/store/bolt"
 	"github.com/sesame-s3/sesame/internal/iam/store/etcd"
 	"github.com/sesame-s3/sesame/internal/iamapi"
+	"github.com/sesame-s3/sesame/internal/idplugin"
 	"github.com/sesame-s3/sesame/internal/ldap"
 	"github.com/sesame-s3/sesame/internal/metrics"
 	"github.com/sesame-s3/sesame/internal/object/posix"
@@ -302,6 +303,19 @@ func Open(cfg config.Config, opts Options) (_ *Server, err error) {
 		iamOpts.Providers = append(iamOpts.Providers, iam.CertificateRole)
 		opts.Logger.Info("client certificates for AssumeRoleWithCertificate", "client_cas", s.certs.ncas, "skip_verify", id.SkipVerify)
 	}
+	// --- The identity plugin (AssumeRoleWithCustomToken).
+	var plugin sts.IdentityPlugin
+	if cfg.Plugin != nil {
+		client, err := idplugin.New(*cfg.Plugin, idplugin.Options{HTTPClient: opts.HTTPClient, Logger: opts.Logger})
+		if err != nil {
+			return nil, fmt.Errorf("identity plugin: %w", err)
+		}
+		plugin = client
+		iamOpts.Providers = append(iamOpts.Providers, iam.CustomTokenRole)
+		// As MinIO does, the role ARN clients must send is logged.
+		opts.Logger.Info("identity plugin for AssumeRoleWithCustomToken", "url", cfg.Plugin.URL, "role_arn", client.RoleARN(),
+			"role_policy", strings.Join(cfg.Plugin.RolePolicy, ","))
+	}
 	if err := checkIdentityNames(iamOpts.Providers); err != nil {
 		return nil, err
 	}
@@ -323,7 +337,7 @@ func Open(cfg config.Config, opts Options) (_ *Server, err error) {
 	s.authn = auth.New(verifier, auth.IAM(s.iam))
 	s3API := s3.New(s3.Options{Backend: s.backend, Auth: s.authn, IAM: s.iam, Region: cfg.Region, Domains: cfg.Domains, Logger: opts.Logger})
 	iamAPI := iamapi.New(iamapi.Options{Service: s.iam, Auth: s.authn, Logger: opts.Logger, OnServed: s.iamServed})
-	stsAPI := sts.New(sts.Options{Service: s.iam, Auth: s.authn, Logger: opts.Logger, MaxDuration: cfg.MaxSessionDuration, OIDC: idp, LDAP: directory, Certificates: certIdentity,
+	stsAPI := sts.New(sts.Options{Service: s.iam, Auth: s.authn, Logger: opts.Logger, MaxDuration: cfg.MaxSessionDuration, OIDC: idp, LDAP: directory, Certificates: certIdentity, Plugin: plugin,
 		RequireTLS: cfg.STSRequireTLS, OnServed: s.stsServed})
 	rt := router{
 		s3: s3API, iam: iamAPI, sts: stsAPI,
