@@ -89,6 +89,10 @@ type Config struct {
 	// OpenID lists the OpenID Connect providers (MINIO_IDENTITY_OPENID_*,
 	// MINIO_IAM_JWKS_URL).
 	OpenID []oidc.ProviderConfig
+	// OpenIDClockSkew is the clock skew allowed on OpenID tokens' exp, nbf
+	// and iat (SESAME_IDENTITY_OPENID_CLOCK_SKEW; 0: oidc.Leeway, negative:
+	// none).
+	OpenIDClockSkew time.Duration
 	// LDAP, when set, is the LDAP directory of STS
 	// AssumeRoleWithLDAPIdentity (MINIO_IDENTITY_LDAP_*); the IAM API then
 	// attaches policies to its users' and groups' DNs.
@@ -345,6 +349,9 @@ func Load(args []string, environ []string, stderr io.Writer) (Config, error) {
 		return cfg, err
 	}
 	cfg.OpenID = openID
+	if cfg.OpenIDClockSkew, err = oidc.ClockSkewFromEnv(getenv); err != nil {
+		return cfg, err
+	}
 	if cfg.LDAP, err = ldap.ConfigFromEnv(getenv); err != nil {
 		return cfg, err
 	}

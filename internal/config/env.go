@@ -7,6 +7,7 @@ import (
 
 	"github.com/sesame-s3/sesame/internal/idplugin"
 	"github.com/sesame-s3/sesame/internal/ldap"
+	"github.com/sesame-s3/sesame/internal/oidc"
 )
 
 // knownVariables are the variables Sesame reads (besides the OpenID ones,
@@ -14,7 +15,7 @@ import (
 var knownVariables = []string{
 	"MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD", "MINIO_ACCESS_KEY", "MINIO_SECRET_KEY",
 	"MINIO_DOMAIN", "MINIO_REGION", "MINIO_SITE_REGION",
-	"MINIO_IAM_JWKS_URL", "SESAME_IDENTITY_OPENID_ISSUER",
+	"MINIO_IAM_JWKS_URL", "SESAME_IDENTITY_OPENID_ISSUER", oidc.EnvClockSkew,
 	"MINIO_POLICY_OPA_URL", "MINIO_POLICY_OPA_AUTH_TOKEN", "MINIO_POLICY_PLUGIN_URL", "MINIO_POLICY_PLUGIN_AUTH_TOKEN",
 	"MINIO_IAM_OPA_URL", "MINIO_IAM_OPA_AUTHTOKEN", "MINIO_POLICY_OPA_TIMEOUT",
 	"MINIO_ETCD_ENDPOINTS", "MINIO_ETCD_PATH_PREFIX", "MINIO_ETCD_CLIENT_CERT", "MINIO_ETCD_CLIENT_CERT_KEY",
@@ -93,6 +94,11 @@ func unknownVariables(environ []string, where string) []string {
 				n += "_" + name
 			}
 			known = append(known, n)
+		}
+		if name != "" {
+			known = append(known, oidc.EnvMaxDuration+"_"+name)
+		} else {
+			known = append(known, oidc.EnvMaxDuration)
 		}
 	}
 	var out []string

@@ -40,6 +40,8 @@ Environment (MinIO's names where MinIO has the setting; see README.md and docs/)
   MINIO_IDENTITY_OPENID_SCOPES, _DISPLAY_NAME, _ENABLE (off skips the provider)
   MINIO_IAM_JWKS_URL                     legacy: a bare JWKS URL, without discovery
   SESAME_IDENTITY_OPENID_ISSUER          the iss of MINIO_IAM_JWKS_URL's tokens
+  SESAME_IDENTITY_OPENID_CLOCK_SKEW      clock skew allowed on tokens' exp, nbf and iat (default 60s, at most 1h)
+  SESAME_IDENTITY_OPENID_MAX_DURATION    longest session of a provider's tokens (15m to 168h; _NAME suffix as above)
 
   LDAP / Active Directory for STS AssumeRoleWithLDAPIdentity (docs/LDAP.md):
   MINIO_IDENTITY_LDAP_SERVER_ADDR        host[:port] (636 for TLS, 389 plain or StartTLS)

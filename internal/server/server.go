@@ -324,7 +324,7 @@ func Open(cfg config.Config, opts Options) (_ *Server, err error) {
 	}
 	// --- OpenID Connect: the configured providers (none is cheap) and
 	// those of the IAM API, followed on every IAM reload of any node.
-	if s.oidc, err = oidc.Open(context.Background(), cfg.OpenID, oidc.Options{Logger: opts.Logger, HTTPClient: opts.HTTPClient, AccountID: iam.AccountID, OnFetch: s.metrics.KeyFetch}); err != nil {
+	if s.oidc, err = oidc.Open(context.Background(), cfg.OpenID, oidc.Options{Logger: opts.Logger, HTTPClient: opts.HTTPClient, AccountID: iam.AccountID, OnFetch: s.metrics.KeyFetch, Leeway: cfg.OpenIDClockSkew}); err != nil {
 		return nil, fmt.Errorf("OpenID Connect: %w", err)
 	}
 	for name, arn := range s.oidc.RoleARNs() {
