@@ -3,10 +3,13 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +20,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	miniocreds "github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/sesame-s3/sesame/internal/audit"
 	"github.com/sesame-s3/sesame/internal/config"
 	"github.com/sesame-s3/sesame/internal/ldap"
 	"github.com/sesame-s3/sesame/internal/ldap/ldaptest"
@@ -66,7 +70,8 @@ func ldapLogin(t *testing.T, ep endpoint, username, password string, extra url.V
 func TestLDAP(t *testing.T) {
 	ctx := context.Background()
 	slapd := ldaptest.Start(t)
-	ep := startServer(t, func(c *config.Config) { c.LDAP = ldapConfig(t, slapd.Env()) })
+	auditFile := filepath.Join(t.TempDir(), "audit.log")
+	ep := startServer(t, func(c *config.Config) { c.LDAP = ldapConfig(t, slapd.Env()); c.Audit.File = auditFile })
 	admin := iamClient(ep)
 	bucket := newBucket(t, ep)
 	putObject(t, sdkClient(ep), bucket, "shared/doc", []byte("doc"))
@@ -225,6 +230,52 @@ func TestLDAP(t *testing.T) {
 		expectSTSError(t, ldapLogin(t, ep, "alice", ldaptest.Password("alice"), url.Values{"ConfigName": {"other"}}), http.StatusBadRequest, "ValidationError", "")
 		expectSTSError(t, ldapLogin(t, ep, "alice", ldaptest.Password("alice"), url.Values{"DurationSeconds": {"100"}}), http.StatusBadRequest, "ValidationError", "")
 		expectSTSError(t, ldapLogin(t, ep, "alice", ldaptest.Password("alice"), url.Values{"Policy": {"{"}}), http.StatusBadRequest, "MalformedPolicyDocument", "")
+	})
+
+	t.Run("Audit", func(t *testing.T) {
+		// Every login, issued or refused, is audited with who it was; no
+		// record holds a password.
+		var recs []audit.Record
+		eventually(t, "the audit records of the logins", func() error {
+			data, err := os.ReadFile(auditFile)
+			if err != nil {
+				return err
+			}
+			if bytes.Contains(data, []byte(ldaptest.Password("alice"))) || bytes.Contains(data, []byte("not-her-password")) {
+				t.Fatalf("the audit log holds a password")
+			}
+			recs = nil
+			for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+				var r audit.Record
+				if err := json.Unmarshal(line, &r); err != nil {
+					return err
+				}
+				if r.Action == "AssumeRoleWithLDAPIdentity" || r.Action == "AttachGroupPolicy" {
+					recs = append(recs, r)
+				}
+			}
+			if len(recs) < 10 {
+				return fmt.Errorf("%d records", len(recs))
+			}
+			return nil
+		})
+		var issued, refused, attached bool
+		for _, r := range recs {
+			switch {
+			case r.Kind == "sts" && r.Outcome == "issued":
+				issued = true
+				if r.Provider != "ldap" || !strings.HasPrefix(r.Subject, "uid=") || r.AccessKey == "" || !strings.Contains(r.AssumedRole, "assumed-role/ldap/") || r.Expiration.IsZero() {
+					t.Errorf("issued record: %+v", r)
+				}
+			case r.Kind == "sts" && r.Outcome == "rejected":
+				refused = refused || r.Error == "AccessDenied"
+			case r.Kind == "iam" && r.Outcome == "ok":
+				attached = attached || strings.Contains(r.Target, "GroupName=cn=staff")
+			}
+		}
+		if !issued || !refused || !attached {
+			t.Errorf("records issued %v, refused %v, attach %v", issued, refused, attached)
+		}
 	})
 
 	t.Run("DirectoryDown", func(t *testing.T) {
