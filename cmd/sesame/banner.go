@@ -107,6 +107,19 @@ func (b *banner) write(w io.Writer) {
 		}
 		line("Identity", "access keys, STS AssumeRole, OpenID Connect: "+strings.Join(ps, ", "))
 	}
+	if c.LDAP != nil {
+		line("LDAP", c.LDAP.ServerAddr+" (AssumeRoleWithLDAPIdentity; policies attach to DNs)")
+	}
+	if c.IdentityTLS != nil {
+		mode := "verified against --certs-dir/CAs"
+		if c.IdentityTLS.SkipVerify {
+			mode = "NOT verified (MINIO_IDENTITY_TLS_SKIP_VERIFY)"
+		}
+		line("Certificates", "AssumeRoleWithCertificate: client certificates "+mode+"; the subject CN names the policy")
+	}
+	if c.Plugin != nil {
+		line("Identity plugin", c.Plugin.URL+" (AssumeRoleWithCustomToken, RoleArn "+c.Plugin.RoleARN()+")")
+	}
 	if c.OPA != nil {
 		line("Authorization", "Open Policy Agent at "+c.OPA.URL+" (decides every request)")
 	} else {

@@ -5,6 +5,8 @@ import (
 
 	"github.com/sesame-s3/sesame/internal/iam"
 	"github.com/sesame-s3/sesame/internal/iam/store"
+	"github.com/sesame-s3/sesame/internal/idplugin"
+	"github.com/sesame-s3/sesame/internal/ldap"
 	"github.com/sesame-s3/sesame/internal/oidc"
 )
 
@@ -37,6 +39,22 @@ var (
 	ErrSTSRequiresTLS = &APIError{Code: "AccessDenied", Message: "STS requires HTTPS on this server (SESAME_STS_REQUIRE_TLS): its responses carry secret keys and session tokens. Send the request to the https:// endpoint.", Status: http.StatusForbidden}
 )
 
+// The answers to the LDAP directory's errors. Every refused login gets
+// the same one, so that callers cannot tell which usernames exist; a
+// directory that cannot answer is a retryable 503, never a grant.
+var (
+	errLDAPDenied      = ErrAccessDenied.WithMessage("The LDAP username or password is not valid, or the account may not sign in here.")
+	errLDAPUnavailable = ErrServiceUnavailable.WithMessage("The LDAP directory could not be reached; try again later.")
+)
+
+// The answers to the identity plugin's errors: its refusal (with its
+// reason) and a malformed answer deny; a plugin that cannot be asked is a
+// retryable 503, never a grant.
+var (
+	errPluginInvalid     = ErrAccessDenied.WithMessage("The identity plugin's answer was not valid, so the token is refused.")
+	errPluginUnavailable = ErrServiceUnavailable.WithMessage("The identity plugin could not be reached or did not answer in time; try again later.")
+)
+
 // IAMCodes are the IAM API's own wire errors.
 var IAMCodes = Codes{
 	Internal:     ErrServiceFailure,
@@ -52,6 +70,7 @@ var IAMCodes = Codes{
 		{iam.ErrInvalidInput, ErrInvalidInput},
 		{iam.ErrRootUser, errRootUser},
 		{store.ErrConflict, ErrConcurrentModification},
+		{ldap.ErrUnavailable, errLDAPUnavailable},
 	},
 }
 
@@ -70,6 +89,14 @@ var STSCodes = Codes{
 		{oidc.ErrNoProvider, ErrInvalidIdentityToken},
 		{iam.ErrExpiredToken, ErrExpiredTokenException},
 		{iam.ErrPackedPolicyTooLarge, ErrPackedPolicyTooLarge},
+		{ldap.ErrInvalidCredentials, errLDAPDenied},
+		{ldap.ErrNoSuchUser, errLDAPDenied},
+		{ldap.ErrAmbiguousUser, errLDAPDenied},
+		{ldap.ErrGroupLimit, errLDAPDenied},
+		{ldap.ErrUnavailable, errLDAPUnavailable},
+		{idplugin.ErrDenied, ErrAccessDenied},
+		{idplugin.ErrInvalidAnswer, errPluginInvalid},
+		{idplugin.ErrUnavailable, errPluginUnavailable},
 		// The handlers validate first; this is a second line, not a 500.
 		{iam.ErrInvalidInput, ErrValidation},
 	},

@@ -8,6 +8,12 @@
 //	MINIO_REGION / MINIO_SITE_REGION        the server's region
 //	MINIO_IDENTITY_OPENID_* (and _<NAME>)   OpenID Connect providers for STS
 //	MINIO_IAM_JWKS_URL                      the legacy bare JWKS URL
+//	MINIO_IDENTITY_LDAP_*                   an LDAP directory for STS
+//	                                        AssumeRoleWithLDAPIdentity
+//	MINIO_IDENTITY_TLS_ENABLE / _SKIP_VERIFY  client certificates for STS
+//	                                        AssumeRoleWithCertificate
+//	MINIO_IDENTITY_PLUGIN_*                 an identity plugin (webhook) for
+//	                                        STS AssumeRoleWithCustomToken
 //	MINIO_POLICY_OPA_URL / _AUTH_TOKEN      an OPA server that makes every
 //	                                        authorization decision (also
 //	                                        MINIO_POLICY_PLUGIN_URL / _AUTH_TOKEN
@@ -46,6 +52,8 @@ import (
 	"time"
 
 	"github.com/sesame-s3/sesame/internal/iam/store/etcd"
+	"github.com/sesame-s3/sesame/internal/idplugin"
+	"github.com/sesame-s3/sesame/internal/ldap"
 	"github.com/sesame-s3/sesame/internal/oidc"
 	"github.com/sesame-s3/sesame/internal/opa"
 )
@@ -81,6 +89,21 @@ type Config struct {
 	// OpenID lists the OpenID Connect providers (MINIO_IDENTITY_OPENID_*,
 	// MINIO_IAM_JWKS_URL).
 	OpenID []oidc.ProviderConfig
+	// OpenIDClockSkew is the clock skew allowed on OpenID tokens' exp, nbf
+	// and iat (SESAME_IDENTITY_OPENID_CLOCK_SKEW; 0: oidc.Leeway, negative:
+	// none).
+	OpenIDClockSkew time.Duration
+	// LDAP, when set, is the LDAP directory of STS
+	// AssumeRoleWithLDAPIdentity (MINIO_IDENTITY_LDAP_*); the IAM API then
+	// attaches policies to its users' and groups' DNs.
+	LDAP *ldap.Config
+	// IdentityTLS, when set, enables STS AssumeRoleWithCertificate
+	// (MINIO_IDENTITY_TLS_ENABLE=on): the server then asks TLS clients
+	// for a certificate, verified against CertsDir's CAs/.
+	IdentityTLS *IdentityTLS
+	// Plugin, when set, is the identity plugin of STS
+	// AssumeRoleWithCustomToken (MINIO_IDENTITY_PLUGIN_*).
+	Plugin *idplugin.Config
 	// OPA, when set, is the Open Policy Agent endpoint that decides every
 	// request instead of the built-in policies, root's included.
 	OPA *opa.Config
@@ -113,6 +136,45 @@ type Config struct {
 	// Warnings are problems Load found that do not stop the server: an
 	// unknown variable, a setting without effect. The server logs them.
 	Warnings []string
+}
+
+// IdentityTLS configures client certificates as an STS identity
+// (MINIO_IDENTITY_TLS_*).
+type IdentityTLS struct {
+	// SkipVerify accepts any client certificate without verifying it
+	// (MINIO_IDENTITY_TLS_SKIP_VERIFY=on): anyone can then name any policy
+	// in a self-signed certificate. For labs only.
+	SkipVerify bool
+}
+
+// The identity TLS variables, MinIO's names.
+const (
+	identityTLSEnable     = "MINIO_IDENTITY_TLS_ENABLE"
+	identityTLSSkipVerify = "MINIO_IDENTITY_TLS_SKIP_VERIFY"
+)
+
+// identityTLS reads MINIO_IDENTITY_TLS_ENABLE and _SKIP_VERIFY: off
+// unless _ENABLE is on, as in MinIO.
+func identityTLS(getenv func(string) string, warnings *[]string) (*IdentityTLS, error) {
+	enable, skip := strings.TrimSpace(getenv(identityTLSEnable)), strings.TrimSpace(getenv(identityTLSSkipVerify))
+	on, ok := parseBool(enable)
+	if enable != "" && !ok {
+		return nil, fmt.Errorf("%s=%q: want on or off", identityTLSEnable, enable)
+	}
+	skipOn, ok := parseBool(skip)
+	if skip != "" && !ok {
+		return nil, fmt.Errorf("%s=%q: want on or off", identityTLSSkipVerify, skip)
+	}
+	if !on {
+		if skip != "" {
+			*warnings = append(*warnings, fmt.Sprintf("%s is set but %s is not on: AssumeRoleWithCertificate is off", identityTLSSkipVerify, identityTLSEnable))
+		}
+		return nil, nil
+	}
+	if skipOn {
+		*warnings = append(*warnings, identityTLSSkipVerify+" is on: client certificates are NOT verified, so anyone can get credentials for any policy with a self-signed certificate; for labs only")
+	}
+	return &IdentityTLS{SkipVerify: skipOn}, nil
 }
 
 // LogConfig is the format and level of the server's log.
@@ -287,6 +349,23 @@ func Load(args []string, environ []string, stderr io.Writer) (Config, error) {
 		return cfg, err
 	}
 	cfg.OpenID = openID
+	if cfg.OpenIDClockSkew, err = oidc.ClockSkewFromEnv(getenv); err != nil {
+		return cfg, err
+	}
+	if cfg.LDAP, err = ldap.ConfigFromEnv(getenv); err != nil {
+		return cfg, err
+	}
+	if cfg.LDAP != nil {
+		for _, w := range cfg.LDAP.Warnings {
+			cfg.Warnings = append(cfg.Warnings, "LDAP: "+w)
+		}
+	}
+	if cfg.IdentityTLS, err = identityTLS(getenv, &cfg.Warnings); err != nil {
+		return cfg, err
+	}
+	if cfg.Plugin, err = idplugin.ConfigFromEnv(getenv); err != nil {
+		return cfg, err
+	}
 	if cfg.OPA, err = opa.ConfigFromEnv(getenv); err != nil {
 		return cfg, err
 	}

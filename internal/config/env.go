@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/sesame-s3/sesame/internal/idplugin"
+	"github.com/sesame-s3/sesame/internal/ldap"
+	"github.com/sesame-s3/sesame/internal/oidc"
 )
 
 // knownVariables are the variables Sesame reads (besides the OpenID ones,
@@ -11,7 +15,7 @@ import (
 var knownVariables = []string{
 	"MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD", "MINIO_ACCESS_KEY", "MINIO_SECRET_KEY",
 	"MINIO_DOMAIN", "MINIO_REGION", "MINIO_SITE_REGION",
-	"MINIO_IAM_JWKS_URL", "SESAME_IDENTITY_OPENID_ISSUER",
+	"MINIO_IAM_JWKS_URL", "SESAME_IDENTITY_OPENID_ISSUER", oidc.EnvClockSkew,
 	"MINIO_POLICY_OPA_URL", "MINIO_POLICY_OPA_AUTH_TOKEN", "MINIO_POLICY_PLUGIN_URL", "MINIO_POLICY_PLUGIN_AUTH_TOKEN",
 	"MINIO_IAM_OPA_URL", "MINIO_IAM_OPA_AUTHTOKEN", "MINIO_POLICY_OPA_TIMEOUT",
 	"MINIO_ETCD_ENDPOINTS", "MINIO_ETCD_PATH_PREFIX", "MINIO_ETCD_CLIENT_CERT", "MINIO_ETCD_CLIENT_CERT_KEY",
@@ -20,6 +24,14 @@ var knownVariables = []string{
 	"MINIO_PROMETHEUS_AUTH_TYPE",
 	"SESAME_CERTS_DIR", "SESAME_STS_REQUIRE_TLS", "SESAME_LOG_FORMAT", "SESAME_LOG_LEVEL",
 	"SESAME_ACCESS_LOG", "SESAME_AUDIT_LOG_FILE", "SESAME_PPROF_ADDR",
+	ldap.EnvServerAddr, ldap.EnvSRVRecordName, ldap.EnvServerInsecure, ldap.EnvServerStartTLS, ldap.EnvTLSSkipVerify,
+	ldap.EnvLookupBindDN, ldap.EnvLookupBindPassword, ldap.EnvUserDNSearchBaseDN, ldap.EnvUserDNSearchFilter,
+	ldap.EnvUserDNAttributes, ldap.EnvGroupSearchBaseDN, ldap.EnvGroupSearchFilter, ldap.EnvComment, ldap.EnvEnable,
+	ldap.EnvEnabled, ldap.EnvUsernameFormat, ldap.EnvSTSExpiry, ldap.EnvGroupNameAttribute,
+	ldap.EnvLookupBindUnauthenticated, ldap.EnvGroupNestingDepth,
+	identityTLSEnable, identityTLSSkipVerify,
+	idplugin.EnvURL, idplugin.EnvAuthToken, idplugin.EnvToken, idplugin.EnvRolePolicy, idplugin.EnvRoleID,
+	idplugin.EnvComment, idplugin.EnvEnable, idplugin.EnvTimeout,
 }
 
 // toolVariables are SESAME_* variables of Sesame's tests and tools, which
@@ -55,8 +67,8 @@ var minioUnused = []string{
 	"MINIO_POLICY_PLUGIN_ENABLE_HTTP2", "MINIO_POLICY_PLUGIN_COMMENT",
 	"MINIO_BROWSER", "MINIO_BROWSER_",
 	"MINIO_STORAGE_CLASS_", "MINIO_COMPRESSION_", "MINIO_COMPRESS_", "MINIO_KMS_", "MINIO_KES_", "MINIO_SSE_",
-	"MINIO_SCANNER_", "MINIO_HEAL_", "MINIO_API_", "MINIO_IDENTITY_LDAP_", "MINIO_IDENTITY_TLS_",
-	"MINIO_IDENTITY_PLUGIN_", "MINIO_NOTIFY_", "MINIO_LOGGER_", "MINIO_AUDIT_KAFKA_", "MINIO_CACHE_",
+	"MINIO_SCANNER_", "MINIO_HEAL_", "MINIO_API_", "MINIO_IDENTITY_TLS_",
+	"MINIO_NOTIFY_", "MINIO_LOGGER_", "MINIO_AUDIT_KAFKA_", "MINIO_CACHE_",
 	"MINIO_BATCH_", "MINIO_ILM_", "MINIO_SUBNET_", "MINIO_CALLHOME_", "MINIO_DRIVE_", "MINIO_SFTP_",
 	"MINIO_FTP_", "MINIO_SITE_", "MINIO_REPLICATION_", "MINIO_BUCKET_", "MINIO_DOMAIN_", "MINIO_PUBLIC_IPS",
 	"MINIO_SHUTDOWN_", "MINIO_CONSOLE_", "MINIO_STS_", "MINIO_IAM_", "MINIO_LAMBDA_", "MINIO_MEMLIMIT",
@@ -82,6 +94,11 @@ func unknownVariables(environ []string, where string) []string {
 				n += "_" + name
 			}
 			known = append(known, n)
+		}
+		if name != "" {
+			known = append(known, oidc.EnvMaxDuration+"_"+name)
+		} else {
+			known = append(known, oidc.EnvMaxDuration)
 		}
 	}
 	var out []string
@@ -116,9 +133,6 @@ func unknownVariable(k string, known []string) string {
 	}
 	if strings.HasPrefix(k, "MINIO_AUDIT_WEBHOOK_") {
 		return fmt.Sprintf("%s is ignored: Sesame has one audit webhook, set by the MINIO_AUDIT_WEBHOOK_* variables without a target suffix", k)
-	}
-	if strings.HasPrefix(k, "MINIO_IDENTITY_LDAP_") {
-		return fmt.Sprintf("%s is ignored: LDAP is not wired into the server yet (docs/LDAP.md)", k)
 	}
 	for _, p := range minioUnused {
 		if strings.HasSuffix(p, "_") && strings.HasPrefix(k, p) {

@@ -21,7 +21,7 @@ func TestLoad_UnknownVariables(t *testing.T) {
 		"MINIO_IDENTITY_OPENID_CLIENTID_DEX=sesame",
 		"MINIO_API_REQUESTS_MAX=100",
 		"MINIO_COMPRESSION_ENABLE=on",
-		"MINIO_IDENTITY_LDAP_SERVER_ADDR=ldap:636",
+		"MINIO_IDENTITY_LDAP_SERVR_ADDR=ldap:636",
 		"MINIO_AUDIT_WEBHOOK_ENDPOINT_TARGET1=http://audit",
 		"SESAME_FROBNICATE=1",
 		"SESAME_E2E_ENDPOINT=http://x", // a test harness's, not a mistake
@@ -38,7 +38,7 @@ func TestLoad_UnknownVariables(t *testing.T) {
 		"MINIO_IDENTITY_OPENID_CLIENTID_DEX is not a setting Sesame knows; it is ignored. Did you mean MINIO_IDENTITY_OPENID_CLIENT_ID_DEX?",
 		"MINIO_API_REQUESTS_MAX is a MinIO setting that Sesame does not use",
 		"MINIO_COMPRESSION_ENABLE is a MinIO setting that Sesame does not use",
-		"MINIO_IDENTITY_LDAP_SERVER_ADDR is ignored: LDAP is not wired",
+		"MINIO_IDENTITY_LDAP_SERVR_ADDR is not a setting Sesame knows; it is ignored. Did you mean MINIO_IDENTITY_LDAP_SERVER_ADDR?",
 		"MINIO_AUDIT_WEBHOOK_ENDPOINT_TARGET1 is ignored: Sesame has one audit webhook",
 		"SESAME_FROBNICATE is not a setting Sesame knows; it is ignored (sesame server --help lists them)",
 	}

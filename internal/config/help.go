@@ -40,6 +40,34 @@ Environment (MinIO's names where MinIO has the setting; see README.md and docs/)
   MINIO_IDENTITY_OPENID_SCOPES, _DISPLAY_NAME, _ENABLE (off skips the provider)
   MINIO_IAM_JWKS_URL                     legacy: a bare JWKS URL, without discovery
   SESAME_IDENTITY_OPENID_ISSUER          the iss of MINIO_IAM_JWKS_URL's tokens
+  SESAME_IDENTITY_OPENID_CLOCK_SKEW      clock skew allowed on tokens' exp, nbf and iat (default 60s, at most 1h)
+  SESAME_IDENTITY_OPENID_MAX_DURATION    longest session of a provider's tokens (15m to 168h; _NAME suffix as above)
+
+  LDAP / Active Directory for STS AssumeRoleWithLDAPIdentity (docs/LDAP.md):
+  MINIO_IDENTITY_LDAP_SERVER_ADDR        host[:port] (636 for TLS, 389 plain or StartTLS)
+  MINIO_IDENTITY_LDAP_SRV_RECORD_NAME    ldap, ldaps or on: find the servers by DNS SRV
+  MINIO_IDENTITY_LDAP_LOOKUP_BIND_DN, MINIO_IDENTITY_LDAP_LOOKUP_BIND_PASSWORD  the read-only lookup account
+  MINIO_IDENTITY_LDAP_USER_DN_SEARCH_BASE_DN, MINIO_IDENTITY_LDAP_USER_DN_SEARCH_FILTER  where and how users are found
+  MINIO_IDENTITY_LDAP_USER_DN_ATTRIBUTES attributes of the user's entry to read
+  MINIO_IDENTITY_LDAP_GROUP_SEARCH_BASE_DN, MINIO_IDENTITY_LDAP_GROUP_SEARCH_FILTER  where and how groups are found
+  MINIO_IDENTITY_LDAP_SERVER_INSECURE, MINIO_IDENTITY_LDAP_SERVER_STARTTLS, MINIO_IDENTITY_LDAP_TLS_SKIP_VERIFY  on/off
+  MINIO_IDENTITY_LDAP_ENABLE (or MINIO_IDENTITY_LDAP_ENABLED), MINIO_IDENTITY_LDAP_COMMENT
+  MINIO_IDENTITY_LDAP_USERNAME_FORMAT    refused (username-format mode); MINIO_IDENTITY_LDAP_STS_EXPIRY and
+                                         MINIO_IDENTITY_LDAP_GROUP_NAME_ATTRIBUTE are ignored with a warning
+  SESAME_IDENTITY_LDAP_GROUP_NESTING_DEPTH        levels of nested groups followed (default 8; 0: off)
+  SESAME_IDENTITY_LDAP_LOOKUP_BIND_UNAUTHENTICATED on: an empty lookup password binds unauthenticated
+
+  Client certificates for STS AssumeRoleWithCertificate (docs/CERTIFICATES.md):
+  MINIO_IDENTITY_TLS_ENABLE              on: ask TLS clients for a certificate, verified against --certs-dir/CAs
+  MINIO_IDENTITY_TLS_SKIP_VERIFY         on: accept any client certificate unverified (labs only)
+
+  An identity plugin for STS AssumeRoleWithCustomToken (docs/PLUGIN.md):
+  MINIO_IDENTITY_PLUGIN_URL              the webhook that vouches for tokens
+  MINIO_IDENTITY_PLUGIN_AUTH_TOKEN       sent as its Authorization header (MINIO_IDENTITY_PLUGIN_TOKEN: the same)
+  MINIO_IDENTITY_PLUGIN_ROLE_POLICY      required: the policies of the plugin's users (comma-separated)
+  MINIO_IDENTITY_PLUGIN_ROLE_ID          names the role ARN arn:minio:iam:::role/idmp-<ID> (default: from the URL)
+  MINIO_IDENTITY_PLUGIN_ENABLE, MINIO_IDENTITY_PLUGIN_COMMENT
+  SESAME_IDENTITY_PLUGIN_TIMEOUT         one call's time limit (default 5s); no answer in time refuses
 
   Open Policy Agent, deciding every request (docs/OPA.md):
   MINIO_POLICY_OPA_URL, MINIO_POLICY_OPA_AUTH_TOKEN  the decision URL and its Authorization header

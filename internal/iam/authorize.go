@@ -187,9 +187,18 @@ func (s *Service) identityDecision(p *Principal, args, alt *policy.Args) policy.
 				return d
 			}
 		}
-	case sess != nil && sess.Kind == KindFederated:
-		for _, name := range sess.Policies {
-			if d = max(d, evaluate(snap.managed[name], args, alt)); d == policy.Deny {
+	case sess != nil && (sess.Kind == KindFederated || sess.Kind == KindCertificate || sess.Kind == KindCustom):
+		if d = evaluateNamed(snap, sess.Policies, args, alt, d); d == policy.Deny {
+			return d
+		}
+	case sess != nil && sess.Kind == KindLDAP:
+		// The policies attached to the user's DN and to its groups' DNs
+		// (the groups of the login), read live.
+		if d = evaluateNamed(snap, snap.ldapPolicies[ldapKey(LDAPUser, sess.Parent)], args, alt, d); d == policy.Deny {
+			return d
+		}
+		for _, g := range sess.Groups {
+			if d = evaluateNamed(snap, snap.ldapPolicies[ldapKey(LDAPGroup, g)], args, alt, d); d == policy.Deny {
 				return d
 			}
 		}
@@ -202,6 +211,17 @@ func (s *Service) identityDecision(p *Principal, args, alt *policy.Args) policy.
 	}
 	if !s.sessionAllows(p, args, alt) {
 		return policy.Deny
+	}
+	return d
+}
+
+// evaluateNamed combines d with the decisions of the managed policies
+// called names (one since deleted allows nothing), stopping at a Deny.
+func evaluateNamed(snap *snapshot, names []string, args, alt *policy.Args, d policy.Decision) policy.Decision {
+	for _, name := range names {
+		if d = max(d, evaluate(snap.managed[name], args, alt)); d == policy.Deny {
+			return d
+		}
 	}
 	return d
 }
@@ -277,13 +297,17 @@ var principalKeys = []string{"aws:username", "aws:userid", "aws:principaltype", 
 //     parent's for its sessions), and role-id:session-name for a federated
 //     session, as AWS sets it for a web identity;
 //   - aws:principalarn is p.ARN(); aws:tokenissuetime the session's issue
-//     time; jwt:<claim> the claims a federated session kept.
+//     time; jwt:<claim> the claims a federated or custom-token session
+//     kept; ldap:username, ldap:user and ldap:groups an LDAP session's
+//     login name, DN and group DNs (never aws:username).
+//
+// Callers' values for these keys (and any jwt: or ldap: key) are dropped.
 func (s *Service) principalConditions(p *Principal, c map[string][]string) {
 	for _, k := range principalKeys {
 		delete(c, k)
 	}
 	for k := range c {
-		if strings.HasPrefix(k, "jwt:") || strings.HasPrefix(k, "aws:principaltag/") {
+		if strings.HasPrefix(k, "jwt:") || strings.HasPrefix(k, "ldap:") || strings.HasPrefix(k, "aws:principaltag/") {
 			delete(c, k)
 		}
 	}
@@ -327,6 +351,21 @@ func (s *Service) principalConditions(p *Principal, c map[string][]string) {
 		set("aws:principaltype", "User")
 		set("aws:username", sess.Parent)
 		set("aws:userid", sess.ParentID)
+	case sess != nil && sess.Kind == KindLDAP:
+		// MinIO's LDAP policy variables: ${ldap:username} the name the
+		// user logged in with, ${ldap:user} its DN, ${ldap:groups} its
+		// groups' DNs. aws:username stays unset, as for every session
+		// whose name comes from outside IAM.
+		set("aws:principaltype", "AssumedRole")
+		set("aws:userid", sess.AssumedRoleUser().AssumedRoleID)
+		set("ldap:username", sess.LDAPUsername)
+		set("ldap:user", sess.Parent)
+		if len(sess.Groups) > 0 {
+			c["ldap:groups"] = sess.Groups
+		}
+	case sess != nil && sess.Kind.identitySource():
+		set("aws:principaltype", "AssumedRole")
+		set("aws:userid", sess.AssumedRoleUser().AssumedRoleID)
 	case sess != nil:
 		set("aws:principaltype", "AssumedRole")
 		if sess.Kind == KindFederated {

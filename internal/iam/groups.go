@@ -18,6 +18,9 @@ func (s *Service) CreateGroup(ctx context.Context, name string, opts ...CreateOp
 	if err := checkPath("group", o.path, EntityPath); err != nil {
 		return Group{}, err
 	}
+	if err := s.ldapNameTaken(LDAPGroup, name); err != nil {
+		return Group{}, err
+	}
 	g := Group{Name: name, Path: o.path, ID: randomID("AGPA", 21), Created: s.now().UTC()}
 	err := s.write(ctx, func(snap *snapshot) error {
 		if taken, ok := snap.groupNames.resolve(name); ok {

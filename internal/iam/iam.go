@@ -37,6 +37,11 @@
 //     a user (the root user included) or a configured OpenID provider
 //     never share a name: the name is the role part of their sessions'
 //     ARNs (roles.go).
+//   - Policies attached to LDAP DNs are keyed by the normalised DN
+//     (ldappolicies.go); an LDAP session's policies are those of its user
+//     DN and its login's group DNs, and, like every session whose parent
+//     is not stored (federated, LDAP, certificate, custom token), they are
+//     looked up live on each request (identities.go).
 //   - After every reload of the snapshot, Subscribe's channels are
 //     signalled (coalesced), so other packages can follow IAM objects such
 //     as OpenID Connect providers without a restart.

@@ -46,8 +46,14 @@ func (s *Service) opaInput(p *Principal, args *policy.Args) opa.Input {
 			}
 		}
 		claims["parent"] = sess.Parent
-		if sess.Kind == KindFederated {
+		switch sess.Kind {
+		case KindFederated, KindCertificate, KindCustom:
 			claims["policy"] = strings.Join(sess.Policies, ",")
+		case KindLDAP:
+			// MinIO's claim names for an LDAP session.
+			claims["ldapUser"] = sess.Parent
+			claims["ldapUsername"] = sess.LDAPUsername
+			in.Groups = append(in.Groups, sess.Groups...)
 		}
 		if sess.Policy != "" {
 			claims["sessionPolicy"] = sess.Policy
@@ -60,7 +66,10 @@ func (s *Service) opaInput(p *Principal, args *policy.Args) opa.Input {
 		}
 		in.Claims = claims
 	}
-	if in.Account != "" && !in.Owner && (p.Session == nil || p.Session.Kind != KindFederated && p.Session.Kind != KindRole) {
+	// The groups of an IAM user, for the user and its own sessions; other
+	// sessions' parents are not IAM users.
+	if in.Account != "" && !in.Owner && (p.Session == nil || p.Session.Kind == KindUserSession ||
+		p.Session.Kind == KindSessionToken || p.Session.Kind == KindFederationToken) {
 		if u, ok := s.snap.Load().users[in.Account]; ok && len(u.Groups) > 0 {
 			in.Groups = append([]string(nil), u.Groups...)
 		}

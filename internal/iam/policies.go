@@ -73,8 +73,8 @@ func (s *Service) ListPolicies(_ context.Context, pathPrefix string) []ManagedPo
 	return out
 }
 
-// attachmentCount returns how many users, groups and roles the policy
-// called name (exactly) is attached to.
+// attachmentCount returns how many users, groups, roles and LDAP DNs the
+// policy called name (exactly) is attached to.
 func (snap *snapshot) attachmentCount(name string) int {
 	n := 0
 	for _, u := range snap.users {
@@ -98,6 +98,13 @@ func (snap *snapshot) attachmentCount(name string) int {
 			}
 		}
 	}
+	for _, list := range snap.ldapPolicies {
+		for _, p := range list {
+			if p == name {
+				n++
+			}
+		}
+	}
 	return n
 }
 
@@ -116,7 +123,7 @@ func (s *Service) DeletePolicy(ctx context.Context, name string) error {
 			return errorf(ErrInvalidInput, "policy %s is built in and cannot be deleted", p.Name)
 		}
 		if snap.attachmentCount(p.Name) > 0 {
-			return errorf(ErrDeleteConflict, "cannot delete policy %s: it is attached to users, groups or roles; detach it first", p.Name)
+			return errorf(ErrDeleteConflict, "cannot delete policy %s: it is attached to users, groups, roles or LDAP DNs; detach it first", p.Name)
 		}
 		return storeErr(s.st.Delete(ctx, store.KindPolicy, snap.policyNames.key(p.Name)), "policy "+p.Name)
 	})

@@ -37,10 +37,14 @@ type Options struct {
 	// one place where "OPA is on" is configured.
 	External ExternalAuthorizer
 	// Providers are the names of the OpenID Connect providers whose
-	// sessions this service mints ("openid" for the un-suffixed one). Their
-	// sessions' ARNs name them as a role would, so no user may take one of
-	// these names (case-insensitively).
+	// sessions this service mints ("openid" for the un-suffixed one), and
+	// of the other identity sources configured (LDAPRole, CertificateRole,
+	// CustomTokenRole). Their sessions' ARNs name them as a role would, so
+	// no user may take one of these names (case-insensitively).
 	Providers []string
+	// LDAP, when set, is the LDAP directory: the IAM API then attaches
+	// policies to its users' and groups' DNs (ldappolicies.go).
+	LDAP LDAPDirectory
 }
 
 // Service is the IAM domain: identities, policies and decisions.
@@ -52,6 +56,7 @@ type Service struct {
 	now        func() time.Time
 	external   ExternalAuthorizer // nil: the built-in policies decide
 	providers  []string           // OpenID provider names: reserved user names
+	ldap       LDAPDirectory      // nil without an LDAP directory
 
 	writeMu sync.Mutex // serializes this node's writes and reloads
 	snap    atomic.Pointer[snapshot]
@@ -91,6 +96,9 @@ type snapshot struct {
 	roleEffective map[string][]*policy.Policy
 	// managed holds every managed policy compiled, by name.
 	managed map[string]*policy.Policy
+	// ldapPolicies holds the managed policy names attached to LDAP DNs,
+	// by ldapKey; DNs without policies are absent.
+	ldapPolicies map[string][]string
 	// sealer is the newest sealing key, created at sealerCreated; openers
 	// holds every key that may still open tokens.
 	sealer        *seal.Key
@@ -111,7 +119,7 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 	s := &Service{
 		st: opts.Store, rootUser: opts.RootUser, rootSecret: opts.RootSecret,
 		log: opts.Logger, now: opts.Now, compiled: map[string]*policy.Policy{}, external: opts.External,
-		providers: opts.Providers, done: make(chan struct{}), subs: map[chan struct{}]struct{}{},
+		providers: opts.Providers, ldap: opts.LDAP, done: make(chan struct{}), subs: map[chan struct{}]struct{}{},
 	}
 	wctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
@@ -239,8 +247,8 @@ func (s *Service) reload(ctx context.Context) error {
 		users: map[string]*User{}, keys: map[string]*AccessKey{}, groups: map[string]*Group{},
 		policies: map[string]*ManagedPolicy{}, members: map[string][]string{}, effective: map[string][]*policy.Policy{},
 		openers: map[[seal.IDSize]byte]seal.Key{}, notBefore: map[string]time.Time{},
-		managed: map[string]*policy.Policy{},
-		roles:   map[string]*Role{}, roleEffective: map[string][]*policy.Policy{}, oidcProviders: map[string]*OIDCProvider{},
+		managed: map[string]*policy.Policy{}, ldapPolicies: map[string][]string{},
+		roles: map[string]*Role{}, roleEffective: map[string][]*policy.Policy{}, oidcProviders: map[string]*OIDCProvider{},
 		userNames: newNames(), groupNames: newNames(), policyNames: newNames(), roleNames: newNames(),
 	}
 	now := s.now()
@@ -308,6 +316,13 @@ func (s *Service) reload(ctx context.Context) error {
 	}
 	if err := loadAll(ctx, s.st, store.KindOIDCProvider, func(key string, p *OIDCProvider) {
 		next.oidcProviders[key] = p
+	}); err != nil {
+		return err
+	}
+	if err := loadAll(ctx, s.st, store.KindLDAPPolicy, func(key string, m *ldapMapping) {
+		if len(m.Policies) > 0 {
+			next.ldapPolicies[key] = m.Policies
+		}
 	}); err != nil {
 		return err
 	}

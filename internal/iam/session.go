@@ -161,7 +161,11 @@ func (s *Service) AssumeRole(_ context.Context, p Principal, opts AssumeRoleOpti
 //   - a federated session: arn:aws:sts::ACCOUNT:assumed-role/<provider>/
 //     <session name>, id <provider's role id>:<session name>, where the
 //     provider is "openid" for the un-suffixed provider and the role id is
-//     derived from the provider's name alone, never from a token claim.
+//     derived from the provider's name alone, never from a token claim;
+//   - an LDAP, certificate or custom-token session: arn:aws:sts::ACCOUNT:
+//     assumed-role/<ldap|certificate|custom>/<parent>, where the parent is
+//     the user's DN, the certificate's common name or the plugin's user,
+//     id <that role's id>:<parent>.
 //
 // The session name is the RoleSessionName given, else the subject for a
 // federated session and the access key for the others.
@@ -183,6 +187,12 @@ func (sess *Session) AssumedRoleUser() AssumedRoleUser {
 		id = AccountID
 	case sess.Kind == KindFederated:
 		id, role = FederatedRoleID(sess.Provider), sess.Provider
+		if sess.Name == "" {
+			name = sess.Parent
+		}
+	case sess.Kind.identitySource():
+		role = sess.Kind.role()
+		id = FederatedRoleID(role)
 		if sess.Name == "" {
 			name = sess.Parent
 		}
@@ -292,9 +302,9 @@ func (s *Service) LookupSession(ctx context.Context, accessKey, token string) (P
 		if !ok || r.ID != sess.RoleID {
 			return Principal{}, "", errorf(ErrInvalidToken, "the session's role no longer exists")
 		}
-	case sess.Kind == KindFederated:
-		// A federated session has no stored parent; its policies are
-		// checked live on every request.
+	case sess.Kind == KindFederated, sess.Kind.identitySource():
+		// A federated, LDAP, certificate or custom-token session has no
+		// stored parent; its policies are checked live on every request.
 	case sess.ParentRoot:
 		if subtle.ConstantTimeCompare([]byte(sess.ParentID), []byte(s.rootFingerprint())) != 1 || !s.isRoot(sess.Parent) {
 			return Principal{}, "", errorf(ErrInvalidToken, "the root credentials changed since the session was issued")
@@ -353,6 +363,9 @@ func (s *Session) revocationName() string {
 	}
 	if s.Kind == KindFederated {
 		return "oidc:" + s.Provider + ":" + s.Parent
+	}
+	if s.Kind.identitySource() {
+		return s.Kind.role() + ":" + s.Parent
 	}
 	if s.ParentRoot {
 		return rootRevocation

@@ -61,3 +61,41 @@ func TestSession_encodeRoundTrip(t *testing.T) {
 		t.Error("an unknown field must be refused")
 	}
 }
+
+// TestSession_encodeIdentityKinds checks the kinds of LDAP, certificate
+// and custom-token sessions survive encoding with their fields, that a
+// format-2 token minted before these fields existed decodes unchanged, and
+// that a kind beyond the last one known is refused.
+func TestSession_encodeIdentityKinds(t *testing.T) {
+	for _, s := range []*Session{
+		{Kind: KindLDAP, AccessKey: "ASIAEXAMPLE", SecretKey: "secret", Issued: time.Unix(1, 2), Expires: time.Unix(3, 4),
+			Parent: "uid=dillon,ou=people,dc=example,dc=org", ParentID: "ldap", LDAPUsername: "Dillon",
+			Groups: []string{"cn=admins,ou=groups,dc=example,dc=org", "cn=staff,ou=groups,dc=example,dc=org"}, Policy: "{}"},
+		{Kind: KindCertificate, AccessKey: "ASIAEXAMPLE", SecretKey: "secret", Issued: time.Unix(1, 2), Expires: time.Unix(3, 4),
+			Parent: "readonly", ParentID: "certificate", Policies: []string{"readonly"}},
+		{Kind: KindCustom, AccessKey: "ASIAEXAMPLE", SecretKey: "secret", Issued: time.Unix(1, 2), Expires: time.Unix(3, 4),
+			Parent: "alice", ParentID: "custom", Policies: []string{"readwrite"}, Claims: map[string][]string{"groups": {"a", "b"}}},
+	} {
+		got, err := decodeSession(s.encode())
+		if err != nil {
+			t.Fatalf("kind %d: %v", s.Kind, err)
+		}
+		if !reflect.DeepEqual(got, s) {
+			t.Errorf("kind %d round trip:\n got %+v\nwant %+v", s.Kind, got, s)
+		}
+	}
+	// A role session as format 2 wrote it before the LDAP fields: kind 2,
+	// a policy name, the chained flag.
+	old := []byte{sessionFormat, 1, 'A', 1, 'S', 0, 0, 1, 'r', 0, 0, 0, 0, 0, 0, 0, fieldKind, byte(KindRole), fieldPolicyName, 1, 'p', fieldChained}
+	got, err := decodeSession(old)
+	if err != nil || got.Kind != KindRole || got.Parent != "r" || !got.Chained || len(got.PolicyNames) != 1 || got.LDAPUsername != "" || got.Groups != nil {
+		t.Fatalf("format 2 of before: %+v, %v", got, err)
+	}
+	if !bytes.Equal(got.encode(), old) {
+		t.Errorf("format 2 of before re-encodes differently")
+	}
+	bad := []byte{sessionFormat, 1, 'A', 1, 'S', 0, 0, 1, 'r', 0, 0, 0, 0, 0, 0, 0, fieldKind, byte(maxKind + 1)}
+	if _, err := decodeSession(bad); err == nil {
+		t.Error("a kind beyond the last known must be refused")
+	}
+}

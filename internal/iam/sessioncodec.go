@@ -29,6 +29,21 @@ const (
 	// KindFederationToken is GetFederationToken: a federated user with
 	// the parent user's policies ∩ the session policies.
 	KindFederationToken
+	// KindLDAP is AssumeRoleWithLDAPIdentity: Parent is the user's DN
+	// (normalised), LDAPUsername the name it logged in with and Groups
+	// the DNs of its groups at login; its policies are those attached to
+	// these DNs, looked up live.
+	KindLDAP
+	// KindCertificate is AssumeRoleWithCertificate: Parent is the client
+	// certificate's subject common name and Policies the policy it names.
+	KindCertificate
+	// KindCustom is AssumeRoleWithCustomToken: Parent is the user the
+	// identity plugin vouched for, Policies the plugin's role policies and
+	// Claims the claims it returned.
+	KindCustom
+
+	// maxKind is the last kind a session token may carry.
+	maxKind = KindCustom
 )
 
 // Session is what a sealed session token carries: everything needed to
@@ -77,10 +92,17 @@ type Session struct {
 	// Chained is set for a session minted by another session (role
 	// chaining), which AWS limits to one hour.
 	Chained bool
+	// LDAPUsername is the name an LDAP user logged in with (KindLDAP).
+	LDAPUsername string
+	// Groups are the DNs of an LDAP user's groups at login, normalised
+	// (KindLDAP).
+	Groups []string
 }
 
 // Session formats: 1 has the fields up to Policies; 2 adds a list of
-// tagged fields after them, for the kinds that came with IAM roles.
+// tagged fields after them, for the kinds that came with IAM roles and
+// later (a new field is a new tag: format 2 tokens minted before it decode
+// unchanged).
 const (
 	sessionFormatV1 = 1
 	sessionFormat   = 2
@@ -96,6 +118,8 @@ const (
 	fieldTag
 	fieldTransitiveTag
 	fieldChained
+	fieldLDAPUsername
+	fieldGroup
 )
 
 // maxListItems bounds every list in a decoded session.
@@ -173,6 +197,12 @@ func (s *Session) encode() []byte {
 	}
 	if s.Chained {
 		b = binary.AppendUvarint(b, fieldChained)
+	}
+	if s.LDAPUsername != "" {
+		field(fieldLDAPUsername, s.LDAPUsername)
+	}
+	for _, g := range s.Groups {
+		field(fieldGroup, g)
 	}
 	return b
 }
@@ -255,14 +285,14 @@ func decodeSession(b []byte) (*Session, error) {
 		s.Kind = KindFederated
 	}
 	for format == sessionFormat && !bad && len(b) > 0 {
-		if len(s.PolicyNames)+len(s.Tags)+len(s.TransitiveTags) > maxListItems {
+		if len(s.PolicyNames)+len(s.Tags)+len(s.TransitiveTags)+len(s.Groups) > maxListItems {
 			bad = true
 			break
 		}
 		switch tag := uv(); tag {
 		case fieldKind:
 			s.Kind = SessionKind(uv())
-			if s.Kind > KindFederationToken {
+			if s.Kind > maxKind {
 				bad = true
 			}
 		case fieldPolicyName:
@@ -280,6 +310,10 @@ func decodeSession(b []byte) (*Session, error) {
 			s.TransitiveTags = append(s.TransitiveTags, str())
 		case fieldChained:
 			s.Chained = true
+		case fieldLDAPUsername:
+			s.LDAPUsername = str()
+		case fieldGroup:
+			s.Groups = append(s.Groups, str())
 		default:
 			bad = true
 		}

@@ -24,7 +24,10 @@ func (s *Service) CreateUser(ctx context.Context, name string, opts ...CreateOpt
 		return User{}, errorf(ErrEntityAlreadyExists, "user %s already exists", name)
 	}
 	if s.reservedName(name) {
-		return User{}, errorf(ErrInvalidInput, "the name %s belongs to an OpenID Connect provider, whose sessions it names; choose another", name)
+		return User{}, errorf(ErrInvalidInput, "the name %s belongs to an OpenID Connect provider or another identity source, whose sessions it names; choose another", name)
+	}
+	if err := s.ldapNameTaken(LDAPUser, name); err != nil {
+		return User{}, err
 	}
 	u := User{Name: name, Path: o.path, ID: randomID("AIDA", 21), Created: s.now().UTC()}
 	err := s.write(ctx, func(snap *snapshot) error {

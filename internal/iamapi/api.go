@@ -164,6 +164,11 @@ type target struct {
 	arn string
 	// root is set when the name is the root user's (users only).
 	root bool
+	// ldap is set when the name is an LDAP user's or group's DN (no IAM
+	// user or group has it, and LDAP is configured); arn then names the
+	// normalised DN, and given is the name as the request gave it.
+	ldap  iam.LDAPEntityKind
+	given string
 }
 
 // user resolves the user a request names: the root user by its exact
@@ -179,6 +184,9 @@ func (a *API) user(req *request, name string) target {
 	if u, err := a.svc.GetUser(req.Context(), name); err == nil {
 		return target{name: u.Name, arn: u.ARN()}
 	}
+	if dn, ok := a.svc.LDAPEntity(iam.LDAPUser, name); ok {
+		return target{name: dn, arn: iam.UserARN(iam.RootPath, dn), ldap: iam.LDAPUser, given: name}
+	}
 	return target{name: name, arn: iam.UserARN(iam.RootPath, name)}
 }
 
@@ -186,6 +194,9 @@ func (a *API) user(req *request, name string) target {
 func (a *API) group(req *request, name string) target {
 	if g, _, err := a.svc.GetGroup(req.Context(), name); err == nil {
 		return target{name: g.Name, arn: g.ARN()}
+	}
+	if dn, ok := a.svc.LDAPEntity(iam.LDAPGroup, name); ok {
+		return target{name: dn, arn: iam.Group{Name: dn}.ARN(), ldap: iam.LDAPGroup, given: name}
 	}
 	return target{name: name, arn: iam.Group{Name: name}.ARN()}
 }

@@ -177,15 +177,16 @@ func (a *API) deletePolicy(req *request) (any, error) {
 
 // attachment validates and authorizes {Attach,Detach}{User,Group,Role}Policy:
 // the resource is the user, group or role (parameter nameParam), and the
-// condition key iam:PolicyARN names the policy.
-func (a *API) attachment(req *request, nameParam string) (stored string, p iam.ManagedPolicy, err error) {
+// condition key iam:PolicyARN names the policy. With an LDAP directory
+// configured, a UserName or GroupName that is no IAM user's or group's and
+// parses as a DN names that LDAP entry (target.ldap).
+func (a *API) attachment(req *request, nameParam string) (t target, p iam.ManagedPolicy, err error) {
 	v := req.Validate()
 	name := v.Required(nameParam)
 	arn, policyName := policyARN(v)
 	if err := v.Err(); err != nil {
-		return "", p, err
+		return t, p, err
 	}
-	var t target
 	switch nameParam {
 	case "UserName":
 		t = a.user(req, name)
@@ -195,45 +196,57 @@ func (a *API) attachment(req *request, nameParam string) (stored string, p iam.M
 		t = a.group(req, name)
 	}
 	if err := req.Authorize(t.arn, map[string][]string{"iam:policyarn": {arn}}); err != nil {
-		return "", p, err
+		return t, p, err
 	}
 	if t.root {
-		return "", p, iam.ErrRootUser
+		return t, p, iam.ErrRootUser
 	}
 	p, err = a.resolvePolicy(req.Context(), arn, policyName)
-	return t.name, p, err
+	return t, p, err
 }
 
 func (a *API) attachUserPolicy(req *request) (any, error) {
-	user, p, err := a.attachment(req, "UserName")
+	t, p, err := a.attachment(req, "UserName")
 	if err != nil {
 		return nil, err
 	}
-	return nil, a.svc.AttachUserPolicy(req.Context(), user, p.Name)
+	if t.ldap != "" {
+		return nil, a.svc.AttachLDAPPolicy(req.Context(), t.ldap, t.given, p.Name)
+	}
+	return nil, a.svc.AttachUserPolicy(req.Context(), t.name, p.Name)
 }
 
 func (a *API) detachUserPolicy(req *request) (any, error) {
-	user, p, err := a.attachment(req, "UserName")
+	t, p, err := a.attachment(req, "UserName")
 	if err != nil {
 		return nil, err
 	}
-	return nil, a.svc.DetachUserPolicy(req.Context(), user, p.Name)
+	if t.ldap != "" {
+		return nil, a.svc.DetachLDAPPolicy(req.Context(), t.ldap, t.given, p.Name)
+	}
+	return nil, a.svc.DetachUserPolicy(req.Context(), t.name, p.Name)
 }
 
 func (a *API) attachGroupPolicy(req *request) (any, error) {
-	group, p, err := a.attachment(req, "GroupName")
+	t, p, err := a.attachment(req, "GroupName")
 	if err != nil {
 		return nil, err
 	}
-	return nil, a.svc.AttachGroupPolicy(req.Context(), group, p.Name)
+	if t.ldap != "" {
+		return nil, a.svc.AttachLDAPPolicy(req.Context(), t.ldap, t.given, p.Name)
+	}
+	return nil, a.svc.AttachGroupPolicy(req.Context(), t.name, p.Name)
 }
 
 func (a *API) detachGroupPolicy(req *request) (any, error) {
-	group, p, err := a.attachment(req, "GroupName")
+	t, p, err := a.attachment(req, "GroupName")
 	if err != nil {
 		return nil, err
 	}
-	return nil, a.svc.DetachGroupPolicy(req.Context(), group, p.Name)
+	if t.ldap != "" {
+		return nil, a.svc.DetachLDAPPolicy(req.Context(), t.ldap, t.given, p.Name)
+	}
+	return nil, a.svc.DetachGroupPolicy(req.Context(), t.name, p.Name)
 }
 
 func attachedList(policies []iam.ManagedPolicy, p pageRequest) listAttachedPoliciesResult {
@@ -246,33 +259,44 @@ func attachedList(policies []iam.ManagedPolicy, p pageRequest) listAttachedPolic
 }
 
 func (a *API) listAttachedUserPolicies(req *request) (any, error) {
-	var p pageRequest
-	var prefix string
-	user, err := a.userAction(req, false, func(v *awsquery.Params) {
-		prefix = pathParam(v, "PathPrefix", iam.PolicyPath)
-		p = page(v)
-	})
-	if err != nil {
-		return nil, err
-	}
-	policies, err := a.svc.ListAttachedUserPolicies(req.Context(), user, prefix)
-	if err != nil {
-		return nil, err
-	}
-	return attachedList(policies, p), nil
+	return a.listAttached(req, "UserName")
 }
 
 func (a *API) listAttachedGroupPolicies(req *request) (any, error) {
-	var p pageRequest
-	var prefix string
-	group, err := a.groupAction(req, func(v *awsquery.Params) {
-		prefix = pathParam(v, "PathPrefix", iam.PolicyPath)
-		p = page(v)
-	})
-	if err != nil {
+	return a.listAttached(req, "GroupName")
+}
+
+// listAttached serves ListAttached{User,Group}Policies for the user or
+// group, or the LDAP DN, that nameParam names.
+func (a *API) listAttached(req *request, nameParam string) (any, error) {
+	v := req.Validate()
+	name := v.Required(nameParam)
+	prefix := pathParam(v, "PathPrefix", iam.PolicyPath)
+	p := page(v)
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	policies, err := a.svc.ListAttachedGroupPolicies(req.Context(), group, prefix)
+	var t target
+	if nameParam == "UserName" {
+		t = a.user(req, name)
+	} else {
+		t = a.group(req, name)
+	}
+	if err := req.Authorize(t.arn, nil); err != nil {
+		return nil, err
+	}
+	var policies []iam.ManagedPolicy
+	var err error
+	switch {
+	case t.root:
+		return nil, iam.ErrRootUser
+	case t.ldap != "":
+		policies, err = a.svc.ListLDAPPolicies(req.Context(), t.ldap, t.given, prefix)
+	case nameParam == "UserName":
+		policies, err = a.svc.ListAttachedUserPolicies(req.Context(), t.name, prefix)
+	default:
+		policies, err = a.svc.ListAttachedGroupPolicies(req.Context(), t.name, prefix)
+	}
 	if err != nil {
 		return nil, err
 	}

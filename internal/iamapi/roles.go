@@ -247,7 +247,7 @@ func (a *API) attachRolePolicy(req *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, a.svc.AttachRolePolicy(req.Context(), role, p.Name)
+	return nil, a.svc.AttachRolePolicy(req.Context(), role.name, p.Name)
 }
 
 func (a *API) detachRolePolicy(req *request) (any, error) {
@@ -255,7 +255,7 @@ func (a *API) detachRolePolicy(req *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, a.svc.DetachRolePolicy(req.Context(), role, p.Name)
+	return nil, a.svc.DetachRolePolicy(req.Context(), role.name, p.Name)
 }
 
 func (a *API) listAttachedRolePolicies(req *request) (any, error) {

@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // DefaultClaimName is the claim that names a token's policies when
@@ -57,6 +59,11 @@ type ProviderConfig struct {
 	// verification does not use them.
 	Scopes      []string
 	DisplayName string
+	// MaxDuration, when set, caps the sessions of this provider's tokens
+	// (SESAME_IDENTITY_OPENID_MAX_DURATION[_NAME]): a longer
+	// DurationSeconds is refused, and without DurationSeconds a session
+	// ends at the token's expiry or after MaxDuration, whichever is first.
+	MaxDuration time.Duration
 	// ClaimUserinfo, when set, makes Verify call the discovered userinfo
 	// endpoint with the verified token as bearer token and add the claims
 	// it returns to the token's own (the token's signed claims win on
@@ -72,6 +79,12 @@ const (
 	envLegacyJWKSURL = "MINIO_IAM_JWKS_URL"
 	// envIssuer is Sesame's own: the issuer of a MINIO_IAM_JWKS_URL provider.
 	envIssuer = "SESAME_IDENTITY_OPENID_ISSUER"
+	// EnvClockSkew is Sesame's: the clock skew allowed on every provider's
+	// exp, nbf and iat (a Go duration; default Leeway).
+	EnvClockSkew = "SESAME_IDENTITY_OPENID_CLOCK_SKEW"
+	// EnvMaxDuration is Sesame's: the longest session of a provider's
+	// tokens; like MINIO_IDENTITY_OPENID_* it takes a _NAME suffix.
+	EnvMaxDuration = "SESAME_IDENTITY_OPENID_MAX_DURATION"
 
 	keyConfigURL     = "CONFIG_URL"
 	keyClientID      = "CLIENT_ID"
@@ -146,7 +159,42 @@ func ConfigFromEnv(getenv func(string) string, environ []string) ([]ProviderConf
 	if err := validate(cfgs); err != nil {
 		return nil, err
 	}
+	// A cap for a provider that is not configured is a mistake.
+	for _, kv := range environ {
+		k, v, _ := strings.Cut(kv, "=")
+		rest, ok := strings.CutPrefix(k, EnvMaxDuration)
+		if !ok || v == "" || rest != "" && rest[0] != '_' {
+			continue
+		}
+		name := strings.TrimPrefix(rest, "_")
+		if !slices.ContainsFunc(cfgs, func(c ProviderConfig) bool { return c.Name == name }) {
+			return nil, configErr("%s is set but no OpenID provider %q is configured (%s)", k, name, envName(keyConfigURL, name))
+		}
+	}
 	return cfgs, nil
+}
+
+// The bounds of ProviderConfig.MaxDuration: STS's session limits.
+const (
+	MinSessionDuration = 15 * time.Minute
+	MaxSessionDuration = 7 * 24 * time.Hour
+)
+
+// ClockSkewFromEnv reads SESAME_IDENTITY_OPENID_CLOCK_SKEW: 0 when unset
+// (Options.Leeway's default), else a duration from 0 to MaxLeeway.
+func ClockSkewFromEnv(getenv func(string) string) (time.Duration, error) {
+	v := strings.TrimSpace(getenv(EnvClockSkew))
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 || d > MaxLeeway {
+		return 0, configErr("%s=%q: want a duration from 0s to %v (e.g. 2m)", EnvClockSkew, v, MaxLeeway)
+	}
+	if d == 0 {
+		return -1, nil // none at all
+	}
+	return d, nil
 }
 
 // splitEnvKey splits "CLIENT_ID_DEX" into the provider name "DEX"; it
@@ -205,6 +253,20 @@ func providerFromEnv(getenv func(string) string, name string) (cfg ProviderConfi
 			return cfg, false, configErr("%s=%q: want on or off", envName(keyClaimUserinfo, name), v)
 		}
 		cfg.ClaimUserinfo = on
+	}
+	maxName := EnvMaxDuration
+	if name != "" {
+		maxName += "_" + name
+	}
+	if v := strings.TrimSpace(getenv(maxName)); v != "" {
+		if cfg.ConfigURL == "" && cfg.JWKSURL == "" {
+			return cfg, false, configErr("%s is set but %s is not", maxName, envName(keyConfigURL, name))
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d < MinSessionDuration || d > MaxSessionDuration {
+			return cfg, false, configErr("%s=%q: want a duration from %v to %v (e.g. 12h)", maxName, v, MinSessionDuration, MaxSessionDuration)
+		}
+		cfg.MaxDuration = d
 	}
 	if cfg.ConfigURL == "" && cfg.JWKSURL == "" {
 		for _, key := range providerKeys {

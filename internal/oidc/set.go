@@ -40,6 +40,10 @@ type Options struct {
 	// AccountID is the account of the OpenID Connect provider ARNs
 	// (Identity.ProviderARN); default DefaultAccountID.
 	AccountID string
+	// Leeway is the clock skew allowed on a token's exp, nbf and iat
+	// (SESAME_IDENTITY_OPENID_CLOCK_SKEW); zero means Leeway, negative
+	// none. At most MaxLeeway.
+	Leeway time.Duration
 }
 
 // Default timings of Options.
@@ -61,6 +65,7 @@ type Set struct {
 	iamMu     sync.Mutex                  // serializes SetIAMProviders
 	iam       atomic.Pointer[[]*provider] // the IAM API's; the slice is never modified
 	accountID string
+	leeway    time.Duration
 
 	client                         *http.Client
 	log                            *slog.Logger
@@ -113,6 +118,9 @@ type Identity struct {
 	TransitiveTagKeys []string
 	// Expiry is the token's exp.
 	Expiry time.Time
+	// MaxDuration is the longest session the provider's administrator
+	// allows (ProviderConfig.MaxDuration); zero: no cap of its own.
+	MaxDuration time.Duration
 	// Policies are the policy names from the claim, or the role policies;
 	// nil from VerifyForRole, which reads no policy claim.
 	Policies []string
@@ -158,6 +166,14 @@ func Open(ctx context.Context, cfgs []ProviderConfig, opts Options) (*Set, error
 	}
 	if s.accountID == "" {
 		s.accountID = DefaultAccountID
+	}
+	switch s.leeway = opts.Leeway; {
+	case s.leeway == 0:
+		s.leeway = Leeway
+	case s.leeway < 0:
+		s.leeway = 0
+	case s.leeway > MaxLeeway:
+		return nil, configErr("%s=%v: at most %v", EnvClockSkew, opts.Leeway, MaxLeeway)
 	}
 	if s.client == nil {
 		s.client = &http.Client{Timeout: FetchTimeout}
@@ -461,30 +477,33 @@ func (p *provider) verify(ctx context.Context, t *rawToken, why purpose) (*Ident
 		return nil, tokenErr(ErrInvalidToken, CheckAudience, "neither aud nor azp names the client id %s", quote(id))
 	}
 
-	now := p.set.now()
+	now, leeway := p.set.now(), p.set.leeway
 	exp, present, ok := numericDate(t.claims, "exp")
 	switch {
 	case !present:
 		return nil, tokenErr(ErrInvalidToken, CheckExpiry, "the token has no exp")
 	case !ok:
 		return nil, tokenErr(ErrInvalidToken, CheckExpiry, "exp is not a valid NumericDate")
-	case now.After(exp.Add(Leeway)):
-		return nil, tokenErr(ErrExpiredToken, CheckExpiry, "the token expired at %s", exp.Format(time.RFC3339))
+	case now.After(exp.Add(leeway)):
+		return nil, tokenErr(ErrExpiredToken, CheckExpiry, "the token expired at %s, %v before this server's clock (%v of clock skew allowed, %s)",
+			exp.Format(time.RFC3339), now.Sub(exp).Round(time.Second), leeway, EnvClockSkew)
 	}
 	if nbf, present, ok := numericDate(t.claims, "nbf"); present {
 		if !ok {
 			return nil, tokenErr(ErrInvalidToken, CheckNotBefore, "nbf is not a valid NumericDate")
 		}
-		if nbf.After(now.Add(Leeway)) {
-			return nil, tokenErr(ErrInvalidToken, CheckNotBefore, "the token is not valid before %s", nbf.Format(time.RFC3339))
+		if nbf.After(now.Add(leeway)) {
+			return nil, tokenErr(ErrInvalidToken, CheckNotBefore, "the token is not valid before %s: %v after this server's clock; check the clocks of this server and the identity provider, or raise %s (now %v)",
+				nbf.Format(time.RFC3339), nbf.Sub(now).Round(time.Second), EnvClockSkew, leeway)
 		}
 	}
 	if iat, present, ok := numericDate(t.claims, "iat"); present {
 		if !ok {
 			return nil, tokenErr(ErrInvalidToken, CheckIssuedAt, "iat is not a valid NumericDate")
 		}
-		if iat.After(now.Add(Leeway)) {
-			return nil, tokenErr(ErrInvalidToken, CheckIssuedAt, "the token claims to be issued in the future, at %s", iat.Format(time.RFC3339))
+		if iat.After(now.Add(leeway)) {
+			return nil, tokenErr(ErrInvalidToken, CheckIssuedAt, "the token claims to be issued at %s: %v after this server's clock; check the clocks of this server and the identity provider, or raise %s (now %v)",
+				iat.Format(time.RFC3339), iat.Sub(now).Round(time.Second), EnvClockSkew, leeway)
 		}
 	}
 	sub, _, ok := stringClaim(t.claims, "sub")
@@ -527,6 +546,7 @@ func (p *provider) verify(ctx context.Context, t *rawToken, why purpose) (*Ident
 	}
 
 	id := &Identity{
+		MaxDuration:     p.cfg.MaxDuration,
 		Provider:        p.cfg.Name,
 		RoleARN:         p.arn,
 		Issuer:          iss,

@@ -18,8 +18,11 @@ const (
 	// are longer; 20000 is AWS's limit for AssumeRoleWithWebIdentity.
 	MinTokenLength = 4
 	MaxTokenLength = 20000
-	// Leeway is the clock skew allowed on exp, nbf and iat.
+	// Leeway is the clock skew allowed on exp, nbf and iat when
+	// Options.Leeway is zero (SESAME_IDENTITY_OPENID_CLOCK_SKEW).
 	Leeway = 60 * time.Second
+	// MaxLeeway bounds Options.Leeway.
+	MaxLeeway = time.Hour
 )
 
 // asymmetricAlgs are accepted from every provider; hmacAlgs only from a

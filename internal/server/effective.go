@@ -152,6 +152,38 @@ func (s *Server) Effective() Effective {
 		sub("identity_openid_warnings", "", w)
 	}
 
+	if l := c.LDAP; l != nil {
+		var ld settings
+		ld.add("server_addr", l.ServerAddr)
+		ld.add("srv_record_name", l.SRVRecordName)
+		ld.add("server_insecure", onOff(l.ServerInsecure))
+		ld.add("server_starttls", onOff(l.StartTLS))
+		ld.add("tls_skip_verify", onOff(l.TLSSkipVerify))
+		ld.add("lookup_bind_dn", l.LookupBindDN)
+		ld.add("lookup_bind_password", secret(l.LookupBindPassword))
+		ld.add("user_dn_search_base_dn", strings.Join(l.UserDNSearchBaseDN, ";"))
+		ld.add("user_dn_search_filter", l.UserDNSearchFilter)
+		ld.add("group_search_base_dn", strings.Join(l.GroupSearchBaseDN, ";"))
+		ld.add("group_search_filter", l.GroupSearchFilter)
+		ld.add("group_nesting_depth", strconv.Itoa(l.GroupNestingDepth))
+		sub("identity_ldap", "", ld)
+	}
+	var it settings
+	it.add("enable", onOff(c.IdentityTLS != nil))
+	if c.IdentityTLS != nil {
+		it.add("skip_verify", onOff(c.IdentityTLS.SkipVerify))
+	}
+	sub("identity_tls", "", it)
+	if p := c.Plugin; p != nil {
+		var pl settings
+		pl.add("url", safeURL(p.URL))
+		pl.add("auth_token", secret(p.AuthToken))
+		pl.add("role_policy", strings.Join(p.RolePolicy, ","))
+		pl.add("role_id", p.RoleID)
+		pl.add("role_arn", p.RoleARN())
+		sub("identity_plugin", "", pl)
+	}
+
 	var op settings
 	op.add("enable", onOff(c.OPA != nil))
 	if c.OPA != nil {

@@ -40,6 +40,8 @@ import (
 	"github.com/sesame-s3/sesame/internal/iam/store/bolt"
 	"github.com/sesame-s3/sesame/internal/iam/store/etcd"
 	"github.com/sesame-s3/sesame/internal/iamapi"
+	"github.com/sesame-s3/sesame/internal/idplugin"
+	"github.com/sesame-s3/sesame/internal/ldap"
 	"github.com/sesame-s3/sesame/internal/metrics"
 	"github.com/sesame-s3/sesame/internal/object/posix"
 	"github.com/sesame-s3/sesame/internal/oidc"
@@ -266,12 +268,63 @@ func Open(cfg config.Config, opts Options) (_ *Server, err error) {
 	for _, p := range cfg.OpenID {
 		iamOpts.Providers = append(iamOpts.Providers, iam.FederatedRole(p.Name))
 	}
+	// --- LDAP: one Client for STS's logins and the IAM API's DNs.
+	var directory sts.LDAPAuthenticator
+	if cfg.LDAP != nil {
+		client, err := ldap.New(cfg.LDAP, ldap.Options{RootCAs: s.rootCAs(), Logger: opts.Logger})
+		if err != nil {
+			return nil, fmt.Errorf("LDAP: %w", err)
+		}
+		directory, iamOpts.LDAP = client, client
+		iamOpts.Providers = append(iamOpts.Providers, iam.LDAPRole)
+		for _, w := range cfg.LDAP.Warnings {
+			opts.Logger.Warn("LDAP: " + w)
+		}
+		opts.Logger.Info("LDAP directory for AssumeRoleWithLDAPIdentity", "server", cfg.LDAP.ServerAddr, "srv_record_name", cfg.LDAP.SRVRecordName)
+	}
+	// --- Client certificates (AssumeRoleWithCertificate).
+	var certIdentity *sts.CertificateOptions
+	if id := cfg.IdentityTLS; id != nil {
+		switch {
+		case s.certs == nil:
+			return nil, fmt.Errorf("MINIO_IDENTITY_TLS_ENABLE=on needs TLS: put public.crt and private.key into the certs directory (--certs-dir)")
+		case id.SkipVerify:
+			s.certs.clientAuth = tls.RequestClientCert
+			opts.Logger.Warn("MINIO_IDENTITY_TLS_SKIP_VERIFY is on: client certificates are NOT verified; anyone can get credentials for any policy (labs only)")
+		case s.certs.cas == nil:
+			// Without CAs/, Go would verify client certificates against
+			// the system's CAs: any public CA could then issue a
+			// certificate naming consoleAdmin.
+			return nil, fmt.Errorf("MINIO_IDENTITY_TLS_ENABLE=on needs the CAs that issue client certificates in %s", filepath.Join(cfg.CertsDir, CAsDir))
+		default:
+			s.certs.clientAuth = tls.VerifyClientCertIfGiven
+		}
+		certIdentity = &sts.CertificateOptions{SkipVerify: id.SkipVerify}
+		iamOpts.Providers = append(iamOpts.Providers, iam.CertificateRole)
+		opts.Logger.Info("client certificates for AssumeRoleWithCertificate", "client_cas", s.certs.ncas, "skip_verify", id.SkipVerify)
+	}
+	// --- The identity plugin (AssumeRoleWithCustomToken).
+	var plugin sts.IdentityPlugin
+	if cfg.Plugin != nil {
+		client, err := idplugin.New(*cfg.Plugin, idplugin.Options{HTTPClient: opts.HTTPClient, Logger: opts.Logger})
+		if err != nil {
+			return nil, fmt.Errorf("identity plugin: %w", err)
+		}
+		plugin = client
+		iamOpts.Providers = append(iamOpts.Providers, iam.CustomTokenRole)
+		// As MinIO does, the role ARN clients must send is logged.
+		opts.Logger.Info("identity plugin for AssumeRoleWithCustomToken", "url", cfg.Plugin.URL, "role_arn", client.RoleARN(),
+			"role_policy", strings.Join(cfg.Plugin.RolePolicy, ","))
+	}
+	if err := checkIdentityNames(iamOpts.Providers); err != nil {
+		return nil, err
+	}
 	if s.iam, err = iam.Open(context.Background(), iamOpts); err != nil {
 		return nil, fmt.Errorf("IAM: %w", err)
 	}
 	// --- OpenID Connect: the configured providers (none is cheap) and
 	// those of the IAM API, followed on every IAM reload of any node.
-	if s.oidc, err = oidc.Open(context.Background(), cfg.OpenID, oidc.Options{Logger: opts.Logger, HTTPClient: opts.HTTPClient, AccountID: iam.AccountID, OnFetch: s.metrics.KeyFetch}); err != nil {
+	if s.oidc, err = oidc.Open(context.Background(), cfg.OpenID, oidc.Options{Logger: opts.Logger, HTTPClient: opts.HTTPClient, AccountID: iam.AccountID, OnFetch: s.metrics.KeyFetch, Leeway: cfg.OpenIDClockSkew}); err != nil {
 		return nil, fmt.Errorf("OpenID Connect: %w", err)
 	}
 	for name, arn := range s.oidc.RoleARNs() {
@@ -284,7 +337,7 @@ func Open(cfg config.Config, opts Options) (_ *Server, err error) {
 	s.authn = auth.New(verifier, auth.IAM(s.iam))
 	s3API := s3.New(s3.Options{Backend: s.backend, Auth: s.authn, IAM: s.iam, Region: cfg.Region, Domains: cfg.Domains, Logger: opts.Logger})
 	iamAPI := iamapi.New(iamapi.Options{Service: s.iam, Auth: s.authn, Logger: opts.Logger, OnServed: s.iamServed})
-	stsAPI := sts.New(sts.Options{Service: s.iam, Auth: s.authn, Logger: opts.Logger, MaxDuration: cfg.MaxSessionDuration, OIDC: idp,
+	stsAPI := sts.New(sts.Options{Service: s.iam, Auth: s.authn, Logger: opts.Logger, MaxDuration: cfg.MaxSessionDuration, OIDC: idp, LDAP: directory, Certificates: certIdentity, Plugin: plugin,
 		RequireTLS: cfg.STSRequireTLS, OnServed: s.stsServed})
 	rt := router{
 		s3: s3API, iam: iamAPI, sts: stsAPI,
@@ -347,8 +400,23 @@ func NewLogHandler(format string, level slog.Level, w io.Writer) slog.Handler {
 // the certs directory's CAs/.
 func (s *Server) outboundClient() *http.Client {
 	c := &http.Client{Timeout: oidc.FetchTimeout}
-	if s.certs == nil || s.certs.cas == nil {
+	roots := s.rootCAs()
+	if roots == nil {
 		return c
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	c.Transport = t
+	return c
+}
+
+// rootCAs is the system's CAs and those of the certs directory's CAs/,
+// which the server trusts for its own outgoing connections (identity
+// providers, the LDAP directory, OPA); nil, meaning the system's, when
+// CAs/ holds none.
+func (s *Server) rootCAs() *x509.CertPool {
+	if s.certs == nil || s.certs.cas == nil {
+		return nil
 	}
 	roots, err := x509.SystemCertPool()
 	if err != nil || roots == nil {
@@ -357,10 +425,20 @@ func (s *Server) outboundClient() *http.Client {
 	for _, cert := range s.certs.casList {
 		roots.AddCert(cert)
 	}
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
-	c.Transport = t
-	return c
+	return roots
+}
+
+// checkIdentityNames refuses two identity sources whose sessions would
+// share the role part of their ARNs: an OpenID provider named ldap, say.
+func checkIdentityNames(names []string) error {
+	seen := map[string]bool{}
+	for _, n := range names {
+		if seen[strings.ToLower(n)] {
+			return fmt.Errorf("identity: two identity sources are named %q, and their sessions' ARNs (assumed-role/%s/...) would be the same; rename the OpenID provider (its _NAME suffix)", n, n)
+		}
+		seen[strings.ToLower(n)] = true
+	}
+	return nil
 }
 
 // openAudit opens the audit targets the configuration names.

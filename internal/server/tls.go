@@ -38,10 +38,14 @@ type certs struct {
 	cas     *x509.CertPool
 	casList []*x509.Certificate
 	ncas    int
-	mu      sync.Mutex // serializes reloads
-	stamp   string     // the files' sizes and times at the last load
-	stop    chan struct{}
-	done    chan struct{}
+	// clientAuth is what the handshake asks of clients: nothing, or with
+	// identity TLS (AssumeRoleWithCertificate) a certificate verified
+	// against cas if given, or, with its skip-verify, any certificate.
+	clientAuth tls.ClientAuthType
+	mu         sync.Mutex // serializes reloads
+	stamp      string     // the files' sizes and times at the last load
+	stop       chan struct{}
+	done       chan struct{}
 }
 
 // openCerts loads dir's certificate and key, and CAs/ if present. It
@@ -191,16 +195,23 @@ func (c *certs) Leaf() *x509.Certificate { return c.cur.Load().Leaf }
 // Config returns the server's TLS configuration: TLS 1.2 and later with
 // Go's default cipher suites, HTTP/1.1 only (the edge's connection
 // deadlines are per connection), the current certificate on every
-// handshake, and CAs/ as the client CAs (no client certificate is asked
-// for yet).
+// handshake, and CAs/ as the client CAs. Client certificates are asked
+// for only with identity TLS (clientAuth), and never required: S3 and
+// the other STS actions need none.
 func (c *certs) Config() *tls.Config {
+	cas := c.cas
+	if c.clientAuth == tls.RequestClientCert {
+		// Skip-verify: name no acceptable CA, so that clients offer any
+		// certificate.
+		cas = nil
+	}
 	return &tls.Config{
 		MinVersion: tls.VersionTLS12,
 		NextProtos: []string{"http/1.1"},
 		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 			return c.cur.Load(), nil
 		},
-		ClientCAs:  c.cas,
-		ClientAuth: tls.NoClientCert,
+		ClientCAs:  cas,
+		ClientAuth: c.clientAuth,
 	}
 }

@@ -29,6 +29,14 @@ type Options struct {
 	// OIDC verifies the tokens of AssumeRoleWithClientGrants and
 	// AssumeRoleWithWebIdentity; nil when none is configured.
 	OIDC Verifier
+	// LDAP checks the passwords of AssumeRoleWithLDAPIdentity; nil when no
+	// directory is configured.
+	LDAP LDAPAuthenticator
+	// Certificates, when set, enable AssumeRoleWithCertificate.
+	Certificates *CertificateOptions
+	// Plugin vouches for the tokens of AssumeRoleWithCustomToken; nil
+	// when no identity plugin is configured.
+	Plugin IdentityPlugin
 	// Now is the clock for the aws:CurrentTime condition key; default time.Now.
 	Now func() time.Time
 	// RequireTLS refuses every request that does not come over TLS with
@@ -42,7 +50,13 @@ type Options struct {
 type API struct {
 	*awsquery.API
 	svc  *iam.Service
-	oidc Verifier // nil when no OpenID Connect provider is configured
+	log  *slog.Logger
+	oidc Verifier          // nil when no OpenID Connect provider is configured
+	ldap LDAPAuthenticator // nil when no LDAP directory is configured
+	// certs enables AssumeRoleWithCertificate; nil when it is off.
+	certs  *CertificateOptions
+	plugin IdentityPlugin // nil when no identity plugin is configured
+	now    func() time.Time
 	// maxDuration and defaultDuration bound and default DurationSeconds.
 	maxDuration, defaultDuration time.Duration
 }
@@ -55,6 +69,9 @@ func New(opts Options) *API {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	maxDur := opts.MaxDuration.Truncate(time.Second)
 	switch {
 	case maxDur <= 0:
@@ -65,7 +82,7 @@ func New(opts Options) *API {
 			"configured", opts.MaxDuration, "used", maxDur)
 	}
 	a := &API{
-		svc: opts.Service, oidc: opts.OIDC,
+		svc: opts.Service, log: opts.Logger, oidc: opts.OIDC, ldap: opts.LDAP, certs: opts.Certificates, plugin: opts.Plugin, now: opts.Now,
 		maxDuration: maxDur, defaultDuration: min(iam.DefaultSessionDuration, maxDur),
 	}
 	var requireTLS *awsquery.APIError
@@ -86,9 +103,9 @@ func New(opts Options) *API {
 			"AssumeRoleWithClientGrants": a.assumeRoleWithClientGrants,
 			"AssumeRoleWithWebIdentity":  a.assumeRoleWithWebIdentity,
 			"AssumeRoleWithSAML":         notImplemented,
-			"AssumeRoleWithLDAPIdentity": notImplemented,
-			"AssumeRoleWithCertificate":  notImplemented,
-			"AssumeRoleWithCustomToken":  notImplemented,
+			"AssumeRoleWithLDAPIdentity": a.assumeRoleWithLDAPIdentity,
+			"AssumeRoleWithCertificate":  a.assumeRoleWithCertificate,
+			"AssumeRoleWithCustomToken":  a.assumeRoleWithCustomToken,
 			"GetSessionToken":            a.getSessionToken,
 			"GetFederationToken":         a.getFederationToken,
 		},

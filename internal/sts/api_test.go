@@ -57,6 +57,8 @@ type envOptions struct {
 	maxDuration time.Duration
 	// creds wraps the IAM credentials source, to inject faults.
 	creds func(auth.Credentials) auth.Credentials
+	// oidc verifies identity tokens.
+	oidc sts.Verifier
 }
 
 func newEnv(t *testing.T, opts ...envOptions) *env {
@@ -82,6 +84,7 @@ func newEnv(t *testing.T, opts ...envOptions) *env {
 		Auth:        auth.New(sigv4.NewVerifier(sigv4.Options{}), creds),
 		Logger:      logger,
 		MaxDuration: o.maxDuration,
+		OIDC:        o.oidc,
 	})
 	srv := httptest.NewServer(httpx.Wrap(api, httpx.Options{Logger: logger}))
 	t.Cleanup(func() {

@@ -2,7 +2,10 @@
 // 2011-06-15) over an iam.Service: AssumeRole, which mints temporary
 // credentials for the caller, AssumeRoleWithClientGrants and
 // AssumeRoleWithWebIdentity, which trade an OpenID Connect token for them
-// (federated.go), and GetCallerIdentity. The serve sequence, parameter
+// (federated.go), MinIO's AssumeRoleWithLDAPIdentity (an LDAP password,
+// ldap.go), AssumeRoleWithCertificate (the TLS client certificate,
+// certificate.go) and AssumeRoleWithCustomToken (a token an identity
+// plugin vouches for, plugin.go), and GetCallerIdentity. The serve sequence, parameter
 // validation and error mapping are awsquery's, shared with the IAM API.
 //
 // # Flow
@@ -37,7 +40,10 @@
 // included) goes to iam.Service unchanged; a request that carried a
 // session token but came out of auth without a session is refused as an
 // InternalFailure rather than taken for its parent. The AssumeRoleWith*
-// actions are authenticated by their token (Request.Authenticated).
+// actions are authenticated by their proof (a token, a password the
+// directory accepts, a client certificate the TLS handshake verified, a
+// plugin's answer: Request.Authenticated), and iam.Service decides which
+// policies the session gets; none of them grants on a failure to verify.
 //
 // # AssumeRole parameters
 //
@@ -73,10 +79,9 @@
 // Request shape (400): no Action is MissingAction; no or empty Version is
 // MissingParameter; another Version or an unknown Action is InvalidAction
 // ("Could not find operation X for version Y", as AWS's query services
-// answer; MissingAuthenticationToken when unsigned); AssumeRoleWithSAML,
-// AssumeRoleWithLDAPIdentity, AssumeRoleWithCertificate,
-// AssumeRoleWithCustomToken, GetSessionToken and GetFederationToken are
-// InvalidAction ("not implemented yet"); a method other than GET or POST is InvalidAction; a body over 64
+// answer; MissingAuthenticationToken when unsigned); AssumeRoleWithSAML
+// is InvalidAction ("not implemented yet"); a method other than GET or
+// POST is InvalidAction; a body over 64
 // KiB is ValidationError; a body that is not form-encoded, or a query
 // string with bad escapes, is InvalidParameterValue.
 //
@@ -95,6 +100,11 @@
 // resource: ARN"), ErrInvalidInput ValidationError (400); the OpenID
 // errors are InvalidIdentityToken, ExpiredTokenException, IDPRejectedClaim
 // and IDPCommunicationError (docs/OIDC.md);
+// a refused LDAP login (wrong or empty password, unknown or ambiguous
+// user, too many groups) is one AccessDenied (403) for all, and a
+// directory that cannot answer ServiceUnavailable (503); the identity
+// plugin's refusal is AccessDenied with its reason, a malformed answer
+// AccessDenied, a plugin down, slow or failing ServiceUnavailable (503);
 // store.ErrUnavailable is ServiceUnavailable (503);
 // anything else is InternalFailure (500) with a fixed message: the details
 // go to the log only, with the action and the caller's ARN. Nothing logs

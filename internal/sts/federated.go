@@ -3,6 +3,7 @@ package sts
 import (
 	"context"
 	"fmt"
+	"time"
 	"unicode/utf8"
 
 	"github.com/sesame-s3/sesame/internal/awsquery"
@@ -96,6 +97,10 @@ func (a *API) federated(req *request, tokenParam, member string) (federatedResul
 	if err != nil {
 		return federatedResult{}, err
 	}
+	_, given := req.Params["DurationSeconds"]
+	if opts.Duration, err = a.providerCap(id, opts.Duration, given); err != nil {
+		return federatedResult{}, err
+	}
 	// Audit details (ops): the verified identity, kept for a later refusal too.
 	req.Audit.Provider, req.Audit.Subject, req.Audit.Role = id.Provider, id.Subject, roleARN
 	if req.Audit.ClientID = firstOf(id.Claims["azp"]); req.Audit.ClientID == "" {
@@ -145,4 +150,31 @@ type webIdentityResult struct {
 	Provider                    string             `xml:"Provider"`
 	PackedPolicySize            *int               `xml:"PackedPolicySize,omitempty"`
 	SourceIdentity              string             `xml:"SourceIdentity,omitempty"`
+}
+
+// providerCap applies the administrator's cap on the sessions of id's
+// provider (SESAME_IDENTITY_OPENID_MAX_DURATION[_NAME]) to d, the
+// DurationSeconds asked for (given) or the default: a DurationSeconds
+// above the cap is a ValidationError naming it; without one, a session
+// that would end at the token's expiry (d zero) ends at the cap if that
+// comes first, and a default d is cut to the cap.
+func (a *API) providerCap(id *oidc.Identity, d time.Duration, given bool) (time.Duration, error) {
+	limit := id.MaxDuration
+	switch {
+	case limit <= 0:
+		return d, nil
+	case given && d > limit:
+		name := oidc.EnvMaxDuration
+		if id.Provider != "" {
+			name += "_" + id.Provider
+		}
+		return 0, awsquery.ErrValidation.WithMessage(
+			"1 validation error detected: Value '%d' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to %d (the longest session of this identity provider, %s)",
+			int(d/time.Second), int(limit/time.Second), name)
+	case d == 0 && id.Expiry.Sub(a.now()) > limit:
+		return limit, nil
+	case d > limit:
+		return limit, nil
+	}
+	return d, nil
 }

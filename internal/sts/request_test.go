@@ -120,7 +120,8 @@ func TestAPI_RequestErrors(t *testing.T) {
 		{"AssumeRoleWithWebIdentity token too short", "POST", "", "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&WebIdentityToken=x", signed{}, "ValidationError", 400, []string{"webIdentityToken", "greater than or equal to 4"}},
 		{"AssumeRoleWithClientGrants without OpenID", "POST", "", "Action=AssumeRoleWithClientGrants&Version=2011-06-15&Token=abcdefgh", signed{}, "InvalidIdentityToken", 400, []string{"MINIO_IDENTITY_OPENID_CONFIG_URL"}},
 		{"AssumeRoleWithSAML", "POST", "", "Action=AssumeRoleWithSAML&Version=2011-06-15", signed{}, "InvalidAction", 400, []string{"not implemented"}},
-		{"AssumeRoleWithLDAPIdentity in the query", "POST", "Action=AssumeRoleWithLDAPIdentity&Version=2011-06-15", "", signed{}, "InvalidAction", 400, []string{"not implemented"}},
+		{"AssumeRoleWithLDAPIdentity without its parameters", "POST", "Action=AssumeRoleWithLDAPIdentity&Version=2011-06-15", "", signed{}, "ValidationError", 400, []string{"ldapUsername", "ldapPassword"}},
+		{"AssumeRoleWithLDAPIdentity without a directory", "POST", "Action=AssumeRoleWithLDAPIdentity&Version=2011-06-15&LDAPUsername=a&LDAPPassword=b", "", signed{}, "AccessDenied", 403, []string{"MINIO_IDENTITY_LDAP_SERVER_ADDR"}},
 		{"unsigned AssumeRole", "POST", "", "Action=AssumeRole&Version=2011-06-15", signed{}, "MissingAuthenticationToken", 403, []string{"Request is missing Authentication Token"}},
 		{"unsigned GetCallerIdentity", "GET", "Action=GetCallerIdentity&Version=2011-06-15", "", signed{}, "MissingAuthenticationToken", 403, nil},
 		{"non-integer DurationSeconds", "POST", "", "Action=AssumeRole&Version=2011-06-15&DurationSeconds=abc", root, "ValidationError", 400, []string{

@@ -171,6 +171,13 @@ func (a *API) webIdentityForRole(req *request, token string, role iam.Role) (any
 	if err != nil {
 		return nil, err
 	}
+	_, given := req.Params["DurationSeconds"]
+	if opts.Duration == 0 {
+		opts.Duration = iam.DefaultSessionDuration
+	}
+	if opts.Duration, err = a.providerCap(id, opts.Duration, given); err != nil {
+		return nil, err
+	}
 	cond, err := req.ConditionKeys()
 	if err != nil {
 		return nil, err

@@ -51,6 +51,10 @@ const (
 	// KindOIDCProvider records are IAM OpenID Connect providers, named by
 	// their ARN's resource after "oidc-provider/" (the URL without its scheme).
 	KindOIDCProvider Kind = "oidcprovider"
+	// KindLDAPPolicy records are the managed policies attached to an LDAP
+	// user's or group's DN, named "user:" or "group:" and the DN
+	// normalised.
+	KindLDAPPolicy Kind = "ldappolicy"
 )
 
 // Record is one stored value.

@@ -23,6 +23,7 @@ const MaxDocumentSize = 64 << 20
 // store never sees a dangling reference it could have avoided.
 var Kinds = []store.Kind{
 	store.KindPolicy,
+	store.KindLDAPPolicy, // refers to policies
 	store.KindUser,
 	store.KindGroup,
 	store.KindOIDCProvider, // named by roles' trust policies
