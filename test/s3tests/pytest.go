@@ -398,7 +398,7 @@ func caseName(c junitCase) string {
 }
 
 // firstLine is the first meaningful line of a failure: the message, or
-// the text's first "E   " line (the exception) when the message is empty.
+// the text's last "E   " line (the exception) when the message is empty.
 // When the exception was raised while handling another (a test's helper
 // that fails reading the error it caught), the first one is added.
 func firstLine(m *junitMessage) string {
@@ -410,7 +410,7 @@ func firstLine(m *junitMessage) string {
 	}
 	msg := strings.TrimSpace(m.Message)
 	if msg == "" && len(eLines) > 0 {
-		msg = eLines[0]
+		msg = eLines[len(eLines)-1]
 	}
 	if msg == "" {
 		msg = strings.TrimSpace(m.Text)
