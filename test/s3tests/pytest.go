@@ -58,7 +58,7 @@ func setupPython(ctx context.Context, python, botoPython, linkDir, suite string)
 	env := &pyEnv{Python: pyPath, Boto: "the interpreter's own"}
 	path := []string{suite}
 	if botoPython != "" {
-		if bp, err := exec.LookPath(botoPython); err == nil && !sameFile(bp, pyPath) {
+		if bp, err := findBotoPython(botoPython, pyPath); err == nil {
 			out, err := exec.CommandContext(ctx, bp, "-c",
 				"import os, boto3, botocore, s3transfer\n"+
 					"for m in (boto3, botocore, s3transfer): print(os.path.dirname(m.__file__))\n"+
@@ -101,6 +101,31 @@ func setupPython(ctx context.Context, python, botoPython, linkDir, suite string)
 		return nil, fmt.Errorf("%w: %s cannot import %s; install Debian's %s (bash .ci/run does)", errMissingDeps, pyPath, m, debianPackages)
 	}
 	return env, nil
+}
+
+// findBotoPython looks name up on PATH; when that finds nothing but the
+// suite's own interpreter, it tries pyenv's python3 (where the machine's
+// aws cli and its newer boto3 live), so that a PATH without pyenv's shims
+// still gets the newer boto3.
+func findBotoPython(name, suitePython string) (string, error) {
+	candidates := []string{name}
+	if !strings.ContainsRune(name, '/') {
+		root := os.Getenv("PYENV_ROOT")
+		if root == "" {
+			if home, err := os.UserHomeDir(); err == nil {
+				root = filepath.Join(home, ".pyenv")
+			}
+		}
+		if root != "" {
+			candidates = append(candidates, filepath.Join(root, "shims", name))
+		}
+	}
+	for _, c := range candidates {
+		if p, err := exec.LookPath(c); err == nil && !sameFile(p, suitePython) {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("no %s other than %s", name, suitePython)
 }
 
 func sameFile(a, b string) bool {
