@@ -176,10 +176,16 @@ const (
 //     Marketing] mapped, as AWS reads session tags from a web identity,
 //     into the https://aws.amazon.com/tags claim (principal_tags); the
 //     ABAC tests (aws:RequestTag/Department, aws:PrincipalTag/Department,
-//     aws:TagKeys) rely on it.
+//     aws:TagKeys) rely on it. With oneTagValue the attribute is
+//     [Engineering] only: AWS's session tags hold one value each, and a
+//     tag of two values is something only Ceph RGW takes.
 //
 // Both last lifetime.
-func (p *idp) mintWebIdentity(lifetime time.Duration) (webIdentity, error) {
+func (p *idp) mintWebIdentity(lifetime time.Duration, oneTagValue bool) (webIdentity, error) {
+	department := []string{"Engineering", "Marketing"}
+	if oneTagValue {
+		department = department[:1]
+	}
 	serviceSub, err := uuid()
 	if err != nil {
 		return webIdentity{}, err
@@ -209,7 +215,7 @@ func (p *idp) mintWebIdentity(lifetime time.Duration) (webIdentity, error) {
 		"preferred_username": "testuser",
 		"email":              "testuser@example.com",
 		"https://aws.amazon.com/tags": map[string]any{
-			"principal_tags": map[string]any{"Department": []string{"Engineering", "Marketing"}},
+			"principal_tags": map[string]any{"Department": department},
 		},
 	}, lifetime)
 	if err != nil {

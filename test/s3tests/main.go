@@ -54,7 +54,7 @@ type options struct {
 	BotoPython  string   // an interpreter whose boto3 goes first ("" for none)
 	IDPAddr     string   // where the OpenID provider listens
 	IDPEnv      bool     // also configure Sesame with the provider (MINIO_IDENTITY_OPENID_*)
-	RGWCompat   bool     // diagnostic: sesame_compat's --sesame-rgw-compat, and IDPEnv
+	RGWCompat   bool     // diagnostic: sesame_compat's --sesame-rgw-compat, IDPEnv, one tag value
 	TestTimeout time.Duration
 	WorkDir     string // "" for a temporary one, removed unless Keep
 	Keep        bool
@@ -158,7 +158,7 @@ func run(ctx context.Context, o options) (rep *report, err error) {
 			return nil, err
 		}
 		defer p.Close()
-		w, err := p.mintWebIdentity(24 * time.Hour)
+		w, err := p.mintWebIdentity(24*time.Hour, o.RGWCompat)
 		if err != nil {
 			return nil, err
 		}
@@ -262,7 +262,7 @@ func mainExit(argv []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.BotoPython, "boto-python", "python3", "Python whose boto3, botocore and s3transfer go first on PYTHONPATH (\"\" for none)")
 	fs.StringVar(&o.IDPAddr, "idp-addr", "127.0.0.1:8080", "listen address of the OpenID provider (the STS tests name localhost:8080)")
 	fs.BoolVar(&o.IDPEnv, "idp-env", false, "also configure Sesame with the OpenID provider (MINIO_IDENTITY_OPENID_CONFIG_URL and _CLIENT_ID), whose client id then admits the tests' tokens")
-	fs.BoolVar(&o.RGWCompat, "rgw-compat", false, "diagnostic, not a conformance result: let the tests go past what only Ceph RGW does (role ARNs without the account id, CreateBucket of an owned bucket, tokens of providers without client ids; implies -idp-env)")
+	fs.BoolVar(&o.RGWCompat, "rgw-compat", false, "diagnostic, not a conformance result: let the tests go past what only Ceph RGW does (role ARNs without the account id, CreateBucket of an owned bucket, tokens of providers without client ids, a session tag of two values; implies -idp-env)")
 	fs.DurationVar(&o.TestTimeout, "test-timeout", 5*time.Minute, "longest one test may take (pytest-timeout)")
 	timeout := fs.Duration("timeout", 3*time.Hour, "longest the whole run may take")
 	wantPass := fs.Int("want-pass", 0, "exit 3 when fewer tests pass")
