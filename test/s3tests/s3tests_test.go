@@ -17,10 +17,10 @@ import (
 const (
 	// minSTSPass: test_sts.py and the role tests of test_iam.py, as the
 	// suite runs them (conformance).
-	minSTSPass = 10
+	minSTSPass = 11
 	// minSTSCompatPass: the same with -rgw-compat, past the RGW-only
 	// assertions, so that what the STS tests are about is exercised.
-	minSTSCompatPass = 22
+	minSTSCompatPass = 28
 )
 
 // enabled skips the test unless CI or SESAME_S3TESTS is set: a run takes
