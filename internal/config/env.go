@@ -20,6 +20,7 @@ var knownVariables = []string{
 	"MINIO_PROMETHEUS_AUTH_TYPE",
 	"SESAME_CERTS_DIR", "SESAME_STS_REQUIRE_TLS", "SESAME_LOG_FORMAT", "SESAME_LOG_LEVEL",
 	"SESAME_ACCESS_LOG", "SESAME_AUDIT_LOG_FILE", "SESAME_PPROF_ADDR",
+	"SESAME_LOGIN_PATH", // login page (docs/LOGIN.md)
 }
 
 // toolVariables are SESAME_* variables of Sesame's tests and tools, which
