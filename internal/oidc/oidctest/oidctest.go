@@ -172,6 +172,18 @@ func (p *Provider) Env(name string) map[string]string {
 // AddClient registers another client for the client_credentials grant.
 func (p *Provider) AddClient(id, secret string) { p.store.addClient(id, secret) }
 
+// SetClientClaims sets claims that every client_credentials token of
+// clientID carries from now on (as an IdP's mappers add, e.g. "policy"),
+// for callers that cannot pass claims, such as the examples.
+func (p *Provider) SetClientClaims(clientID string, claims map[string]any) {
+	p.store.mu.Lock()
+	defer p.store.mu.Unlock()
+	if p.store.clientClaims == nil {
+		p.store.clientClaims = map[string]map[string]any{}
+	}
+	p.store.clientClaims[clientID] = maps.Clone(claims)
+}
+
 // Token gets an access token for the start-up client with the
 // client_credentials grant, carrying claims besides the registered ones
 // (which it cannot override), and fails the test on error.
@@ -315,6 +327,8 @@ type storage struct {
 	scopes    map[string]map[string]any // one-time claim scopes
 	userinfos map[string]map[string]any // by client id
 	login     loginStore                // users and the login flows (login.go)
+	// clientClaims are added to client_credentials tokens, by client id.
+	clientClaims map[string]map[string]any
 }
 
 type issued struct {
@@ -429,6 +443,9 @@ func (s *storage) GetPrivateClaimsFromRequest(_ context.Context, req op.TokenReq
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	claims := map[string]any{}
+	if tr, ok := req.(*tokenRequest); ok {
+		maps.Copy(claims, s.clientClaims[tr.subject])
+	}
 	for _, scope := range req.GetScopes() {
 		if c, ok := s.scopes[scope]; ok {
 			maps.Copy(claims, c)
