@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sesame-s3/sesame/internal/config"
+	"github.com/sesame-s3/sesame/internal/login"
 	"github.com/sesame-s3/sesame/internal/oidc"
 )
 
@@ -125,6 +126,16 @@ func (b *banner) write(w io.Writer) {
 	} else {
 		line("Authorization", "IAM and bucket policies")
 	}
+	// --- login page (docs/LOGIN.md).
+	switch c.LoginPath {
+	case "off":
+		line("Login page", "off (--login-path)")
+	case "":
+		line("Login page", b.urls[0]+login.DefaultPrefix+"/")
+	default:
+		line("Login page", b.urls[0]+c.LoginPath+"/")
+	}
+	// --- end of login page.
 	line("Health", b.urls[0]+"/minio/health/ready")
 	if c.MetricsAuth == config.MetricsAuthPublic {
 		line("Metrics", b.urls[0]+"/minio/v2/metrics/cluster (public)")
@@ -156,6 +167,9 @@ func (b *banner) write(w io.Writer) {
 		fmt.Fprintf(w, "    export AWS_CA_BUNDLE=/path/to/ca.crt   # if the certificate is not from a public CA\n")
 	}
 	fmt.Fprintf(w, "    aws --endpoint-url %s s3 ls\n", b.urls[0])
+	if len(c.OpenID) > 0 && c.LoginPath != "off" {
+		fmt.Fprintf(w, "  or sign in as a person:\n    sesame login --endpoint %s --profile sesame && aws s3 ls --profile sesame\n", b.urls[0])
+	}
 	if n := len(b.warnings); n > 0 {
 		fmt.Fprintf(w, "\n  %d warning(s) follow.\n", n)
 	}

@@ -5,6 +5,8 @@
 //	sesame admin iam import [--replace] [--in FILE] DIR
 //	sesame admin config get [--endpoint URL] [--json] [SUBSYSTEM]
 //	sesame admin prometheus generate [--endpoint URL] [--expiry D]
+//	sesame login --endpoint URL [--profile P] [--provider NAME] [--device]
+//	sesame credentials --profile P [--endpoint URL]
 //	sesame version
 package main
 
@@ -36,6 +38,9 @@ Commands:
   server    serve a directory as an S3-compatible object store, with IAM and STS
   admin     export or import IAM state, show a running server's configuration,
             make a Prometheus bearer token ('sesame admin --help')
+  login     sign in with the server's identity provider and write an aws cli
+            profile that gets temporary credentials ('sesame login --help')
+  credentials  print a signed-in profile's credentials (credential_process)
   version   print the version, the commit and the Go version
   help      print this help, or a command's ('sesame help server')
 
@@ -55,6 +60,10 @@ func run(args []string, environ []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], environ, stdout, stderr)
 	case "admin":
 		return admin(args[1:], environ, stdout, stderr)
+	case "login": // login.go
+		return loginCmd(args[1:], environ, stdout, stderr)
+	case "credentials": // login.go: credential_process
+		return credentialsCmd(args[1:], environ, stdout, stderr)
 	case "version", "--version":
 		if len(args) > 1 && isHelp(args[1]) {
 			fmt.Fprint(stdout, "Usage: sesame version\n\nPrints the version, the commit and the Go version the binary was built with.\n")

@@ -132,6 +132,10 @@ type Config struct {
 	// Pprof, when set, is the address of a separate listener that serves
 	// Go's profiles (/debug/pprof/); never on the S3 port.
 	Pprof string
+	// LoginPath is where the login page lives (internal/login): "" for
+	// its default, /minio/sesame/login; "off" for no page (the providers
+	// document of `sesame login` goes with it).
+	LoginPath string
 
 	// Warnings are problems Load found that do not stop the server: an
 	// unknown variable, a setting without effect. The server logs them.
@@ -219,6 +223,7 @@ var (
 // flagValues are the flags whose values are not Config fields as given.
 type flagValues struct {
 	configFile, domain, certsDir, logFormat, logLevel, accessLog, auditLog, pprof *string
+	loginPath                                                                     *string
 	stsRequireTLS                                                                 *bool
 }
 
@@ -240,6 +245,7 @@ func newFlagSet(cfg *Config) (*flag.FlagSet, flagValues) {
 	v.logLevel = fs.String("log-level", "", "least level logged: debug, info, warn or error (env SESAME_LOG_LEVEL; default info)")
 	v.accessLog = fs.String("access-log", "", "write one line per request to `file`, or to stderr; reopened on SIGHUP (env SESAME_ACCESS_LOG; default off)")
 	v.auditLog = fs.String("audit-log", "", "append audit records (STS issuances and refusals, IAM changes) as JSON lines to `file`; reopened on SIGHUP (env SESAME_AUDIT_LOG_FILE)")
+	v.loginPath = fs.String("login-path", "", "`path` of the login page, /minio/sesame/login by default; off: no login page (env SESAME_LOGIN_PATH)")
 	v.pprof = fs.String("pprof", "", "serve Go's profiles at http://`addr`/debug/pprof/ on a separate listener; a bare :port binds to localhost (env SESAME_PPROF_ADDR; default off)")
 	return fs, v
 }
@@ -310,6 +316,7 @@ func Load(args []string, environ []string, stderr io.Writer) (Config, error) {
 	fromEnv("access-log", v.accessLog, "SESAME_ACCESS_LOG")
 	fromEnv("audit-log", v.auditLog, "SESAME_AUDIT_LOG_FILE")
 	fromEnv("pprof", v.pprof, "SESAME_PPROF_ADDR")
+	fromEnv("login-path", v.loginPath, "SESAME_LOGIN_PATH")
 	for _, d := range strings.Split(*v.domain, ",") {
 		if d = strings.ToLower(strings.TrimSpace(d)); d != "" {
 			cfg.Domains = append(cfg.Domains, d)
@@ -321,6 +328,7 @@ func Load(args []string, environ []string, stderr io.Writer) (Config, error) {
 	cfg.CertsDir = strings.TrimSpace(*v.certsDir)
 	cfg.AccessLog = strings.TrimSpace(*v.accessLog)
 	cfg.Pprof = strings.TrimSpace(*v.pprof)
+	cfg.LoginPath = strings.TrimRight(strings.TrimSpace(*v.loginPath), "/")
 	cfg.Audit.File = strings.TrimSpace(*v.auditLog)
 	var err error
 	if cfg.STSRequireTLS, err = boolSetting(*v.stsRequireTLS, set["sts-require-tls"], getenv, "SESAME_STS_REQUIRE_TLS"); err != nil {
@@ -515,6 +523,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--sts-max-duration %v is out of range: it must be between 15m and 168h", c.MaxSessionDuration)
 	case c.ShutdownTimeout < 0:
 		return fmt.Errorf("--shutdown-timeout %v: must not be negative", c.ShutdownTimeout)
+	case c.LoginPath != "" && c.LoginPath != "off" && (!strings.HasPrefix(c.LoginPath, "/") || strings.ContainsAny(c.LoginPath, "?#% ")):
+		return fmt.Errorf("--login-path %q: want an absolute path such as /login, or off", c.LoginPath)
 	case c.MetricsAuth != "" && c.MetricsAuth != MetricsAuthJWT && c.MetricsAuth != MetricsAuthPublic:
 		return fmt.Errorf("metrics authentication %q: want jwt or public", c.MetricsAuth)
 	}

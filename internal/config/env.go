@@ -32,6 +32,7 @@ var knownVariables = []string{
 	identityTLSEnable, identityTLSSkipVerify,
 	idplugin.EnvURL, idplugin.EnvAuthToken, idplugin.EnvToken, idplugin.EnvRolePolicy, idplugin.EnvRoleID,
 	idplugin.EnvComment, idplugin.EnvEnable, idplugin.EnvTimeout,
+	"SESAME_LOGIN_PATH", // login page (docs/LOGIN.md)
 }
 
 // toolVariables are SESAME_* variables of Sesame's tests and tools, which

@@ -87,6 +87,7 @@ Environment (MinIO's names where MinIO has the setting; see README.md and docs/)
   SESAME_ACCESS_LOG                      --access-log
   SESAME_AUDIT_LOG_FILE                  --audit-log
   SESAME_PPROF_ADDR                      --pprof
+  SESAME_LOGIN_PATH                      --login-path (docs/LOGIN.md; off: no login page)
   MINIO_AUDIT_WEBHOOK_ENABLE             on: POST every audit record to the webhook
   MINIO_AUDIT_WEBHOOK_ENDPOINT           its URL
   MINIO_AUDIT_WEBHOOK_AUTH_TOKEN         sent as its Authorization header

@@ -173,3 +173,17 @@ func sessionTags(claims map[string]any) (map[string]string, []string, error) {
 	}
 	return tags, transitive, nil
 }
+
+// subjectOf is the subject of a token without sub, as MinIO's
+// AssumeRoleWithClientGrants takes it: the client the token was issued to,
+// its azp, else its client_id claim (RFC 9068), with the claim's name; ""
+// when it names neither. The audience check has already tied such a token
+// to the provider's client id (aud or azp), so it never names a user.
+func subjectOf(claims map[string]any) (subject, claim string) {
+	for _, name := range []string{"azp", "client_id"} {
+		if s, _ := claims[name].(string); s != "" {
+			return s, name
+		}
+	}
+	return "", ""
+}

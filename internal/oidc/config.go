@@ -64,6 +64,10 @@ type ProviderConfig struct {
 	// DurationSeconds is refused, and without DurationSeconds a session
 	// ends at the token's expiry or after MaxDuration, whichever is first.
 	MaxDuration time.Duration
+	// RedirectURI (MINIO_IDENTITY_OPENID_REDIRECT_URI) is the login page's
+	// callback URL as the identity provider knows it (internal/login);
+	// "" derives it from the request. Token verification does not use it.
+	RedirectURI string
 	// ClaimUserinfo, when set, makes Verify call the discovered userinfo
 	// endpoint with the verified token as bearer token and add the claims
 	// it returns to the token's own (the token's signed claims win on
@@ -96,19 +100,20 @@ const (
 	keyDisplayName   = "DISPLAY_NAME"
 	keyClaimUserinfo = "CLAIM_USERINFO"
 	keyEnable        = "ENABLE"
+	keyRedirectURI   = "REDIRECT_URI" // login page (internal/login)
 )
 
 // providerKeys are the keys that belong to a provider and make no sense
 // without its CONFIG_URL.
 var providerKeys = []string{
 	keyConfigURL, keyClientID, keyClientSecret, keyClaimName, keyClaimPrefix,
-	keyRolePolicy, keyScopes, keyDisplayName, keyClaimUserinfo, keyEnable,
+	keyRolePolicy, keyScopes, keyDisplayName, keyClaimUserinfo, keyEnable, keyRedirectURI,
 }
 
 // consoleKeys are MinIO keys for its console's login flow: recognised (so
 // that their suffix is not mistaken for a provider name) and ignored.
 var consoleKeys = []string{
-	"REDIRECT_URI_DYNAMIC", "REDIRECT_URI", "VENDOR", "KEYCLOAK_REALM",
+	"REDIRECT_URI_DYNAMIC", "VENDOR", "KEYCLOAK_REALM",
 	"KEYCLOAK_ADMIN_URL", "COMMENT",
 }
 
@@ -238,6 +243,7 @@ func providerFromEnv(getenv func(string) string, name string) (cfg ProviderConfi
 		RolePolicy:   splitList(get(keyRolePolicy)),
 		Scopes:       splitList(get(keyScopes)),
 		DisplayName:  get(keyDisplayName),
+		RedirectURI:  get(keyRedirectURI),
 	}
 	if name == "" {
 		cfg.JWKSURL = strings.TrimSpace(getenv(envLegacyJWKSURL))
@@ -326,6 +332,11 @@ func validate(cfgs []ProviderConfig) error {
 			}
 		default:
 			return configErr("%s is required", envName(keyConfigURL, c.Name))
+		}
+		if c.RedirectURI != "" {
+			if err := checkURL(envName(keyRedirectURI, c.Name), c.RedirectURI); err != nil {
+				return err
+			}
 		}
 		for _, p := range c.RolePolicy {
 			if strings.TrimSpace(p) == "" {

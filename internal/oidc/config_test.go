@@ -34,7 +34,7 @@ func TestConfigFromEnv(t *testing.T) {
 		}, []oidc.ProviderConfig{{
 			ConfigURL: urlA, ClientID: "cid", ClientSecret: "sec ret", ClaimName: "groups",
 			ClaimPrefix: "https://min.io/", Scopes: []string{"openid", "profile", "email"},
-			DisplayName: "Corporate SSO", ClaimUserinfo: true,
+			DisplayName: "Corporate SSO", ClaimUserinfo: true, RedirectURI: "http://console/oauth_callback",
 		}}, ""},
 		{"suffixes", map[string]string{
 			"MINIO_IDENTITY_OPENID_CONFIG_URL":           urlA,

@@ -53,7 +53,10 @@
 //     warns, see Warnings); aud contains the client id or azp equals it
 //     (off, with a warning, only for a bare JWKS URL without a client id); exp present and not past, nbf and iat not in the future,
 //     each with 60 s of leeway (an expired token is ErrExpiredToken); sub
-//     present;
+//     present, or else azp or client_id (MinIO's client-credentials
+//     tokens, e.g. WSO2's, carry no sub: the client the token was issued
+//     to is then the subject, Identity.SubjectClaim says which claim; a
+//     user's token always has sub, and VerifyForRole requires it);
 //  7. kid among the provider's keys, and a key of the right type for alg
 //     (a token without kid is tried with every fitting key); the signature,
 //     verified by go-jose with the one alg the header names;

@@ -100,8 +100,12 @@ type Identity struct {
 	// RoleARN is set, by Verify only, when that provider is in
 	// role-policy mode.
 	RoleARN string
-	// Issuer and Subject are the token's iss and sub.
+	// Issuer and Subject are the token's iss and sub. For Verify only, a
+	// token without sub (a client-credentials access token such as
+	// WSO2's) has its client as Subject: its azp, else its client_id
+	// claim; SubjectClaim names the claim Subject came from.
 	Issuer, Subject string
+	SubjectClaim    string
 	// Audience is the token's aud.
 	Audience []string
 	// AuthorizedParty is the token's azp ("" when absent). When present,
@@ -507,9 +511,19 @@ func (p *provider) verify(ctx context.Context, t *rawToken, why purpose) (*Ident
 		}
 	}
 	sub, _, ok := stringClaim(t.claims, "sub")
-	if !ok || sub == "" {
+	if !ok {
+		return nil, tokenErr(ErrInvalidToken, CheckSubject, "sub is not a string")
+	}
+	// --- login: a client-credentials access token without sub (WSO2's,
+	// MinIO's seed sample) names its client instead; see subjectOf.
+	subject, subjectClaim := sub, "sub"
+	if sub == "" && why == forPolicies {
+		subject, subjectClaim = subjectOf(t.claims)
+	}
+	if subject == "" {
 		return nil, tokenErr(ErrInvalidToken, CheckSubject, "the token has no sub")
 	}
+	// --- end login.
 	amr, amrOK := stringList(t.claims, "amr")
 	if !amrOK && why == forRole {
 		// A trust policy may test amr: a malformed one must not read as
@@ -550,7 +564,8 @@ func (p *provider) verify(ctx context.Context, t *rawToken, why purpose) (*Ident
 		Provider:        p.cfg.Name,
 		RoleARN:         p.arn,
 		Issuer:          iss,
-		Subject:         sub,
+		Subject:         subject,
+		SubjectClaim:    subjectClaim,
 		Audience:        aud,
 		AuthorizedParty: azp,
 		AMR:             amr,

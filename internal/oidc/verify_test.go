@@ -376,3 +376,40 @@ func TestSet_Verify_userinfo(t *testing.T) {
 		t.Fatal("communication failure also wraps ErrInvalidToken")
 	}
 }
+
+// TestSet_Verify_subjectFallback: a client-credentials access token
+// without sub, shaped like MinIO's seed sample (WSO2: aud, azp, iss, exp,
+// iat, jti), names its client as the subject; VerifyForRole still
+// requires sub.
+func TestSet_Verify_subjectFallback(t *testing.T) {
+	idp := newIdP(t, "rsa1")
+	clk := newClock()
+	s := openSet(t, clk, claimConfig(idp))
+	cases := []struct {
+		name, subject, claim string
+		extra                map[string]any
+	}{
+		{"sub", "svc-1", "sub", nil},
+		{"azp", testClientID, "azp", map[string]any{"sub": nil, "azp": testClientID, "jti": "6cf20b0e"}},
+		{"client_id", "svc-2", "client_id", map[string]any{"sub": nil, "client_id": "svc-2"}},
+		{"empty sub, azp", testClientID, "azp", map[string]any{"sub": "", "azp": testClientID}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			id, err := s.Verify(context.Background(), sign(t, key("rsa1"), idp.claims(clk.Now(), tc.extra)), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if id.Subject != tc.subject || id.SubjectClaim != tc.claim {
+				t.Errorf("Subject %q from %q, want %q from %q", id.Subject, id.SubjectClaim, tc.subject, tc.claim)
+			}
+			if slices.Contains(id.Claims["sub"], tc.subject) != (tc.claim == "sub") {
+				t.Errorf("Claims[sub] = %v: a fallback subject must not appear as a sub claim", id.Claims["sub"])
+			}
+		})
+	}
+	t.Run("sub not a string", func(t *testing.T) {
+		_, err := s.Verify(context.Background(), sign(t, key("rsa1"), idp.claims(clk.Now(), map[string]any{"sub": 7, "azp": testClientID})), "")
+		wantErr(t, err, oidc.ErrInvalidToken, oidc.CheckSubject)
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sesame-s3/sesame/internal/httpx"
+	"github.com/sesame-s3/sesame/internal/login"
 	"github.com/sesame-s3/sesame/internal/sigv4"
 )
 
@@ -21,6 +22,7 @@ const (
 	apiHealth  = "health"
 	apiMetrics = "metrics"
 	apiAdmin   = "admin"
+	apiLogin   = "login"
 )
 
 // router sends each request to its API and names the API (httpx.SetAPI).
@@ -40,10 +42,17 @@ const (
 type router struct {
 	s3, iam, sts           http.Handler
 	health, metrics, admin http.Handler
+	login                  *login.Handler // nil with --login-path off
 }
 
 func (rt router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
+	// The login page (docs/LOGIN.md): under /minio/ by default, or where
+	// the operator put it, shadowing a bucket of that name.
+	if rt.login != nil && rt.login.Handles(p) {
+		rt.serve(apiLogin, rt.login, w, r)
+		return
+	}
 	switch {
 	case strings.HasPrefix(p, "/minio/"):
 		switch {

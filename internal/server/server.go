@@ -343,6 +343,11 @@ func Open(cfg config.Config, opts Options) (_ *Server, err error) {
 		s3: s3API, iam: iamAPI, sts: stsAPI,
 		health: http.HandlerFunc(s.health), metrics: http.HandlerFunc(s.serveMetrics), admin: http.HandlerFunc(s.admin),
 	}
+	// --- login page (internal/login, docs/LOGIN.md).
+	if rt.login, err = s.openLogin(opts.HTTPClient); err != nil {
+		return nil, err
+	}
+	// --- end of login page.
 	edge := httpx.Options{Logger: opts.Logger, BodyReadTimeout: bodyReadTimeout, ServerName: "Sesame", Observe: s.metrics.Request}
 	if s.accessLog != nil {
 		edge.AccessLog = slog.New(logHandler(cfg.Log.Format, s.accessLog, slog.LevelInfo))

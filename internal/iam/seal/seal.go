@@ -10,13 +10,13 @@
 package seal
 
 import (
-	"sync"
 	"crypto/aes"
 	"crypto/cipher"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // Sizes of a token's parts.

@@ -13,6 +13,14 @@
 // can watch a verifier's key cache. Mint signs tokens of any shape with
 // the current signing key, for callers the grant cannot serve (Kubernetes
 // service account tokens, ID tokens with azp or amr).
+//
+// People sign in too (login.go): AddUser registers a user with a password
+// and the claims of their ID tokens, AddLoginClient a native client for
+// the authorization code flow with PKCE (S256), refresh tokens and the
+// device authorization grant (RFC 8628). The login page at /login and the
+// device page at /device are plain HTML forms (user name, password, Sign
+// in or Deny), or approve at once as Options.AutoLogin. AuthRequests
+// records what clients sent, for tests to check PKCE, state and nonce.
 package oidctest
 
 import (
@@ -49,6 +57,9 @@ type Options struct {
 	ClientID, ClientSecret string
 	// TokenLifetime is how long access tokens last (default one hour).
 	TokenLifetime time.Duration
+	// AutoLogin, when set, names the user (AddUser) that the login and
+	// device pages sign in at once, with no form.
+	AutoLogin string
 }
 
 // Provider is a running OpenID Provider. Its methods are safe for
@@ -62,6 +73,7 @@ type Provider struct {
 
 	down        atomic.Bool
 	jwksFetches atomic.Int64
+	op          *op.Provider
 }
 
 // NewProvider starts an OpenID Provider on 127.0.0.1 and stops it when
@@ -79,6 +91,7 @@ func NewProvider(t testing.TB, opts Options) *Provider {
 	}
 	p := &Provider{clientID: opts.ClientID, secret: opts.ClientSecret}
 	p.store = newStorage(opts.TokenLifetime)
+	p.store.login.autoLogin = opts.AutoLogin
 	p.store.addClient(opts.ClientID, opts.ClientSecret)
 	if _, err := p.store.rotate(); err != nil {
 		t.Fatal(err)
@@ -108,12 +121,21 @@ func NewProvider(t testing.TB, opts Options) *Provider {
 	if _, err := rand.Read(cryptoKey[:]); err != nil {
 		t.Fatal(err)
 	}
-	provider, err := op.NewProvider(&op.Config{CryptoKey: cryptoKey}, p.store, op.StaticIssuer(p.issuer),
+	provider, err := op.NewProvider(&op.Config{
+		CryptoKey:             cryptoKey,
+		CodeMethodS256:        true,
+		GrantTypeRefreshToken: true,
+		DeviceAuthorization: op.DeviceAuthorizationConfig{
+			Lifetime: 5 * time.Minute, PollInterval: time.Second,
+			UserFormPath: devicePath, UserCode: op.UserCodeBase20,
+		},
+	}, p.store, op.StaticIssuer(p.issuer),
 		op.WithAllowInsecure(), op.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var h http.Handler = provider
+	p.op = provider
+	var h http.Handler = p.loginHandler(provider)
 	handler.Store(&h)
 	return p
 }
@@ -149,6 +171,18 @@ func (p *Provider) Env(name string) map[string]string {
 
 // AddClient registers another client for the client_credentials grant.
 func (p *Provider) AddClient(id, secret string) { p.store.addClient(id, secret) }
+
+// SetClientClaims sets claims that every client_credentials token of
+// clientID carries from now on (as an IdP's mappers add, e.g. "policy"),
+// for callers that cannot pass claims, such as the examples.
+func (p *Provider) SetClientClaims(clientID string, claims map[string]any) {
+	p.store.mu.Lock()
+	defer p.store.mu.Unlock()
+	if p.store.clientClaims == nil {
+		p.store.clientClaims = map[string]map[string]any{}
+	}
+	p.store.clientClaims[clientID] = maps.Clone(claims)
+}
 
 // Token gets an access token for the start-up client with the
 // client_credentials grant, carrying claims besides the registered ones
@@ -292,6 +326,9 @@ type storage struct {
 	tokens    map[string]*issued
 	scopes    map[string]map[string]any // one-time claim scopes
 	userinfos map[string]map[string]any // by client id
+	login     loginStore                // users and the login flows (login.go)
+	// clientClaims are added to client_credentials tokens, by client id.
+	clientClaims map[string]map[string]any
 }
 
 type issued struct {
@@ -309,13 +346,14 @@ func newStorage(lifetime time.Duration) *storage {
 		tokens:    map[string]*issued{},
 		scopes:    map[string]map[string]any{},
 		userinfos: map[string]map[string]any{},
+		login:     newLoginStore(),
 	}
 }
 
 func (s *storage) addClient(id, secret string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.clients[id] = &client{id: id, secret: secret}
+	s.clients[id] = &client{id: id, secret: secret, lifetime: time.Hour}
 }
 
 func (s *storage) claimsScope(claims map[string]any) string {
@@ -405,6 +443,9 @@ func (s *storage) GetPrivateClaimsFromRequest(_ context.Context, req op.TokenReq
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	claims := map[string]any{}
+	if tr, ok := req.(*tokenRequest); ok {
+		maps.Copy(claims, s.clientClaims[tr.subject])
+	}
 	for _, scope := range req.GetScopes() {
 		if c, ok := s.scopes[scope]; ok {
 			maps.Copy(claims, c)
@@ -489,30 +530,7 @@ func (s *storage) Health(context.Context) error { return nil }
 
 // The rest of op.Storage: flows this provider does not offer.
 
-func (s *storage) CreateAuthRequest(context.Context, *oidc.AuthRequest, string) (op.AuthRequest, error) {
-	return nil, errUnsupported
-}
-func (s *storage) AuthRequestByID(context.Context, string) (op.AuthRequest, error) {
-	return nil, errUnsupported
-}
-func (s *storage) AuthRequestByCode(context.Context, string) (op.AuthRequest, error) {
-	return nil, errUnsupported
-}
-func (s *storage) SaveAuthCode(context.Context, string, string) error { return errUnsupported }
-func (s *storage) DeleteAuthRequest(context.Context, string) error    { return errUnsupported }
-func (s *storage) CreateAccessAndRefreshTokens(context.Context, op.TokenRequest, string) (string, string, time.Time, error) {
-	return "", "", time.Time{}, errUnsupported
-}
-func (s *storage) TokenRequestByRefreshToken(context.Context, string) (op.RefreshTokenRequest, error) {
-	return nil, errUnsupported
-}
 func (s *storage) TerminateSession(context.Context, string, string) error { return errUnsupported }
-func (s *storage) RevokeToken(context.Context, string, string, string) *oidc.Error {
-	return oidc.ErrUnsupportedGrantType().WithDescription("revocation is not supported")
-}
-func (s *storage) GetRefreshTokenInfo(context.Context, string, string) (string, string, error) {
-	return "", "", op.ErrInvalidRefreshToken
-}
 func (s *storage) GetKeyByIDAndClientID(context.Context, string, string) (*jose.JSONWebKey, error) {
 	return nil, errUnsupported
 }
@@ -549,24 +567,48 @@ func (r *tokenRequest) GetSubject() string    { return r.subject }
 func (r *tokenRequest) GetAudience() []string { return r.audience }
 func (r *tokenRequest) GetScopes() []string   { return r.scopes }
 
-// client is a confidential client allowed the client_credentials grant
-// only, issuing JWT access tokens.
+// client is a registered client: the start-up one and AddClient's are
+// confidential and allowed the client_credentials grant only; a login
+// client (AddLoginClient) is a native application allowed the
+// authorization code (with PKCE), refresh token and device code grants,
+// public (no secret) or confidential.
 type client struct {
 	id, secret string
+	login      bool
+	redirects  []string
+	lifetime   time.Duration // of ID tokens
 }
 
-func (c *client) GetID() string                       { return c.id }
-func (c *client) RedirectURIs() []string              { return nil }
-func (c *client) PostLogoutRedirectURIs() []string    { return nil }
-func (c *client) ApplicationType() op.ApplicationType { return op.ApplicationTypeWeb }
-func (c *client) AuthMethod() oidc.AuthMethod         { return oidc.AuthMethodBasic }
-func (c *client) ResponseTypes() []oidc.ResponseType  { return nil }
+func (c *client) GetID() string                    { return c.id }
+func (c *client) RedirectURIs() []string           { return c.redirects }
+func (c *client) PostLogoutRedirectURIs() []string { return nil }
+func (c *client) ApplicationType() op.ApplicationType {
+	if c.login {
+		return op.ApplicationTypeNative
+	}
+	return op.ApplicationTypeWeb
+}
+func (c *client) AuthMethod() oidc.AuthMethod {
+	if c.login && c.secret == "" {
+		return oidc.AuthMethodNone
+	}
+	return oidc.AuthMethodBasic
+}
+func (c *client) ResponseTypes() []oidc.ResponseType {
+	if c.login {
+		return []oidc.ResponseType{oidc.ResponseTypeCode}
+	}
+	return nil
+}
 func (c *client) GrantTypes() []oidc.GrantType {
+	if c.login {
+		return []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeDeviceCode}
+	}
 	return []oidc.GrantType{oidc.GrantTypeClientCredentials}
 }
-func (c *client) LoginURL(string) string               { return "" }
+func (c *client) LoginURL(id string) string            { return "/login?id=" + url.QueryEscape(id) }
 func (c *client) AccessTokenType() op.AccessTokenType  { return op.AccessTokenTypeJWT }
-func (c *client) IDTokenLifetime() time.Duration       { return time.Hour }
+func (c *client) IDTokenLifetime() time.Duration       { return c.lifetime }
 func (c *client) DevMode() bool                        { return false }
 func (c *client) IsScopeAllowed(string) bool           { return true }
 func (c *client) IDTokenUserinfoClaimsAssertion() bool { return false }
