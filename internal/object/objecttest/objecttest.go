@@ -25,6 +25,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) object.Backend) {
 		multipartTests(),
 		multipartEdgeTests(),
 		policyTests(),
+		configTests(),
 		concurrencyTests(),
 	}
 	for _, group := range groups {

@@ -15,6 +15,7 @@
 //	                                        written in place), <n> (spooled parts) and <n>.json
 //	    buckets/<bucket>/bucket.json        creation time
 //	    buckets/<bucket>/policy.json        bucket policy, stored as given
+//	    buckets/<bucket>/config-<name>.xml  bucket configuration documents (object.BucketConfigs)
 //
 // A bucket is a top-level directory (not a symbolic link) whose name is a
 // valid S3 bucket name: 3 to 63 bytes of [a-z0-9.-], starting and ending
