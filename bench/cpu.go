@@ -47,3 +47,43 @@ func parseStat(s string) (time.Duration, error) {
 func numCPU() int { return runtime.NumCPU() }
 
 func goVersion() string { return runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH }
+
+// memory returns the resident set size of process pid now and its peak
+// (VmRSS and VmHWM of /proc/PID/status), in bytes.
+func memory(pid int) (rss, peak int64, err error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, 0, err
+	}
+	return parseStatus(string(b))
+}
+
+// parseStatus reads VmRSS and VmHWM ("VmRSS:	  27384 kB") from the text of
+// /proc/PID/status.
+func parseStatus(s string) (rss, peak int64, err error) {
+	var found int
+	for line := range strings.Lines(s) {
+		name, value, ok := strings.Cut(line, ":")
+		if !ok || (name != "VmRSS" && name != "VmHWM") {
+			continue
+		}
+		f := strings.Fields(value)
+		if len(f) != 2 || f[1] != "kB" {
+			return 0, 0, fmt.Errorf("/proc status: %s: %q", name, strings.TrimSpace(value))
+		}
+		kb, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("/proc status: %s: %w", name, err)
+		}
+		if name == "VmRSS" {
+			rss = kb << 10
+		} else {
+			peak = kb << 10
+		}
+		found++
+	}
+	if found != 2 {
+		return 0, 0, errors.New("/proc status: no VmRSS or VmHWM")
+	}
+	return rss, peak, nil
+}

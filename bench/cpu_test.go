@@ -43,3 +43,21 @@ func TestCPUTime_Self(t *testing.T) {
 	}
 	t.Errorf("CPU time did not grow by 50 ms over 20 s of spinning (%d)", x)
 }
+
+func TestParseStatus(t *testing.T) {
+	s := "Name:\tsesame\nVmPeak:\t 1000 kB\nVmHWM:\t   30000 kB\nVmRSS:\t   27384 kB\nThreads:\t8\n"
+	rss, peak, err := parseStatus(s)
+	if err != nil || rss != 27384<<10 || peak != 30000<<10 {
+		t.Fatalf("parseStatus = %d, %d, %v", rss, peak, err)
+	}
+	if _, _, err := parseStatus("Name:\tx\nVmRSS:\t12 MB\nVmHWM:\t1 kB\n"); err == nil {
+		t.Fatal("parseStatus accepted a unit other than kB")
+	}
+	if _, _, err := parseStatus("Name:\tx\n"); err == nil {
+		t.Fatal("parseStatus accepted a status without VmRSS")
+	}
+	rss, _, err = memory(os.Getpid())
+	if err != nil || rss <= 0 {
+		t.Fatalf("memory(self) = %d, %v", rss, err)
+	}
+}

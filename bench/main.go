@@ -74,6 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		results: results,
 		object:  modes[opts.mode].object,
 	}
+	rep.sampleMemory()
 	if opts.markdown {
 		rep.markdown(stdout)
 	} else {

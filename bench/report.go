@@ -17,6 +17,23 @@ type report struct {
 	targets []*target
 	results []result // in the order they ran
 	object  bool     // show MiB/s
+	memory  []string // each server's memory after the runs
+}
+
+// sampleMemory records the resident memory of every target whose process
+// is known, after the runs and before the bench stops what it started.
+func (rep *report) sampleMemory() {
+	for _, tg := range rep.targets {
+		if tg.pid <= 0 {
+			continue
+		}
+		rss, peak, err := memory(tg.pid)
+		if err != nil {
+			rep.memory = append(rep.memory, fmt.Sprintf("%s: %v", tg.label(), err))
+			continue
+		}
+		rep.memory = append(rep.memory, fmt.Sprintf("%s: resident %.1f MB, peak %.1f MB", tg.label(), float64(rss)/1e6, float64(peak)/1e6))
+	}
 }
 
 // figures are the numbers of one row.
@@ -193,6 +210,9 @@ func (rep *report) text(w io.Writer) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
+	for _, l := range rep.memory {
+		fmt.Fprintln(w, "memory: ", l)
+	}
 	rep.writeErrors(w, "")
 }
 
@@ -209,6 +229,9 @@ func (rep *report) markdown(w io.Writer) {
 		fmt.Fprintln(w, "| "+strings.Join(r, " | ")+" |")
 	}
 	fmt.Fprintln(w)
+	for _, l := range rep.memory {
+		fmt.Fprintf(w, "Memory after the runs, %s.\n\n", l)
+	}
 	rep.writeErrors(w, "- ")
 }
 

@@ -2,10 +2,12 @@ package oidc
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
+	_ "crypto/sha512" // RS384, RS512
 	"errors"
 	"fmt"
 	"log/slog"
@@ -278,7 +280,7 @@ func fits(k jose.JSONWebKey, alg jose.SignatureAlgorithm) bool {
 // provider's keys, refetching them once (rate-limited, single-flight) when
 // t's kid is unknown, and returns the verified payload.
 func (p *provider) verifySignature(ctx context.Context, t *rawToken) ([]byte, error) {
-	jws, err := jose.ParseSignedCompact(t.raw, []jose.SignatureAlgorithm{t.alg})
+	verify, err := keyVerifier(t)
 	if err != nil {
 		e := tokenErr(ErrInvalidToken, CheckFormat, "not a compact JWS")
 		e.Cause = err
@@ -288,16 +290,15 @@ func (p *provider) verifySignature(ctx context.Context, t *rawToken) ([]byte, er
 		if n := hmacKeySize(t.alg); len(p.cfg.ClientSecret) < n {
 			return nil, tokenErr(ErrInvalidToken, CheckSignature, "the client secret is shorter than %d bytes, too short to verify %s (RFC 7518 §3.2)", n, t.alg)
 		}
-		payload, err := jws.Verify([]byte(p.cfg.ClientSecret))
-		if err != nil {
+		if !verify([]byte(p.cfg.ClientSecret)) {
 			return nil, tokenErr(ErrInvalidToken, CheckSignature, "the %s signature does not verify with the client secret", t.alg)
 		}
-		return payload, nil
+		return t.payload, nil
 	}
 
 	keys, kidFound := p.match(t.kid, t.alg)
-	if payload, ok := tryKeys(jws, keys); ok {
-		return payload, nil
+	if tryKeys(verify, keys) {
+		return t.payload, nil
 	}
 	if kidFound {
 		// The kid is known: refetching would not change its key.
@@ -323,8 +324,8 @@ func (p *provider) verifySignature(ctx context.Context, t *rawToken) ([]byte, er
 			return nil, e
 		}
 		keys, kidFound = p.match(t.kid, t.alg)
-		if payload, ok := tryKeys(jws, keys); ok {
-			return payload, nil
+		if tryKeys(verify, keys) {
+			return t.payload, nil
 		}
 	}
 	switch {
@@ -348,11 +349,45 @@ func missReason(kid string) string {
 	return fmt.Sprintf("kid %s is not among the cached keys", quote(kid))
 }
 
-func tryKeys(jws *jose.JSONWebSignature, keys []jose.JSONWebKey) ([]byte, bool) {
+// tryKeys reports whether one of keys verifies the signature.
+func tryKeys(verify func(key any) bool, keys []jose.JSONWebKey) bool {
 	for _, k := range keys {
-		if payload, err := jws.Verify(k.Key); err == nil {
-			return payload, true
+		if verify(k.Key) {
+			return true
 		}
 	}
-	return nil, false
+	return false
+}
+
+// pkcs1Hashes are the hashes of the RS* algorithms, which keyVerifier
+// checks with crypto/rsa directly.
+var pkcs1Hashes = map[jose.SignatureAlgorithm]crypto.Hash{
+	jose.RS256: crypto.SHA256, jose.RS384: crypto.SHA384, jose.RS512: crypto.SHA512,
+}
+
+// keyVerifier returns a function that reports whether t's signature
+// verifies with one key (a public key of the JWKS, or the client secret's
+// bytes for HS*). RS256/384/512, what nearly every provider signs with,
+// are verified with crypto/rsa on the token as parsed already (the
+// signing input is hashed once for all keys); the other algorithms go
+// through go-jose, which parses the token again. Either way the key's
+// type must fit the algorithm (fits, on the JWKS side).
+func keyVerifier(t *rawToken) (func(key any) bool, error) {
+	if h, ok := pkcs1Hashes[t.alg]; ok {
+		hash := h.New()
+		hash.Write([]byte(t.signingInput()))
+		digest := hash.Sum(nil)
+		return func(key any) bool {
+			pub, ok := key.(*rsa.PublicKey)
+			return ok && rsa.VerifyPKCS1v15(pub, h, digest, t.sig) == nil
+		}, nil
+	}
+	jws, err := jose.ParseSignedCompact(t.raw, []jose.SignatureAlgorithm{t.alg})
+	if err != nil {
+		return nil, err
+	}
+	return func(key any) bool {
+		_, err := jws.Verify(key)
+		return err == nil
+	}, nil
 }

@@ -70,8 +70,13 @@ type rawToken struct {
 	alg     jose.SignatureAlgorithm
 	kid     string
 	payload []byte
+	sig     []byte         // the decoded signature
 	claims  map[string]any // numbers as json.Number
 }
+
+// signingInput is what the signature signs: the header and the claims as
+// they appear in the token, with the dot between them.
+func (t *rawToken) signingInput() string { return t.raw[:strings.LastIndexByte(t.raw, '.')] }
 
 // parseToken runs the checks that need no provider: length, compact JWS
 // format, the algorithm allow-list, and JSON claims.
@@ -125,10 +130,11 @@ func parseToken(token string) (*rawToken, error) {
 	if parts[2] == "" {
 		return nil, tokenErr(ErrInvalidToken, CheckFormat, "the signature is empty")
 	}
-	if _, ok := decodeSegment(parts[2]); !ok {
+	sig, ok := decodeSegment(parts[2])
+	if !ok {
 		return nil, tokenErr(ErrInvalidToken, CheckFormat, "the signature is not base64url")
 	}
-	return &rawToken{raw: token, alg: alg, kid: header.Kid, payload: payload, claims: claims}, nil
+	return &rawToken{raw: token, alg: alg, kid: header.Kid, payload: payload, sig: sig, claims: claims}, nil
 }
 
 // decodeSegment decodes unpadded base64url, refusing the padding, line

@@ -93,6 +93,13 @@ func TestSet_Verify_rejects(t *testing.T) {
 				formatInt(now.Add(time.Hour).Unix()) + `,"policy":"consoleAdmin"}`)
 			return strings.Join(parts, ".")
 		}, oidc.ErrInvalidToken, oidc.CheckSignature, 0},
+		{"RS256 signed by another key under its kid", func(now time.Time) string {
+			return signWith(t, jose.RS256, key("rsa2").key, "rsa1", idp.claims(now, nil))
+		}, oidc.ErrInvalidToken, oidc.CheckSignature, 0},
+		{"RS256 signature truncated", func(now time.Time) string {
+			tok := sign(t, key("rsa1"), idp.claims(now, nil))
+			return tok[:len(tok)-4]
+		}, oidc.ErrInvalidToken, oidc.CheckSignature, 0},
 		{"no policy claim", signed("rsa1", map[string]any{"policy": nil}), oidc.ErrRejectedClaim, oidc.CheckClaim, 0},
 		{"PS256 with a key whose JWK says RS256", func(now time.Time) string {
 			return signWith(t, jose.PS256, key("rsa1").key, "rsa1", idp.claims(now, nil))
@@ -154,6 +161,9 @@ func TestSet_Verify_accepts(t *testing.T) {
 		}},
 		{"RS512 without kid", noSecret, func(now time.Time) string {
 			return signWith(t, jose.RS512, key("rsa2").key, "", idp.claims(now, nil))
+		}},
+		{"RS384", noSecret, func(now time.Time) string {
+			return signWith(t, jose.RS384, key("rsa2").key, "rsa2", idp.claims(now, nil))
 		}},
 		{"ES256", noSecret, func(now time.Time) string { return sign(t, key("ec1"), idp.claims(now, nil)) }},
 		{"EdDSA", noSecret, func(now time.Time) string { return sign(t, key("ed1"), idp.claims(now, nil)) }},

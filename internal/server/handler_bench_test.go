@@ -16,6 +16,8 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/sesame-s3/sesame/internal/config"
+	"github.com/sesame-s3/sesame/internal/oidc"
+	"github.com/sesame-s3/sesame/internal/oidc/oidctest"
 	"github.com/sesame-s3/sesame/internal/server"
 )
 
@@ -152,4 +154,26 @@ func assumeRole(b *testing.B, h http.Handler) aws.Credentials {
 	}
 	c := out.Result.Credentials
 	return aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}
+}
+
+// BenchmarkHandler_WebIdentity is AssumeRoleWithWebIdentity with an RS256
+// token of a real OpenID provider (oidctest, in-process): the floor plus
+// one signature verification is its target.
+func BenchmarkHandler_WebIdentity(b *testing.B) {
+	p := oidctest.NewProvider(b, oidctest.Options{TokenLifetime: 24 * time.Hour})
+	cfg := config.Config{Dir: b.TempDir(), RootUser: "admin", RootPassword: "adminsecret", Region: "us-east-1",
+		OpenID: []oidc.ProviderConfig{{ConfigURL: p.ConfigURL(), ClientID: p.ClientID(), ClaimName: "policy"}}}
+	srv, err := server.Open(cfg, server.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { srv.Close() })
+	h := srv.Handler()
+	token := p.Token(b, map[string]any{"policy": "readwrite"})
+	body := []byte("Action=AssumeRoleWithWebIdentity&Version=2011-06-15&DurationSeconds=900&WebIdentityToken=" + token)
+	req := httptest.NewRequest(http.MethodPost, "http://localhost/", bytes.NewReader(body))
+	req.RemoteAddr = "127.0.0.1:40000"
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	serve(b, h, req.Clone(req.Context()), http.StatusOK) // fetches the keys once
+	replay(b, h, req, body, http.StatusOK)
 }
