@@ -75,7 +75,7 @@ func ReadQueryParams(r *http.Request, limit int64) (url.Values, error) {
 	if r.Body == nil {
 		return params, nil
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	body, err := readBody(r, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -85,8 +85,8 @@ func ReadQueryParams(r *http.Request, limit int64) (url.Values, error) {
 	if len(body) == 0 {
 		return params, nil
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/x-www-form-urlencoded" {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !isFormType(ct) {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != formType {
 			return nil, fmt.Errorf("%w: the body must be application/x-www-form-urlencoded", ErrNotForm)
 		}
 	}
@@ -98,6 +98,53 @@ func ReadQueryParams(r *http.Request, limit int64) (url.Values, error) {
 		params[k] = v
 	}
 	return params, nil
+}
+
+const formType = "application/x-www-form-urlencoded"
+
+// isFormType reports whether ct is the form media type as clients send it
+// ("application/x-www-form-urlencoded", optionally "; charset=utf-8"),
+// without mime.ParseMediaType's maps; other spellings take the slow path.
+func isFormType(ct string) bool {
+	if len(ct) < len(formType) || !strings.EqualFold(ct[:len(formType)], formType) {
+		return false
+	}
+	rest := ct[len(formType):]
+	if rest == "" {
+		return true
+	}
+	if rest[0] != ';' {
+		return false
+	}
+	rest = strings.TrimSpace(rest[1:])
+	return rest == "" || strings.EqualFold(rest, "charset=utf-8")
+}
+
+// readBody reads at most limit bytes of r's body, and one more to tell
+// that it is longer. A declared Content-Length within limit sizes the
+// buffer at once.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if n := r.ContentLength; n >= 0 && n <= limit {
+		body := make([]byte, n, n+1)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			if err == io.ErrUnexpectedEOF || err == io.EOF {
+				return nil, io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		// Anything past the declared length is net/http's to refuse;
+		// a body reader that yields more is read like an unsized one.
+		var one [1]byte
+		if m, _ := r.Body.Read(one[:]); m == 0 {
+			return body, nil
+		}
+		rest, err := io.ReadAll(io.LimitReader(r.Body, limit-n))
+		if err != nil {
+			return nil, err
+		}
+		return append(append(body, one[0]), rest...), nil
+	}
+	return io.ReadAll(io.LimitReader(r.Body, limit+1))
 }
 
 // WriteQueryResult writes <ActionResponse xmlns=...> with result as
