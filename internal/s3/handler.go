@@ -221,8 +221,11 @@ func (a *API) route(req *request) operation {
 			}
 			return operation{a.deleteBucket, "s3:DeleteBucket"}
 		case http.MethodPost:
-			if has("delete") {
+			switch {
+			case has("delete"):
 				return operation{a.deleteObjects, ""} // s3:DeleteObject per key
+			case len(q) == 0 && isPostObject(req.Request):
+				return operation{a.postObject, ""} // s3:PutObject on the form's key
 			}
 		}
 	default:
