@@ -284,6 +284,22 @@ func startsWithEach(list, prefix string) bool {
 	return true
 }
 
+// checkPostOnlyFields refuses the fields whose header form PutObject
+// reads differently, or not at all, so that none is silently dropped:
+// tagging (an XML <Tagging> document in a form, a query string in the
+// x-amz-tagging header) and x-amz-checksum-* (not verified here).
+func checkPostOnlyFields(f *postForm) error {
+	for _, name := range f.names {
+		switch {
+		case name == "tagging":
+			return ErrNotImplemented.WithMessage("The tagging field of POST uploads is not implemented by this server.")
+		case strings.HasPrefix(name, "x-amz-checksum-"):
+			return ErrNotImplemented.WithMessage("Checksums (%s) of POST uploads are not implemented by this server: the upload would not be verified.", name)
+		}
+	}
+	return nil
+}
+
 // postHeaders turns the fields that describe the object into the request
 // headers PutObject would have, so the same checks and metadata apply.
 func postHeaders(f *postForm) http.Header {
@@ -293,8 +309,6 @@ func postHeaders(f *postForm) http.Header {
 		switch {
 		case name == "acl":
 			h.Set("X-Amz-Acl", v)
-		case name == "tagging":
-			h.Set("X-Amz-Tagging", v)
 		case name == "content-type", name == "cache-control", name == "content-disposition",
 			name == "content-encoding", name == "content-language", name == "expires":
 			h.Set(name, v)
@@ -391,6 +405,9 @@ func (a *API) postObject(req *request) error {
 		}
 	}
 	if err := a.authorize(req, "s3:PutObject", req.bucket, key); err != nil {
+		return err
+	}
+	if err := checkPostOnlyFields(f); err != nil {
 		return err
 	}
 	h := postHeaders(f)

@@ -158,6 +158,13 @@ func TestAPI_PostObject(t *testing.T) {
 	if rec.Code != 400 || errorCode(t, rec) != "AccessControlListNotSupported" {
 		t.Errorf("public-read acl = %d %s", rec.Code, rec.Body)
 	}
+	for _, f := range []formField{{"tagging", "<Tagging><TagSet></TagSet></Tagging>"}, {"x-amz-checksum-crc32", "AAAAAA=="}} {
+		sig := signPost("admin", "adminsecret", hour, []any{map[string]string{"bucket": fuzzBucket}, []any{"starts-with", "$key", ""}, []any{"starts-with", "$" + f.name, ""}})
+		rec = fx.post(t, fuzzBucket, withSig(sig, formField{"key", "refused"}, f), "", []byte("p"))
+		if rec.Code != 501 || errorCode(t, rec) != "NotImplemented" {
+			t.Errorf("%s field = %d %s", f.name, rec.Code, rec.Body)
+		}
+	}
 }
 
 // TestAPI_PostObjectStreams checks that the file is not buffered: a body
