@@ -7,6 +7,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/minio/minio-go/v7"
+
+	"github.com/sesame-s3/sesame/internal/config"
 )
 
 // TestCORS runs the bucket CORS cases against one server.
@@ -292,4 +295,29 @@ func casePostObjectAnonymous(t *testing.T, ep endpoint) {
 	expectXMLError(t, sendForm(t, ep, u, fields, []byte("anon")), http.StatusForbidden, "AccessDenied")
 	fields = map[string]string{"key": "public/v2", "AWSAccessKeyId": ep.AccessKey, "signature": "c2ln", "policy": "e30="}
 	expectXMLError(t, sendForm(t, ep, u, fields, []byte("v2")), http.StatusBadRequest, "InvalidArgument")
+}
+
+// TestPostObjectVirtualHost: a form posted to "/" of a virtual-host bucket
+// is an upload, not an STS call.
+func TestPostObjectVirtualHost(t *testing.T) {
+	t.Parallel()
+	ep := startServer(t, func(c *config.Config) { c.Domains = []string{"sesame.test"} })
+	u, err := url.Parse(ep.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vhost := endpoint{URL: "http://sesame.test:" + u.Port(), AccessKey: ep.AccessKey, SecretKey: ep.SecretKey, Region: ep.Region,
+		Client: &http.Client{Transport: newHostRecorder(u.Host)}}
+	vc := sdkClient(vhost, func(o *s3.Options) { o.UsePathStyle = false; o.HTTPClient = vhost.Client })
+	bucket := newBucket(t, ep)
+	p := presignPost(t, vc, bucket, "vhost/obj", nil)
+	if !strings.HasPrefix(p.URL, "http://"+bucket+".sesame.test:") {
+		t.Fatalf("presigned URL %q is not virtual-host style", p.URL)
+	}
+	if resp := sendForm(t, vhost, p.URL, p.Values, []byte("v")); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("POST = %d %s", resp.StatusCode, resp.Body)
+	}
+	if got := getObject(t, sdkClient(ep), bucket, "vhost/obj"); string(got) != "v" {
+		t.Errorf("stored %q", got)
+	}
 }
