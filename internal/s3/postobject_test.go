@@ -192,3 +192,31 @@ func TestAPI_PostObjectStreams(t *testing.T) {
 	}
 	_ = http.StatusOK
 }
+
+// FuzzParsePostPolicy: a policy document never panics the parser; one it
+// accepts has a sane content-length-range, and checking any form against
+// it never panics either.
+func FuzzParsePostPolicy(f *testing.F) {
+	for _, doc := range []string{
+		`{"expiration":"2099-01-01T00:00:00Z","conditions":[{"bucket":"b"},["starts-with","$key",""],["content-length-range",1,"10"]]}`,
+		`{"expiration":"2099-01-01T00:00:00.000Z","conditions":[["eq","$x-amz-meta-a",""],["StArTs-WiTh","$Content-Type","text/,image/"]]}`,
+		`{"expiration":"2000-01-01T00:00:00Z","conditions":[]}`,
+		`{"expiration":1,"conditions":null}`, `{"conditions":[[]]}`, `[]`, `{"expiration":"2099-01-01T00:00:00Z","conditions":[null,1,"x",[1,2,3]]}`,
+	} {
+		f.Add(doc, "key", "text/plain")
+	}
+	f.Fuzz(func(t *testing.T, doc, key, contentType string) {
+		p, err := parsePostPolicy(base64.StdEncoding.EncodeToString([]byte(doc)), time.Date(2050, 1, 1, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			if toAPIError(err) == ErrInternal {
+				t.Fatalf("parsePostPolicy(%q) = %v, an internal error", doc, err)
+			}
+			return
+		}
+		if p.maxSize >= 0 && (p.minSize < 0 || p.minSize > p.maxSize) {
+			t.Fatalf("parsePostPolicy(%q): content-length-range %d..%d", doc, p.minSize, p.maxSize)
+		}
+		form := &postForm{fields: map[string]string{"key": key, "content-type": contentType}, names: []string{"key", "content-type"}}
+		_ = p.check(form, "bucket", key)
+	})
+}
