@@ -404,13 +404,18 @@ func (a *API) postObject(req *request) error {
 			limit.min, limit.max = p.minSize, min(p.maxSize, object.MaxObjectSize)
 		}
 	}
+	// The fields stand for PutObject's headers, in the condition keys of
+	// the authorization (s3:x-amz-acl, s3:x-amz-storage-class, ...) too.
+	h := postHeaders(f)
+	for k, v := range h {
+		req.Header[k] = v
+	}
 	if err := a.authorize(req, "s3:PutObject", req.bucket, key); err != nil {
 		return err
 	}
 	if err := checkPostOnlyFields(f); err != nil {
 		return err
 	}
-	h := postHeaders(f)
 	if err := checkObjectWriteHeaders(h); err != nil {
 		return err
 	}

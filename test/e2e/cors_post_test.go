@@ -251,7 +251,9 @@ func casePostObjectMinio(t *testing.T, ep endpoint) {
 func casePostObjectSession(t *testing.T, ep endpoint) {
 	ctx := context.Background()
 	bucket := newBucket(t, ep)
-	narrow := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::%s/allowed/*"}]}`, bucket)
+	// Forms only: s3:authtype is POST for them.
+	narrow := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::%s/allowed/*",
+		"Condition":{"StringEquals":{"s3:authtype":"POST"}}}]}`, bucket)
 	out, err := stsClient(ep).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(anyRoleARN), RoleSessionName: aws.String("post"), Policy: aws.String(narrow)})
 	if err != nil {
 		t.Fatalf("AssumeRole: %v", err)
@@ -262,6 +264,8 @@ func casePostObjectSession(t *testing.T, ep endpoint) {
 	if resp := sendForm(t, ep, p.URL, p.Values, []byte("a")); resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("POST under allowed/ = %d %s", resp.StatusCode, resp.Body)
 	}
+	_, err = s.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("allowed/put"), Body: strings.NewReader("x")})
+	expectError(t, err, "AccessDenied", http.StatusForbidden)
 	p = presignPost(t, s, bucket, "other/a", nil)
 	expectXMLError(t, sendForm(t, ep, p.URL, p.Values, []byte("a")), http.StatusForbidden, "AccessDenied")
 	expectNoObject(t, sdkClient(ep), bucket, "other/a")
@@ -293,6 +297,18 @@ func casePostObjectAnonymous(t *testing.T, ep endpoint) {
 	}
 	fields["key"] = "private/x"
 	expectXMLError(t, sendForm(t, ep, u, fields, []byte("anon")), http.StatusForbidden, "AccessDenied")
+	// The form's acl field is the s3:x-amz-acl of the bucket policy.
+	bp = fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::%s/acl/*",
+		"Condition":{"StringEquals":{"s3:x-amz-acl":"bucket-owner-full-control"}}}]}`, bucket)
+	if _, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: &bucket, Policy: &bp}); err != nil {
+		t.Fatalf("PutBucketPolicy: %v", err)
+	}
+	fields = map[string]string{"key": "acl/a"}
+	expectXMLError(t, sendForm(t, ep, u, fields, []byte("anon")), http.StatusForbidden, "AccessDenied")
+	fields["acl"] = "bucket-owner-full-control"
+	if resp := sendForm(t, ep, u, fields, []byte("anon")); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("anonymous POST with the acl the policy asks for = %d %s", resp.StatusCode, resp.Body)
+	}
 	fields = map[string]string{"key": "public/v2", "AWSAccessKeyId": ep.AccessKey, "signature": "c2ln", "policy": "e30="}
 	expectXMLError(t, sendForm(t, ep, u, fields, []byte("v2")), http.StatusBadRequest, "InvalidArgument")
 }
