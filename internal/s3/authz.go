@@ -3,6 +3,7 @@ package s3
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -63,6 +64,9 @@ func (a *API) conditions(req *request, action string) map[string][]string {
 			c["s3:authtype"] = []string{"REST-HEADER"}
 		}
 		set("s3:x-amz-content-sha256", req.sig.PayloadHash)
+		if req.Method == http.MethodPost && len(req.query) == 0 && isPostObject(req.Request) {
+			c["s3:authtype"] = []string{"POST"} // a browser form (postobject.go)
+		}
 	}
 	switch action {
 	case "s3:ListBucket":

@@ -60,7 +60,7 @@ type s3Fixture struct {
 	outside string // the file beside the data directory
 }
 
-func newS3Fixture(f *testing.F) *s3Fixture {
+func newS3Fixture(f testing.TB) *s3Fixture {
 	f.Helper()
 	ctx := context.Background()
 	dir := f.TempDir()

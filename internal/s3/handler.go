@@ -41,6 +41,8 @@ type API struct {
 	log     *slog.Logger
 	// policies caches parsed bucket policies.
 	policies policyCache
+	// cors caches parsed CORS configurations (cors.go).
+	cors corsCache
 }
 
 // New returns an API.
@@ -83,6 +85,13 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.query, req.amz = q, withQueryHeaders(r.Header, q)
+	if r.Method == http.MethodOptions && req.bucket != "" {
+		if err := a.preflight(req); err != nil {
+			a.writeError(req, err)
+		}
+		return
+	}
+	a.applyCORS(req)
 	op := a.route(req)
 	res, err := a.auth.Authenticate(r)
 	if err != nil {
@@ -139,7 +148,7 @@ func (a *API) virtualHostBucket(host string) (string, bool) {
 // Sub-resources Sesame does not implement: a request naming one is answered
 // with 501 NotImplemented rather than being mistaken for a plain call.
 var unsupported = []string{
-	"accelerate", "acl", "analytics", "attributes", "cors", "encryption",
+	"accelerate", "acl", "analytics", "attributes", "encryption",
 	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging",
 	"metadataTable", "metrics", "notification", "object-lock", "ownershipControls",
 	"policyStatus", "publicAccessBlock", "replication", "requestPayment", "restore",
@@ -181,6 +190,8 @@ func (a *API) route(req *request) operation {
 				return operation{a.getBucketLocation, "s3:GetBucketLocation"}
 			case has("policy"):
 				return operation{a.getBucketPolicy, "s3:GetBucketPolicy"}
+			case has("cors"):
+				return operation{a.getBucketCors, "s3:GetBucketCORS"}
 			case has("uploads"):
 				return operation{a.listMultipartUploads, "s3:ListBucketMultipartUploads"}
 			case has("versioning"):
@@ -195,18 +206,26 @@ func (a *API) route(req *request) operation {
 			switch {
 			case has("policy"):
 				return operation{a.putBucketPolicy, "s3:PutBucketPolicy"}
+			case has("cors"):
+				return operation{a.putBucketCors, "s3:PutBucketCORS"}
 			case has("versioning"):
 				return operation{notImplemented("versioning"), ""}
 			}
 			return operation{a.createBucket, "s3:CreateBucket"}
 		case http.MethodDelete:
-			if has("policy") {
+			switch {
+			case has("policy"):
 				return operation{a.deleteBucketPolicy, "s3:DeleteBucketPolicy"}
+			case has("cors"):
+				return operation{a.deleteBucketCors, "s3:PutBucketCORS"} // AWS has no s3:DeleteBucketCORS
 			}
 			return operation{a.deleteBucket, "s3:DeleteBucket"}
 		case http.MethodPost:
-			if has("delete") {
+			switch {
+			case has("delete"):
 				return operation{a.deleteObjects, ""} // s3:DeleteObject per key
+			case len(q) == 0 && isPostObject(req.Request):
+				return operation{a.postObject, ""} // s3:PutObject on the form's key
 			}
 		}
 	default:

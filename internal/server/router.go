@@ -37,7 +37,8 @@ const (
 // Then the query APIs: requests to "/" signed for service "iam" go to IAM,
 // those signed for "sts" to STS, and so do unsigned POSTs to "/" and
 // requests to "/" with an Action parameter (AssumeRoleWithWebIdentity and
-// friends carry no signature). S3 has no operation that is a POST to "/".
+// friends carry no signature). The only S3 operation that is a POST to "/"
+// is a browser upload (multipart/form-data) to a virtual-host bucket.
 // Everything else is S3.
 type router struct {
 	s3, iam, sts           http.Handler
@@ -80,7 +81,10 @@ func (rt router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			rt.serve(apiSTS, rt.sts, w, r)
 			return
 		case "":
-			if r.Method == http.MethodPost || strings.Contains(r.URL.RawQuery, "Action=") {
+			// A multipart/form-data POST is a browser upload to a
+			// virtual-host bucket (S3's PostObject); STS forms are urlencoded.
+			if r.Method == http.MethodPost && !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") ||
+				strings.Contains(r.URL.RawQuery, "Action=") {
 				rt.serve(apiSTS, rt.sts, w, r)
 				return
 			}

@@ -9,6 +9,7 @@ import (
 func configTests() []subtest {
 	return []subtest{
 		{"Config/PutGetDelete", testConfigPutGetDelete},
+		{"Config/CORSDocument", testConfigCORSDocument},
 	}
 }
 
