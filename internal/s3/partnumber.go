@@ -56,7 +56,7 @@ func selectPart(req *request, info object.ObjectInfo) (*partSelection, error) {
 	p := info.Parts[n-1]
 	sel.length = p.Size
 	if p.Checksum != "" {
-		sel.checksum = object.Checksum{Algorithm: info.Checksum.Algorithm, Value: p.Checksum}
+		sel.checksum = object.Checksum{Algorithm: info.Checksum.Algorithm, Type: info.Checksum.Type, Value: p.Checksum}
 	}
 	return sel, nil
 }
