@@ -251,7 +251,7 @@ func caseChecksumMultipartComposite(t *testing.T, ep endpoint) {
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: bad}})
 	expectError(t, err, "InvalidPart", http.StatusBadRequest)
 	_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: &bucket, Key: &key, UploadId: &id,
-		ChecksumSHA256: aws.String(checksumOf(types.ChecksumAlgorithmSha256, []byte("x")) + "-3"),
+		ChecksumSHA256:  aws.String(checksumOf(types.ChecksumAlgorithmSha256, []byte("x")) + "-3"),
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: done}})
 	expectError(t, err, "BadDigest", http.StatusBadRequest)
 	expectNoObject(t, c, bucket, key)
@@ -428,4 +428,3 @@ func casePartNumber(t *testing.T, ep endpoint) {
 	_, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: aws.String("missing"), PartNumber: aws.Int32(1)})
 	expectError(t, err, "NoSuchKey", http.StatusNotFound)
 }
-
