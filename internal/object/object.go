@@ -256,6 +256,10 @@ type Backend interface {
 	ListParts(ctx context.Context, bucket, key, uploadID string, opts ListPartsOptions) (ListPartsResult, error)
 	// CompleteMultipartUpload assembles the parts atomically; the ETag is the
 	// hex MD5 of the concatenated binary part MD5s, "-", the part count.
+	// The object records its part layout (ObjectInfo.Parts) and, when the
+	// upload has a checksum algorithm, the MultipartChecksum of its parts.
+	// A backend may answer a retry of a completion that succeeded with the
+	// object it made, as S3 does, instead of ErrUploadNotFound.
 	CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []CompletePart) (ObjectInfo, error)
 	AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error
 	ListMultipartUploads(ctx context.Context, bucket string, opts ListUploadsOptions) (ListUploadsResult, error)

@@ -2,6 +2,7 @@ package s3
 
 import (
 	"encoding/base64"
+	"errors"
 	"hash"
 	"io"
 	"net/http"
@@ -307,6 +308,9 @@ func (a *API) checkCompleteChecksums(req *request, body *completeMultipartUpload
 		return nil
 	}
 	upload, stored, err := a.allParts(req)
+	if errors.Is(err, object.ErrUploadNotFound) {
+		return nil // the backend answers a retried completion, or NoSuchUpload
+	}
 	if err != nil {
 		return err
 	}

@@ -267,6 +267,18 @@ func caseChecksumMultipartComposite(t *testing.T, ep endpoint) {
 	if got := headChecksum(t, c, bucket, key, types.ChecksumAlgorithmSha256, true); got != want {
 		t.Errorf("HeadObject checksum = %q, want %q", got, want)
 	}
+	// A retried completion gets the same answer; other parts do not.
+	again, err := c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: &bucket, Key: &key, UploadId: &id,
+		ChecksumSHA256: &want, MultipartUpload: &types.CompletedMultipartUpload{Parts: done}})
+	if err != nil {
+		t.Fatalf("CompleteMultipartUpload again: %v", err)
+	}
+	if aws.ToString(again.ETag) != aws.ToString(out.ETag) || aws.ToString(again.ChecksumSHA256) != want {
+		t.Errorf("retried completion = %s %s, want %s %s", aws.ToString(again.ETag), aws.ToString(again.ChecksumSHA256), aws.ToString(out.ETag), want)
+	}
+	_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: &bucket, Key: &key, UploadId: &id,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: done[:2]}})
+	expectError(t, err, "NoSuchUpload", http.StatusNotFound)
 }
 
 func caseChecksumMultipartFullObject(t *testing.T, ep endpoint) {

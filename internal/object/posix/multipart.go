@@ -321,6 +321,11 @@ func (b *Backend) ListParts(ctx context.Context, bucket, key, uploadID string, o
 // (verifying each part's MD5 on the way). Then it removes the upload.
 func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []object.CompletePart) (object.ObjectInfo, error) {
 	rec, dir, err := b.checkUpload(bucket, key, uploadID)
+	if errors.Is(err, object.ErrUploadNotFound) {
+		if info, ok := b.completedBefore(ctx, bucket, key, uploadID, parts); ok {
+			return info, nil
+		}
+	}
 	if err != nil {
 		return object.ObjectInfo{}, err
 	}
@@ -402,8 +407,9 @@ func completedParts(rec uploadRecord, parts []object.CompletePart, metas []partM
 
 // completedMeta is the meta of the object the parts make, committed as
 // the file fi.
-func completedMeta(rec uploadRecord, layout []object.ObjectPart, metas []partMeta, fi fs.FileInfo) objectMeta {
+func completedMeta(rec uploadRecord, uploadID string, layout []object.ObjectPart, metas []partMeta, fi fs.FileInfo) objectMeta {
 	return objectMeta{
+		UploadID: uploadID,
 		ETag:     multipartETag(metas),
 		Size:     fi.Size(),
 		ModTime:  fi.ModTime().UnixNano(),
@@ -418,7 +424,7 @@ func (b *Backend) completeByCopy(ctx context.Context, root *os.Root, bucket, key
 	if err != nil {
 		return object.ObjectInfo{}, err
 	}
-	m := completedMeta(rec, layout, metas, fi)
+	m := completedMeta(rec, filepath.Base(dir), layout, metas, fi)
 	if err := b.commit(root, bucket, key, tmpName, m); err != nil {
 		b.removeTemp(tmpName)
 		return object.ObjectInfo{}, err

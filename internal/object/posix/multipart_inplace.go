@@ -333,7 +333,7 @@ func (b *Backend) completeInPlace(ctx context.Context, root *os.Root, bucket, ke
 		b.log.Info("posix: cannot link upload data, copying", "path", p, "err", err)
 		return object.ObjectInfo{}, false, nil
 	}
-	m := completedMeta(rec, layout, metas, fi)
+	m := completedMeta(rec, filepath.Base(dir), layout, metas, fi)
 	if err := b.commit(root, bucket, key, tmpName, m); err != nil {
 		b.removeTemp(tmpName)
 		return object.ObjectInfo{}, true, err

@@ -30,6 +30,9 @@ type objectMeta struct {
 	Metadata object.Metadata `json:"metadata"`
 	// Parts is the part layout of a multipart object.
 	Parts []object.ObjectPart `json:"parts,omitempty"`
+	// UploadID names the multipart upload that made the object, so that
+	// a retried completion of it can be answered (multipart_retry.go).
+	UploadID string `json:"uploadId,omitempty"`
 }
 
 func (m *objectMeta) info(bucket, key string) object.ObjectInfo {
