@@ -125,3 +125,13 @@ type readCloser struct {
 	io.Reader
 	io.Closer
 }
+
+// Trailer returns the trailing headers of an aws-chunked body once it has
+// been read to its end (nil for any other body), so that the S3 layer can
+// store the trailing checksum the body carried.
+func (r readCloser) Trailer() http.Header {
+	if t, ok := r.Reader.(interface{ Trailer() http.Header }); ok {
+		return t.Trailer()
+	}
+	return nil
+}

@@ -93,6 +93,9 @@ type Metadata struct {
 	// User holds x-amz-meta-* values keyed by the lower-case name without
 	// the "x-amz-meta-" prefix.
 	User map[string]string `json:"user,omitempty"`
+	// Checksum is the object's additional checksum (for an upload: the
+	// algorithm and type asked for), if any.
+	Checksum Checksum `json:"checksum,omitzero"`
 }
 
 // BucketInfo describes a bucket.
@@ -109,6 +112,9 @@ type ObjectInfo struct {
 	ETag    string // hex MD5, or "<hex>-<N>" for multipart; no quotes
 	ModTime time.Time
 	Metadata
+	// Parts describes the parts of an object made by
+	// CompleteMultipartUpload, in order; nil for any other object.
+	Parts []ObjectPart
 }
 
 // PutOptions tune PutObject and CreateMultipartUpload.
@@ -119,6 +125,11 @@ type PutOptions struct {
 	Size int64
 	// MD5, when set, is the expected digest of the body (Content-MD5).
 	MD5 []byte
+	// Checksum, when set, is called once the body has been read to its
+	// end and before anything is committed. Its result is stored with the
+	// object (replacing Metadata.Checksum) or the part (as
+	// PartInfo.Checksum); an error aborts the write with nothing stored.
+	Checksum func() (Checksum, error)
 }
 
 // Range selects bytes of an object, as an HTTP Range header does.
@@ -167,6 +178,9 @@ type PartInfo struct {
 	ETag       string // hex MD5, no quotes
 	Size       int64
 	ModTime    time.Time
+	// Checksum is the part's checksum (Algorithm and Value), if it was
+	// given one.
+	Checksum Checksum
 }
 
 // CompletePart names a part in CompleteMultipartUpload.
@@ -242,6 +256,10 @@ type Backend interface {
 	ListParts(ctx context.Context, bucket, key, uploadID string, opts ListPartsOptions) (ListPartsResult, error)
 	// CompleteMultipartUpload assembles the parts atomically; the ETag is the
 	// hex MD5 of the concatenated binary part MD5s, "-", the part count.
+	// The object records its part layout (ObjectInfo.Parts) and, when the
+	// upload has a checksum algorithm, the MultipartChecksum of its parts.
+	// A backend may answer a retry of a completion that succeeded with the
+	// object it made, as S3 does, instead of ErrUploadNotFound.
 	CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []CompletePart) (ObjectInfo, error)
 	AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error
 	ListMultipartUploads(ctx context.Context, bucket string, opts ListUploadsOptions) (ListUploadsResult, error)

@@ -172,6 +172,9 @@ func (a *API) route(req *request) operation {
 			if k == "versionId" && (q.Get(k) == "null" || q.Get(k) == "") {
 				continue
 			}
+			if k == "attributes" && req.key != "" && req.Method == http.MethodGet {
+				continue // GetObjectAttributes
+			}
 			return operation{notImplemented(k), ""}
 		}
 	}
@@ -231,8 +234,11 @@ func (a *API) route(req *request) operation {
 	default:
 		switch m {
 		case http.MethodGet:
-			if has("uploadId") {
+			switch {
+			case has("uploadId"):
 				return operation{a.listParts, "s3:ListMultipartUploadParts"}
+			case has("attributes"):
+				return operation{a.getObjectAttributes, "s3:GetObjectAttributes"} // and s3:GetObject
 			}
 			return operation{a.getObject, "s3:GetObject"}
 		case http.MethodHead:

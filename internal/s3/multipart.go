@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -21,9 +22,16 @@ func (a *API) createMultipartUpload(req *request) error {
 	if err != nil {
 		return err
 	}
+	if meta.Checksum, err = uploadChecksum(req); err != nil {
+		return err
+	}
 	id, err := a.backend.CreateMultipartUpload(req.Context(), req.bucket, req.key, object.PutOptions{Metadata: meta, Size: -1})
 	if err != nil {
 		return err
+	}
+	if c := meta.Checksum; c.Algorithm != "" {
+		req.w.Header().Set(hdrChecksumAlgorithm, c.Algorithm)
+		req.w.Header().Set(hdrChecksumType, c.Type)
 	}
 	writeXML(req.w, http.StatusOK, initiateMultipartUploadResult{Xmlns: s3NS, Bucket: req.bucket, Key: req.key, UploadID: id})
 	return nil
@@ -50,11 +58,20 @@ func (a *API) uploadPart(req *request) error {
 	if err != nil {
 		return err
 	}
-	part, err := a.backend.UploadPart(req.Context(), req.bucket, req.key, req.query.Get("uploadId"), n, req.Body, opts)
+	var body io.Reader = req.Body
+	cr, err := requestChecksum(req, req.Body)
+	if err != nil {
+		return err
+	}
+	if cr != nil {
+		body, opts.Checksum = cr, cr.result
+	}
+	part, err := a.backend.UploadPart(req.Context(), req.bucket, req.key, req.query.Get("uploadId"), n, body, opts)
 	if err != nil {
 		return err
 	}
 	req.w.Header().Set("ETag", quote(part.ETag))
+	setChecksumHeaders(req.w, object.Checksum{Algorithm: part.Checksum.Algorithm, Value: part.Checksum.Value})
 	req.w.WriteHeader(http.StatusOK)
 	return nil
 }
@@ -86,11 +103,19 @@ func (a *API) uploadPartCopy(req *request) error {
 	if rd.Length > object.MaxPartSize {
 		return ErrEntityTooLarge.WithMessage("Your proposed upload exceeds the maximum allowed part size of 5 GiB.")
 	}
-	part, err := a.backend.UploadPart(req.Context(), req.bucket, req.key, req.query.Get("uploadId"), n, rd, object.PutOptions{Size: rd.Length})
+	alg, err := a.uploadAlgorithm(req)
 	if err != nil {
 		return err
 	}
-	writeXML(req.w, http.StatusOK, copyPartResult{Xmlns: s3NS, LastModified: isoTime(part.ModTime), ETag: quote(part.ETag)})
+	body, sum, err := copyChecksum(req, rd, alg)
+	if err != nil {
+		return err
+	}
+	part, err := a.backend.UploadPart(req.Context(), req.bucket, req.key, req.query.Get("uploadId"), n, body, object.PutOptions{Size: rd.Length, Checksum: sum})
+	if err != nil {
+		return err
+	}
+	writeXML(req.w, http.StatusOK, copyPartResult{Xmlns: s3NS, LastModified: isoTime(part.ModTime), ETag: quote(part.ETag), checksumElems: newChecksumElems(part.Checksum)})
 	return nil
 }
 
@@ -126,6 +151,9 @@ func (a *API) completeMultipartUpload(req *request) error {
 	if err := a.checkObjectSize(req, parts); err != nil {
 		return err
 	}
+	if err := a.checkCompleteChecksums(req, &body); err != nil {
+		return err
+	}
 	info, err := a.backend.CompleteMultipartUpload(req.Context(), req.bucket, req.key, req.query.Get("uploadId"), parts)
 	if err != nil {
 		return err
@@ -134,7 +162,8 @@ func (a *API) completeMultipartUpload(req *request) error {
 	if req.TLS != nil {
 		loc = "https" + strings.TrimPrefix(loc, "http")
 	}
-	writeXML(req.w, http.StatusOK, completeMultipartUploadResult{Xmlns: s3NS, Location: loc, Bucket: req.bucket, Key: req.key, ETag: quote(info.ETag)})
+	writeXML(req.w, http.StatusOK, completeMultipartUploadResult{Xmlns: s3NS, Location: loc, Bucket: req.bucket, Key: req.key, ETag: quote(info.ETag),
+		checksumElems: newChecksumElems(info.Checksum), ChecksumType: checksumTypeOf(info.Checksum)})
 	return nil
 }
 
@@ -150,29 +179,37 @@ func (a *API) checkObjectSize(req *request, parts []object.CompletePart) error {
 	if err != nil || want < 0 {
 		return ErrInvalidArgument.WithMessage("The x-amz-mp-object-size header must be a non-negative integer.")
 	}
-	sizes := make(map[int]int64)
-	opts := object.ListPartsOptions{MaxParts: 1000}
-	for {
-		res, err := a.backend.ListParts(req.Context(), req.bucket, req.key, req.query.Get("uploadId"), opts)
-		if err != nil {
-			return err
-		}
-		for _, p := range res.Parts {
-			sizes[p.PartNumber] = p.Size
-		}
-		if !res.IsTruncated || res.NextPartNumberMarker <= opts.PartNumberMarker {
-			break
-		}
-		opts.PartNumberMarker = res.NextPartNumberMarker
+	_, stored, err := a.allParts(req)
+	if err != nil {
+		return err
 	}
 	var got int64
 	for _, p := range parts {
-		got += sizes[p.PartNumber] // a missing part fails the completion itself
+		got += stored[p.PartNumber].Size // a missing part fails the completion itself
 	}
 	if got != want {
 		return ErrInvalidRequest.WithMessage("The x-amz-mp-object-size header (%d) does not match the size of the parts (%d).", want, got)
 	}
 	return nil
+}
+
+// allParts lists every part of the request's upload, by part number.
+func (a *API) allParts(req *request) (object.Upload, map[int]object.PartInfo, error) {
+	parts := make(map[int]object.PartInfo)
+	opts := object.ListPartsOptions{MaxParts: 1000}
+	for {
+		res, err := a.backend.ListParts(req.Context(), req.bucket, req.key, req.query.Get("uploadId"), opts)
+		if err != nil {
+			return object.Upload{}, nil, err
+		}
+		for _, p := range res.Parts {
+			parts[p.PartNumber] = p
+		}
+		if !res.IsTruncated || res.NextPartNumberMarker <= opts.PartNumberMarker {
+			return res.Upload, parts, nil
+		}
+		opts.PartNumberMarker = res.NextPartNumberMarker
+	}
 }
 
 func (a *API) abortMultipartUpload(req *request) error {
@@ -221,8 +258,10 @@ func (a *API) listParts(req *request) error {
 		MaxParts: maxParts, IsTruncated: res.IsTruncated, Parts: []partEntry{},
 	}
 	for _, p := range res.Parts {
-		out.Parts = append(out.Parts, partEntry{PartNumber: p.PartNumber, LastModified: isoTime(p.ModTime), ETag: quote(p.ETag), Size: p.Size})
+		out.Parts = append(out.Parts, partEntry{PartNumber: p.PartNumber, LastModified: isoTime(p.ModTime), ETag: quote(p.ETag), Size: p.Size,
+			checksumElems: newChecksumElems(p.Checksum)})
 	}
+	out.ChecksumAlgorithm, out.ChecksumType = res.Upload.Metadata.Checksum.Algorithm, res.Upload.Metadata.Checksum.Type
 	writeXML(req.w, http.StatusOK, out)
 	return nil
 }

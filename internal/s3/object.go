@@ -90,11 +90,20 @@ func (a *API) putObject(req *request) error {
 	if err := a.checkWriteConditions(req); err != nil {
 		return err
 	}
-	info, err := a.backend.PutObject(req.Context(), req.bucket, req.key, req.Body, opts)
+	var body io.Reader = req.Body
+	cr, err := requestChecksum(req, req.Body)
+	if err != nil {
+		return err
+	}
+	if cr != nil {
+		body, opts.Checksum = cr, cr.result
+	}
+	info, err := a.backend.PutObject(req.Context(), req.bucket, req.key, body, opts)
 	if err != nil {
 		return err
 	}
 	req.w.Header().Set("ETag", quote(info.ETag))
+	setChecksumHeaders(req.w, info.Checksum)
 	req.w.WriteHeader(http.StatusOK)
 	return nil
 }
@@ -222,8 +231,17 @@ func (a *API) getObject(req *request) error {
 	if v := req.Header.Get("Range"); v != "" {
 		opts.Range = parseRange(v)
 	}
-	if req.query.Has("partNumber") {
-		return ErrNotImplemented.WithMessage("GetObject by partNumber is not implemented by this server.")
+	part, err := wantsPart(req)
+	if err != nil {
+		return err
+	}
+	var sel *partSelection
+	var want object.ObjectInfo
+	if part {
+		if sel, want, err = a.getPartRange(req); err != nil {
+			return err
+		}
+		opts.Range = sel.rangeOf()
 	}
 	if req.id.Anonymous {
 		for k := range responseOverrides {
@@ -245,10 +263,19 @@ func (a *API) getObject(req *request) error {
 	if err := checkSSECNotApplicable(req.amz, "X-Amz-"); err != nil {
 		return err
 	}
+	if sel != nil && (rd.Info.ETag != want.ETag || rd.Info.Size != want.Size) {
+		return ErrServiceUnavailable.WithMessage("The object changed while its part was being read: please retry.")
+	}
 	if status := checkPreconditions(req.Header, rd.Info, ""); status != 0 {
 		return preconditionResult(req, rd.Info, status)
 	}
 	setObjectHeaders(req.w, rd.Info)
+	switch {
+	case sel != nil:
+		sel.setHeaders(req)
+	case opts.Range == nil && checksumModeEnabled(req):
+		setChecksumHeaders(req.w, rd.Info.Checksum)
+	}
 	for k, header := range responseOverrides {
 		if v := req.query.Get(k); v != "" {
 			req.w.Header().Set(header, v)
@@ -282,8 +309,9 @@ func preconditionResult(req *request, info object.ObjectInfo, status int) error 
 }
 
 func (a *API) headObject(req *request) error {
-	if req.query.Has("partNumber") {
-		return ErrNotImplemented.WithMessage("HeadObject by partNumber is not implemented by this server.")
+	part, err := wantsPart(req)
+	if err != nil {
+		return err
 	}
 	info, err := a.backend.HeadObject(req.Context(), req.bucket, req.key)
 	if err != nil {
@@ -295,7 +323,13 @@ func (a *API) headObject(req *request) error {
 	if status := checkPreconditions(req.Header, info, ""); status != 0 {
 		return preconditionResult(req, info, status)
 	}
+	if part {
+		return headPart(req, info)
+	}
 	setObjectHeaders(req.w, info)
+	if req.Header.Get("Range") == "" && checksumModeEnabled(req) {
+		setChecksumHeaders(req.w, info.Checksum)
+	}
 	size := info.Size
 	status := http.StatusOK
 	if v := req.Header.Get("Range"); v != "" {
@@ -436,10 +470,16 @@ func (a *API) copyObject(req *request) error {
 			return err
 		}
 	}
-	info, err := a.backend.PutObject(req.Context(), req.bucket, req.key, rd, object.PutOptions{Metadata: meta, Size: rd.Length})
+	body, sum, err := copyChecksum(req, rd, rd.Info.Checksum.Algorithm)
 	if err != nil {
 		return err
 	}
-	writeXML(req.w, http.StatusOK, copyObjectResult{Xmlns: s3NS, LastModified: isoTime(info.ModTime), ETag: quote(info.ETag)})
+	meta.Checksum = object.Checksum{}
+	info, err := a.backend.PutObject(req.Context(), req.bucket, req.key, body, object.PutOptions{Metadata: meta, Size: rd.Length, Checksum: sum})
+	if err != nil {
+		return err
+	}
+	writeXML(req.w, http.StatusOK, copyObjectResult{Xmlns: s3NS, LastModified: isoTime(info.ModTime), ETag: quote(info.ETag),
+		checksumElems: newChecksumElems(info.Checksum), ChecksumType: checksumTypeOf(info.Checksum)})
 	return nil
 }

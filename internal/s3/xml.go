@@ -123,6 +123,8 @@ type copyObjectResult struct {
 	Xmlns        string   `xml:"xmlns,attr"`
 	LastModified string   `xml:"LastModified"`
 	ETag         string   `xml:"ETag"`
+	checksumElems
+	ChecksumType string `xml:"ChecksumType,omitempty"`
 }
 
 type copyPartResult struct {
@@ -130,6 +132,7 @@ type copyPartResult struct {
 	Xmlns        string   `xml:"xmlns,attr"`
 	LastModified string   `xml:"LastModified"`
 	ETag         string   `xml:"ETag"`
+	checksumElems
 }
 
 type initiateMultipartUploadResult struct {
@@ -141,10 +144,13 @@ type initiateMultipartUploadResult struct {
 }
 
 type completeMultipartUpload struct {
-	Parts []struct {
-		PartNumber int    `xml:"PartNumber"`
-		ETag       string `xml:"ETag"`
-	} `xml:"Part"`
+	Parts []completePart `xml:"Part"`
+}
+
+type completePart struct {
+	PartNumber int    `xml:"PartNumber"`
+	ETag       string `xml:"ETag"`
+	checksumElems
 }
 
 type completeMultipartUploadResult struct {
@@ -154,6 +160,8 @@ type completeMultipartUploadResult struct {
 	Bucket   string   `xml:"Bucket"`
 	Key      string   `xml:"Key"`
 	ETag     string   `xml:"ETag"`
+	checksumElems
+	ChecksumType string `xml:"ChecksumType,omitempty"`
 }
 
 type partEntry struct {
@@ -161,6 +169,7 @@ type partEntry struct {
 	LastModified string `xml:"LastModified"`
 	ETag         string `xml:"ETag"`
 	Size         int64  `xml:"Size"`
+	checksumElems
 }
 
 type listPartsResult struct {
@@ -177,6 +186,8 @@ type listPartsResult struct {
 	MaxParts             int         `xml:"MaxParts"`
 	IsTruncated          bool        `xml:"IsTruncated"`
 	Parts                []partEntry `xml:"Part"`
+	ChecksumAlgorithm    string      `xml:"ChecksumAlgorithm,omitempty"`
+	ChecksumType         string      `xml:"ChecksumType,omitempty"`
 }
 
 type uploadEntry struct {

@@ -45,6 +45,8 @@ type partMeta struct {
 	Size    int64  `json:"size"`
 	ModTime int64  `json:"mtime"` // Unix nanoseconds
 	Slot    bool   `json:"slot,omitempty"`
+	// Checksum is the part's additional checksum, if it was given one.
+	Checksum object.Checksum `json:"checksum,omitzero"`
 }
 
 func (m *partMeta) matches(fi fs.FileInfo) bool {
@@ -52,7 +54,7 @@ func (m *partMeta) matches(fi fs.FileInfo) bool {
 }
 
 func (m *partMeta) info(n int) object.PartInfo {
-	return object.PartInfo{PartNumber: n, ETag: m.ETag, Size: m.Size, ModTime: time.Unix(0, m.ModTime)}
+	return object.PartInfo{PartNumber: n, ETag: m.ETag, Size: m.Size, ModTime: time.Unix(0, m.ModTime), Checksum: m.Checksum}
 }
 
 // multipartETag is S3's ETag of an object assembled from parts: the hex
@@ -182,7 +184,7 @@ func (b *Backend) UploadPart(ctx context.Context, bucket, key, uploadID string, 
 	if opts.Size > object.MaxPartSize {
 		return object.PartInfo{}, fmt.Errorf("posix: declared size %d exceeds %d: %w", opts.Size, int64(object.MaxPartSize), object.ErrTooLarge)
 	}
-	opts = object.PutOptions{Size: opts.Size, MD5: opts.MD5}
+	opts = object.PutOptions{Size: opts.Size, MD5: opts.MD5, Checksum: opts.Checksum}
 	if info, ok, err := b.uploadPartInPlace(ctx, bucket, key, uploadID, dir, partNumber, body, opts); ok {
 		return info, err
 	}
@@ -191,6 +193,10 @@ func (b *Backend) UploadPart(ctx context.Context, bucket, key, uploadID string, 
 		return object.PartInfo{}, err
 	}
 	m := partMeta{ETag: hex.EncodeToString(sp.sum), Size: sp.info.Size(), ModTime: sp.info.ModTime().UnixNano()}
+	if err := finishChecksum(opts, &m.Checksum); err != nil {
+		b.removeTemp(sp.name)
+		return object.PartInfo{}, err
+	}
 	if err := b.commitPart(bucket, key, uploadID, dir, partNumber, m, sp.name); err != nil {
 		return object.PartInfo{}, err
 	}
@@ -315,6 +321,11 @@ func (b *Backend) ListParts(ctx context.Context, bucket, key, uploadID string, o
 // (verifying each part's MD5 on the way). Then it removes the upload.
 func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []object.CompletePart) (object.ObjectInfo, error) {
 	rec, dir, err := b.checkUpload(bucket, key, uploadID)
+	if errors.Is(err, object.ErrUploadNotFound) {
+		if info, ok := b.completedBefore(ctx, bucket, key, uploadID, parts); ok {
+			return info, nil
+		}
+	}
 	if err != nil {
 		return object.ObjectInfo{}, err
 	}
@@ -350,14 +361,18 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 	if total > object.MaxObjectSize {
 		return object.ObjectInfo{}, fmt.Errorf("posix: %d bytes: %w", total, object.ErrTooLarge)
 	}
+	rec, layout, err := completedParts(rec, parts, metas)
+	if err != nil {
+		return object.ObjectInfo{}, err
+	}
 	root, err := b.openBucket(bucket)
 	if err != nil {
 		return object.ObjectInfo{}, err
 	}
 	defer root.Close()
-	info, ok, err := b.completeInPlace(ctx, root, bucket, key, dir, rec, parts, metas, total)
+	info, ok, err := b.completeInPlace(ctx, root, bucket, key, dir, rec, layout, parts, metas, total)
 	if !ok {
-		info, err = b.completeByCopy(ctx, root, bucket, key, dir, rec, parts, metas)
+		info, err = b.completeByCopy(ctx, root, bucket, key, dir, rec, layout, parts, metas)
 	}
 	if err != nil {
 		return object.ObjectInfo{}, err
@@ -368,18 +383,48 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 	return info, nil
 }
 
-// completeByCopy concatenates the parts into a new temp file and commits it.
-func (b *Backend) completeByCopy(ctx context.Context, root *os.Root, bucket, key, dir string, rec uploadRecord, parts []object.CompletePart, metas []partMeta) (object.ObjectInfo, error) {
-	tmpName, fi, err := b.concatParts(ctx, dir, parts, metas)
-	if err != nil {
-		return object.ObjectInfo{}, err
+// completedParts returns the part layout of the object the parts make
+// and rec with, when the upload has a checksum algorithm, the object's
+// multipart checksum in place of the algorithm asked for.
+func completedParts(rec uploadRecord, parts []object.CompletePart, metas []partMeta) (uploadRecord, []object.ObjectPart, error) {
+	layout := make([]object.ObjectPart, len(parts))
+	alg := rec.Metadata.Checksum.Algorithm
+	for i, p := range parts {
+		layout[i] = object.ObjectPart{PartNumber: p.PartNumber, Size: metas[i].Size}
+		if alg != "" && metas[i].Checksum.Algorithm == alg {
+			layout[i].Checksum = metas[i].Checksum.Value
+		}
 	}
-	m := objectMeta{
+	if alg != "" {
+		c, err := object.MultipartChecksum(alg, rec.Metadata.Checksum.Type, layout)
+		if err != nil {
+			return rec, nil, fmt.Errorf("posix: %w: %w", err, object.ErrInvalidPart)
+		}
+		rec.Metadata.Checksum = c
+	}
+	return rec, layout, nil
+}
+
+// completedMeta is the meta of the object the parts make, committed as
+// the file fi.
+func completedMeta(rec uploadRecord, uploadID string, layout []object.ObjectPart, metas []partMeta, fi fs.FileInfo) objectMeta {
+	return objectMeta{
+		UploadID: uploadID,
 		ETag:     multipartETag(metas),
 		Size:     fi.Size(),
 		ModTime:  fi.ModTime().UnixNano(),
 		Metadata: rec.Metadata,
+		Parts:    layout,
 	}
+}
+
+// completeByCopy concatenates the parts into a new temp file and commits it.
+func (b *Backend) completeByCopy(ctx context.Context, root *os.Root, bucket, key, dir string, rec uploadRecord, layout []object.ObjectPart, parts []object.CompletePart, metas []partMeta) (object.ObjectInfo, error) {
+	tmpName, fi, err := b.concatParts(ctx, dir, parts, metas)
+	if err != nil {
+		return object.ObjectInfo{}, err
+	}
+	m := completedMeta(rec, filepath.Base(dir), layout, metas, fi)
 	if err := b.commit(root, bucket, key, tmpName, m); err != nil {
 		b.removeTemp(tmpName)
 		return object.ObjectInfo{}, err

@@ -239,6 +239,9 @@ func (b *Backend) uploadPartInPlace(ctx context.Context, bucket, key, uploadID, 
 		return object.PartInfo{}, true, err
 	}
 	m := partMeta{ETag: hex.EncodeToString(sum), Size: opts.Size, ModTime: b.now().UnixNano(), Slot: true}
+	if err := finishChecksum(opts, &m.Checksum); err != nil {
+		return object.PartInfo{}, true, err
+	}
 	if err := b.commitPart(bucket, key, uploadID, dir, n, m, ""); err != nil {
 		return object.PartInfo{}, true, err
 	}
@@ -251,7 +254,7 @@ func (b *Backend) uploadPartInPlace(ctx context.Context, bucket, key, uploadID, 
 // and then copied into its slot; and the data file ends within the last
 // part's slot. ok is false, with nothing changed that a part record
 // points to, when the upload must be assembled by copying instead.
-func (b *Backend) completeInPlace(ctx context.Context, root *os.Root, bucket, key, dir string, rec uploadRecord, parts []object.CompletePart, metas []partMeta, total int64) (info object.ObjectInfo, ok bool, err error) {
+func (b *Backend) completeInPlace(ctx context.Context, root *os.Root, bucket, key, dir string, rec uploadRecord, layout []object.ObjectPart, parts []object.CompletePart, metas []partMeta, total int64) (info object.ObjectInfo, ok bool, err error) {
 	if !inPlaceParts {
 		return object.ObjectInfo{}, false, nil
 	}
@@ -330,12 +333,7 @@ func (b *Backend) completeInPlace(ctx context.Context, root *os.Root, bucket, ke
 		b.log.Info("posix: cannot link upload data, copying", "path", p, "err", err)
 		return object.ObjectInfo{}, false, nil
 	}
-	m := objectMeta{
-		ETag:     multipartETag(metas),
-		Size:     fi.Size(),
-		ModTime:  fi.ModTime().UnixNano(),
-		Metadata: rec.Metadata,
-	}
+	m := completedMeta(rec, filepath.Base(dir), layout, metas, fi)
 	if err := b.commit(root, bucket, key, tmpName, m); err != nil {
 		b.removeTemp(tmpName)
 		return object.ObjectInfo{}, true, err

@@ -28,6 +28,11 @@ type objectMeta struct {
 	Size     int64           `json:"size"`
 	ModTime  int64           `json:"mtime"` // Unix nanoseconds of the data file
 	Metadata object.Metadata `json:"metadata"`
+	// Parts is the part layout of a multipart object.
+	Parts []object.ObjectPart `json:"parts,omitempty"`
+	// UploadID names the multipart upload that made the object, so that
+	// a retried completion of it can be answered (multipart_retry.go).
+	UploadID string `json:"uploadId,omitempty"`
 }
 
 func (m *objectMeta) info(bucket, key string) object.ObjectInfo {
@@ -38,6 +43,7 @@ func (m *objectMeta) info(bucket, key string) object.ObjectInfo {
 		ETag:     m.ETag,
 		ModTime:  time.Unix(0, m.ModTime),
 		Metadata: m.Metadata,
+		Parts:    m.Parts,
 	}
 }
 
@@ -131,11 +137,29 @@ func (b *Backend) PutObject(ctx context.Context, bucket, key string, body io.Rea
 		ModTime:  sp.info.ModTime().UnixNano(),
 		Metadata: opts.Metadata,
 	}
+	if err := finishChecksum(opts, &m.Metadata.Checksum); err != nil {
+		b.removeTemp(sp.name)
+		return object.ObjectInfo{}, err
+	}
 	if err := b.commit(root, bucket, key, sp.name, m); err != nil {
 		b.removeTemp(sp.name)
 		return object.ObjectInfo{}, err
 	}
 	return m.info(bucket, key), nil
+}
+
+// finishChecksum calls opts.Checksum, if set, once the body has been read,
+// and stores its result in dst.
+func finishChecksum(opts object.PutOptions, dst *object.Checksum) error {
+	if opts.Checksum == nil {
+		return nil
+	}
+	c, err := opts.Checksum()
+	if err != nil {
+		return fmt.Errorf("posix: checksum: %w", err)
+	}
+	*dst = c
+	return nil
 }
 
 // putMarker stores a folder marker: a directory and its meta file.
@@ -159,6 +183,9 @@ func (b *Backend) putMarker(ctx context.Context, root *os.Root, bucket, key stri
 		return object.ObjectInfo{}, fmt.Errorf("posix: folder marker MD5: %w", object.ErrBadDigest)
 	}
 	m := objectMeta{ETag: emptyMD5, ModTime: b.now().UnixNano(), Metadata: opts.Metadata}
+	if err := finishChecksum(opts, &m.Metadata.Checksum); err != nil {
+		return object.ObjectInfo{}, err
+	}
 	mu := b.lock(bucket, key)
 	mu.Lock()
 	defer mu.Unlock()
