@@ -93,6 +93,8 @@ type Metadata struct {
 	// User holds x-amz-meta-* values keyed by the lower-case name without
 	// the "x-amz-meta-" prefix.
 	User map[string]string `json:"user,omitempty"`
+	// Tags is the object's tag set (x-amz-tagging, PutObjectTagging).
+	Tags []Tag `json:"tags,omitempty"`
 }
 
 // BucketInfo describes a bucket.
