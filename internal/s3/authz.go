@@ -33,11 +33,14 @@ func (a *API) authorize(req *request, action, bucketName, key string) error {
 		return ErrInvalidArgument.WithMessage("%s", strings.TrimPrefix(err.Error(), "httpx: "))
 	}
 	ar := &iam.Request{Principal: req.id, Action: action, Resource: resourceARN(bucketName, key),
-		Lazy: func() map[string][]string { return a.conditions(req, action) }}
+		Lazy: func() map[string][]string { return a.conditions(req, action, bucketName, key) }}
 	if bucketName != "" {
 		var err error
 		if ar.ResourcePolicy, err = a.bucketPolicy(req.Context(), bucketName); err != nil {
 			return err
+		}
+		if ar.ResourcePolicy != nil && req.id.Anonymous && a.restrictsPublic(req.Context(), bucketName) {
+			ar.ResourcePolicy = nil // RestrictPublicBuckets (publicaccess.go)
 		}
 	}
 	if err := a.iam.Authorize(req.Context(), ar); err != nil {
@@ -48,7 +51,7 @@ func (a *API) authorize(req *request, action, bucketName, key string) error {
 
 // conditions builds the condition context of a request: the global aws:
 // keys of the HTTP request and the s3: keys of the action.
-func (a *API) conditions(req *request, action string) map[string][]string {
+func (a *API) conditions(req *request, action, bucket, key string) map[string][]string {
 	c := httpx.ConditionKeys(req.Request, time.Now())
 	set := func(key, v string) {
 		if v != "" {
@@ -77,6 +80,7 @@ func (a *API) conditions(req *request, action string) map[string][]string {
 			set("s3:"+h, req.Header.Get(h))
 		}
 	}
+	a.tagConditions(req, action, bucket, key, c)
 	return c
 }
 

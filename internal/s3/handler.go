@@ -41,6 +41,8 @@ type API struct {
 	log     *slog.Logger
 	// policies caches parsed bucket policies.
 	policies policyCache
+	// restricted caches the buckets' RestrictPublicBuckets settings.
+	restricted restrictCache
 }
 
 // New returns an API.
@@ -139,11 +141,11 @@ func (a *API) virtualHostBucket(host string) (string, bool) {
 // Sub-resources Sesame does not implement: a request naming one is answered
 // with 501 NotImplemented rather than being mistaken for a plain call.
 var unsupported = []string{
-	"accelerate", "acl", "analytics", "attributes", "cors", "encryption",
-	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging",
-	"metadataTable", "metrics", "notification", "object-lock", "ownershipControls",
-	"policyStatus", "publicAccessBlock", "replication", "requestPayment", "restore",
-	"retention", "select", "tagging", "torrent", "versionId", "versions", "website",
+	"accelerate", "analytics", "attributes", "cors", "encryption",
+	"intelligent-tiering", "inventory", "legal-hold", "lifecycle",
+	"metadataTable", "metrics", "notification", "object-lock",
+	"replication", "requestPayment", "restore",
+	"retention", "select", "torrent", "versionId", "versions", "website",
 	"renameObject", "session",
 }
 
@@ -165,6 +167,9 @@ func (a *API) route(req *request) operation {
 			}
 			return operation{notImplemented(k), ""}
 		}
+	}
+	if op, ok := a.routeConfig(req); ok {
+		return op
 	}
 	copying := req.Header.Get("X-Amz-Copy-Source") != ""
 	m := req.Method
