@@ -10,10 +10,10 @@ import (
 // x-amz-acl header, and the x-amz-tagging header, whose tags it returns.
 // Tags need s3:PutObjectTagging besides s3:PutObject, as in S3.
 func (a *API) checkObjectWrite(req *request) (tags []object.Tag, tagged bool, err error) {
-	if err := checkObjectWriteHeaders(req.amz); err != nil {
+	if err := a.checkWriteACL(req, errObjectACL); err != nil {
 		return nil, false, err
 	}
-	if err := a.checkWriteACL(req, errObjectACL); err != nil {
+	if err := checkObjectWriteHeaders(req.amz); err != nil {
 		return nil, false, err
 	}
 	tags, tagged, err = requestTags(req)
