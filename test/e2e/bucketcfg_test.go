@@ -325,3 +325,17 @@ func TestBucketCfg_Logging(t *testing.T) {
 		LoggingEnabled: &types.LoggingEnabled{TargetBucket: &bucket, TargetPrefix: aws.String("log/")}}})
 	expectError(t, err, "NotImplemented", http.StatusNotImplemented)
 }
+
+func TestBucketCfg_PolicyParsing(t *testing.T) {
+	ep := startServer(t, nil)
+	c := sdkClient(ep)
+	ctx := context.Background()
+	bucket := newBucket(t, ep)
+	anyBucket := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::*"}]}`
+	if _, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: &bucket, Policy: aws.String(anyBucket)}); err != nil {
+		t.Errorf("PutBucketPolicy with Resource arn:aws:s3:::*: %v", err)
+	}
+	notPrincipal := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::s3tenant1:root"},"Action":"s3:ListBucket","Resource":["arn:aws:s3:::%s","arn:aws:s3:::%s/*"]}]}`, bucket, bucket)
+	_, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: &bucket, Policy: aws.String(notPrincipal)})
+	expectError(t, err, "MalformedPolicy", http.StatusBadRequest)
+}
