@@ -32,8 +32,8 @@ func (a *API) authorize(req *request, action, bucketName, key string) error {
 	if err := httpx.CheckConditionHeaders(req.Request); err != nil {
 		return ErrInvalidArgument.WithMessage("%s", strings.TrimPrefix(err.Error(), "httpx: "))
 	}
-	ar := &iam.Request{Principal: req.id, Action: action, Resource: resourceARN(bucketName, key),
-		Lazy: func() map[string][]string { return a.conditions(req, action, bucketName, key) }}
+	ar := &iam.Request{Principal: req.id, Action: action, Resource: resourceARN(bucketName, key)}
+	ar.Lazy = func() map[string][]string { return a.conditions(req, action, bucketName, key, ar.ResourcePolicy) }
 	if bucketName != "" {
 		var err error
 		if ar.ResourcePolicy, err = a.bucketPolicy(req.Context(), bucketName); err != nil {
@@ -51,7 +51,7 @@ func (a *API) authorize(req *request, action, bucketName, key string) error {
 
 // conditions builds the condition context of a request: the global aws:
 // keys of the HTTP request and the s3: keys of the action.
-func (a *API) conditions(req *request, action, bucket, key string) map[string][]string {
+func (a *API) conditions(req *request, action, bucket, key string, rp *policy.Policy) map[string][]string {
 	c := httpx.ConditionKeys(req.Request, time.Now())
 	set := func(key, v string) {
 		if v != "" {
@@ -80,7 +80,7 @@ func (a *API) conditions(req *request, action, bucket, key string) map[string][]
 			set("s3:"+h, req.Header.Get(h))
 		}
 	}
-	a.tagConditions(req, action, bucket, key, c)
+	a.tagConditions(req, action, bucket, key, rp, c)
 	return c
 }
 

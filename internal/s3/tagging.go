@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf16"
 
+	"github.com/sesame-s3/sesame/internal/iam/policy"
 	"github.com/sesame-s3/sesame/internal/object"
 )
 
@@ -233,22 +234,25 @@ func (a *API) deleteBucketTagging(req *request) error {
 // tagConditions adds the tag condition keys of a request to c:
 // s3:RequestObjectTag/<key> and s3:RequestObjectTagKeys for the tags of an
 // object write's x-amz-tagging header, and s3:ExistingObjectTag/<key> for
-// the tags of the object an action reads or tags. It runs only when a
-// policy has conditions (iam.Request.Lazy), so other requests never read
-// the object's metadata for it. Keys are lower case, as the policy engine
-// looks them up, so tag keys compare without regard to case.
-func (a *API) tagConditions(req *request, action, bucket, key string, c map[string][]string) {
-	switch action {
-	case "s3:PutObject":
+// the tags of the object an action reads or tags. The object's metadata is
+// read only when the bucket policy rp tests s3:ExistingObjectTag, so other
+// requests pay nothing for it (identity policies testing it see no tags).
+// Keys are lower case, as the policy engine looks them up, so tag keys
+// compare without regard to case.
+func (a *API) tagConditions(req *request, action, bucket, key string, rp *policy.Policy, c map[string][]string) {
+	if action == "s3:PutObject" || action == "s3:PutObjectTagging" {
+		// PutObject's x-amz-tagging, which PutObjectTagging authorizes too.
 		if tags, _, err := requestTags(req); err == nil {
 			for _, t := range tags {
 				c["s3:requestobjecttag/"+strings.ToLower(t.Key)] = []string{t.Value}
 				c["s3:requestobjecttagkeys"] = append(c["s3:requestobjecttagkeys"], t.Key)
 			}
 		}
+	}
+	switch action {
 	case "s3:GetObject", "s3:GetObjectTagging", "s3:PutObjectTagging", "s3:DeleteObjectTagging",
 		"s3:GetObjectAcl", "s3:PutObjectAcl":
-		if key == "" {
+		if key == "" || !rp.UsesConditionKey("s3:existingobjecttag/") {
 			return
 		}
 		info, err := a.backend.HeadObject(req.Context(), bucket, key)

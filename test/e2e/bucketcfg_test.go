@@ -339,3 +339,47 @@ func TestBucketCfg_PolicyParsing(t *testing.T) {
 	_, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: &bucket, Policy: aws.String(notPrincipal)})
 	expectError(t, err, "MalformedPolicy", http.StatusBadRequest)
 }
+
+// TestBucketCfg_TagConditions checks the tag condition keys of bucket
+// policies: s3:ExistingObjectTag for reads and tagging, s3:RequestObjectTag
+// for x-amz-tagging on PutObject, for a user with no policy of its own.
+func TestBucketCfg_TagConditions(t *testing.T) {
+	ep := startServer(t, nil)
+	c := sdkClient(ep)
+	ctx := context.Background()
+	bucket := newBucket(t, ep)
+	user := sdkClient(newPathUser(t, ep, "/", "tagger"))
+	arn := "arn:aws:iam::000000000000:user/tagger"
+	policy := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Principal":{"AWS":%[2]q},"Action":["s3:GetObject","s3:GetObjectTagging"],"Resource":"arn:aws:s3:::%[1]s/*",
+		 "Condition":{"StringEquals":{"s3:ExistingObjectTag/security":"public"}}},
+		{"Effect":"Allow","Principal":{"AWS":%[2]q},"Action":["s3:PutObject","s3:PutObjectTagging"],"Resource":"arn:aws:s3:::%[1]s/*",
+		 "Condition":{"StringEquals":{"s3:RequestObjectTag/security":"public"}}}]}`, bucket, arn)
+	if _, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: &bucket, Policy: aws.String(policy)}); err != nil {
+		t.Fatalf("PutBucketPolicy: %v", err)
+	}
+	putObject(t, c, bucket, "public", []byte("p"), func(in *s3.PutObjectInput) { in.Tagging = aws.String("security=public&foo=bar") })
+	putObject(t, c, bucket, "private", []byte("s"), func(in *s3.PutObjectInput) { in.Tagging = aws.String("security=private") })
+	putObject(t, c, bucket, "untagged", []byte("u"))
+
+	if _, err := user.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: aws.String("public")}); err != nil {
+		t.Errorf("GetObject of the public-tagged object: %v", err)
+	}
+	if _, err := user.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: &bucket, Key: aws.String("public")}); err != nil {
+		t.Errorf("GetObjectTagging of the public-tagged object: %v", err)
+	}
+	for _, key := range []string{"private", "untagged"} {
+		_, err := user.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: aws.String(key)})
+		expectError(t, err, "AccessDenied", http.StatusForbidden)
+	}
+	// A write must carry the tag the policy asks for.
+	_, err := user.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("w1"), Body: bytes.NewReader([]byte("x"))})
+	expectError(t, err, "AccessDenied", http.StatusForbidden)
+	_, err = user.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("w2"), Body: bytes.NewReader([]byte("x")), Tagging: aws.String("security=private")})
+	expectError(t, err, "AccessDenied", http.StatusForbidden)
+	if _, err := user.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("w3"), Body: bytes.NewReader([]byte("x")), Tagging: aws.String("security=public")}); err != nil {
+		t.Errorf("PutObject with security=public: %v", err)
+	}
+	expectNoObject(t, c, bucket, "w1")
+	expectNoObject(t, c, bucket, "w2")
+}
