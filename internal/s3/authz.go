@@ -32,17 +32,18 @@ func (a *API) authorize(req *request, action, bucketName, key string) error {
 	if err := httpx.CheckConditionHeaders(req.Request); err != nil {
 		return ErrInvalidArgument.WithMessage("%s", strings.TrimPrefix(err.Error(), "httpx: "))
 	}
-	ar := &iam.Request{Principal: req.id, Action: action, Resource: resourceARN(bucketName, key)}
-	ar.Lazy = func() map[string][]string { return a.conditions(req, action, bucketName, key, ar.ResourcePolicy) }
+	var rp *policy.Policy
 	if bucketName != "" {
 		var err error
-		if ar.ResourcePolicy, err = a.bucketPolicy(req.Context(), bucketName); err != nil {
+		if rp, err = a.bucketPolicy(req.Context(), bucketName); err != nil {
 			return err
 		}
-		if ar.ResourcePolicy != nil && req.id.Anonymous && a.restrictsPublic(req.Context(), bucketName) {
-			ar.ResourcePolicy = nil // RestrictPublicBuckets (publicaccess.go)
+		if rp != nil && req.id.Anonymous && a.restrictsPublic(req.Context(), bucketName) {
+			rp = nil // RestrictPublicBuckets (publicaccess.go)
 		}
 	}
+	ar := &iam.Request{Principal: req.id, Action: action, Resource: resourceARN(bucketName, key), ResourcePolicy: rp,
+		Lazy: func() map[string][]string { return a.conditions(req, action, bucketName, key, rp) }}
 	if err := a.iam.Authorize(req.Context(), ar); err != nil {
 		return ErrAccessDenied
 	}
