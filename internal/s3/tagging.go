@@ -234,9 +234,11 @@ func (a *API) deleteBucketTagging(req *request) error {
 // tagConditions adds the tag condition keys of a request to c:
 // s3:RequestObjectTag/<key> and s3:RequestObjectTagKeys for the tags of an
 // object write's x-amz-tagging header, and s3:ExistingObjectTag/<key> for
-// the tags of the object an action reads or tags. The object's metadata is
-// read only when the bucket policy rp tests s3:ExistingObjectTag, so other
-// requests pay nothing for it (identity policies testing it see no tags).
+// the tags of the object an action reads or tags, and aws:ResourceTag/<key>
+// for the tags of the bucket. The object's metadata (the bucket's tagging)
+// is read only when the bucket policy rp tests s3:ExistingObjectTag
+// (aws:ResourceTag), so other requests pay nothing for it (identity
+// policies testing them see no tags).
 // Keys are lower case, as the policy engine looks them up, so tag keys
 // compare without regard to case.
 func (a *API) tagConditions(req *request, action, bucket, key string, rp *policy.Policy, c map[string][]string) {
@@ -247,6 +249,11 @@ func (a *API) tagConditions(req *request, action, bucket, key string, rp *policy
 				c["s3:requestobjecttag/"+strings.ToLower(t.Key)] = []string{t.Value}
 				c["s3:requestobjecttagkeys"] = append(c["s3:requestobjecttagkeys"], t.Key)
 			}
+		}
+	}
+	if bucket != "" && rp.UsesConditionKey("aws:resourcetag/") {
+		for _, t := range a.bucketTags(req, bucket) {
+			c["aws:resourcetag/"+strings.ToLower(t.Key)] = []string{t.Value}
 		}
 	}
 	switch action {
@@ -263,4 +270,22 @@ func (a *API) tagConditions(req *request, action, bucket, key string, rp *policy
 			c["s3:existingobjecttag/"+strings.ToLower(t.Key)] = []string{t.Value}
 		}
 	}
+}
+
+// bucketTags returns the bucket's tags for a condition context; none when
+// it has none or they cannot be read.
+func (a *API) bucketTags(req *request, bucket string) []object.Tag {
+	cb, ok := a.backend.(object.BucketConfigs)
+	if !ok {
+		return nil
+	}
+	doc, err := cb.GetBucketConfig(req.Context(), bucket, object.ConfigTagging)
+	if err != nil {
+		return nil
+	}
+	var t tagging
+	if xml.Unmarshal(doc, &t) != nil {
+		return nil
+	}
+	return t.tags()
 }

@@ -383,3 +383,27 @@ func TestBucketCfg_TagConditions(t *testing.T) {
 	expectNoObject(t, c, bucket, "w1")
 	expectNoObject(t, c, bucket, "w2")
 }
+
+// TestBucketCfg_ResourceTag checks aws:ResourceTag/<key> in a bucket
+// policy: the bucket's own tags.
+func TestBucketCfg_ResourceTag(t *testing.T) {
+	ep := startServer(t, nil)
+	c := sdkClient(ep)
+	ctx := context.Background()
+	bucket := newBucket(t, ep)
+	putObject(t, c, bucket, "k", []byte("x"))
+	user := sdkClient(newPathUser(t, ep, "/", "reader"))
+	policy := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:user/reader"},
+		"Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/*","Condition":{"StringEquals":{"aws:ResourceTag/stage":"prod"}}}]}`, bucket)
+	if _, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: &bucket, Policy: aws.String(policy)}); err != nil {
+		t.Fatalf("PutBucketPolicy: %v", err)
+	}
+	_, err := user.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: aws.String("k")})
+	expectError(t, err, "AccessDenied", http.StatusForbidden)
+	if _, err := c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: &bucket, Tagging: &types.Tagging{TagSet: tagSet("stage", "prod")}}); err != nil {
+		t.Fatalf("PutBucketTagging: %v", err)
+	}
+	if _, err := user.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: aws.String("k")}); err != nil {
+		t.Errorf("GetObject with the bucket tagged stage=prod: %v", err)
+	}
+}
