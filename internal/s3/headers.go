@@ -10,7 +10,7 @@ import (
 )
 
 // Request headers that ask for a feature Sesame does not have: encryption,
-// object lock, tagging, ACLs, storage classes, website redirects. A request
+// object lock, ACLs, storage classes, website redirects. A request
 // carrying one is refused before anything is read or written, never served
 // as if the header were absent: a client must not believe its data is
 // encrypted, locked or shared when it is not. docs/S3.md lists each
