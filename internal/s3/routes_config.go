@@ -32,7 +32,7 @@ func (a *API) routeConfig(req *request) (op operation, ok bool) {
 		switch {
 		case has("tagging"):
 			return pick(operation{a.getObjectTagging, "s3:GetObjectTagging"},
-				operation{a.putObjectTagging, "s3:PutObjectTagging"},
+				operation{a.putObjectTagging, ""}, // s3:PutObjectTagging after reading the tags
 				operation{a.deleteObjectTagging, "s3:DeleteObjectTagging"})
 		case has("acl"):
 			return pick(operation{a.getObjectACL, "s3:GetObjectAcl"},

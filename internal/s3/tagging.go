@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"context"
 	"encoding/xml"
 	"net/http"
 	"net/url"
@@ -170,12 +171,22 @@ func readTagging(req *request, max int, what string) ([]object.Tag, error) {
 	return checkTags(doc.tags(), max, what)
 }
 
+// putObjectTagging authorizes itself (its route names no action): the
+// tags of its body are the s3:RequestObjectTag keys of s3:PutObjectTagging,
+// so the body (at most maxConfigBody bytes) is read first. A body that
+// does not parse is reported only to a caller allowed to tag the object.
 func (a *API) putObjectTagging(req *request) error {
-	tb, err := a.objectTagger()
-	if err != nil {
+	tags, bodyErr := readTagging(req, maxObjectTags, "Object")
+	if bodyErr == nil {
+		req.Request = req.WithContext(context.WithValue(req.Context(), bodyTagsKey{}, tags))
+	}
+	if err := a.authorize(req, "s3:PutObjectTagging", req.bucket, req.key); err != nil {
 		return err
 	}
-	tags, err := readTagging(req, maxObjectTags, "Object")
+	if bodyErr != nil {
+		return bodyErr
+	}
+	tb, err := a.objectTagger()
 	if err != nil {
 		return err
 	}
@@ -185,6 +196,10 @@ func (a *API) putObjectTagging(req *request) error {
 	req.w.WriteHeader(http.StatusOK)
 	return nil
 }
+
+// bodyTagsKey keys the tags of a PutObjectTagging body in its request's
+// context, for tagConditions.
+type bodyTagsKey struct{}
 
 func (a *API) deleteObjectTagging(req *request) error {
 	tb, err := a.objectTagger()
@@ -243,8 +258,13 @@ func (a *API) deleteBucketTagging(req *request) error {
 // compare without regard to case.
 func (a *API) tagConditions(req *request, action, bucket, key string, rp *policy.Policy, c map[string][]string) {
 	if action == "s3:PutObject" || action == "s3:PutObjectTagging" {
-		// PutObject's x-amz-tagging, which PutObjectTagging authorizes too.
-		if tags, _, err := requestTags(req); err == nil {
+		// PutObject's x-amz-tagging, which PutObjectTagging authorizes
+		// too, or the body of PutObjectTagging.
+		tags, _, err := requestTags(req)
+		if body, ok := req.Context().Value(bodyTagsKey{}).([]object.Tag); ok && action == "s3:PutObjectTagging" {
+			tags, err = body, nil
+		}
+		if err == nil {
 			for _, t := range tags {
 				c["s3:requestobjecttag/"+strings.ToLower(t.Key)] = []string{t.Value}
 				c["s3:requestobjecttagkeys"] = append(c["s3:requestobjecttagkeys"], t.Key)

@@ -382,6 +382,18 @@ func TestBucketCfg_TagConditions(t *testing.T) {
 	}
 	expectNoObject(t, c, bucket, "w1")
 	expectNoObject(t, c, bucket, "w2")
+	// PutObjectTagging: the body's tags are the request's.
+	_, err = user.PutObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: &bucket, Key: aws.String("untagged"), Tagging: &types.Tagging{TagSet: tagSet("security", "private")}})
+	expectError(t, err, "AccessDenied", http.StatusForbidden)
+	wantTags(t, "after a denied PutObjectTagging", objectTags(t, c, bucket, "untagged"))
+	if _, err := user.PutObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: &bucket, Key: aws.String("untagged"), Tagging: &types.Tagging{TagSet: tagSet("security", "public")}}); err != nil {
+		t.Errorf("PutObjectTagging with security=public: %v", err)
+	}
+	wantTags(t, "after PutObjectTagging", objectTags(t, c, bucket, "untagged"), "security=public")
+	// A malformed body is reported to an allowed caller only.
+	anon := ep.do(t, ep.newRequest(t, http.MethodPut, "/"+bucket+"/untagged", "tagging=", []byte("<Tagging")))
+	expectXMLError(t, anon, http.StatusForbidden, "AccessDenied")
+	expectXMLError(t, ep.do(t, ep.signed(t, http.MethodPut, "/"+bucket+"/untagged", "tagging=", []byte("<Tagging"))), http.StatusBadRequest, "MalformedXML")
 }
 
 // TestBucketCfg_ResourceTag checks aws:ResourceTag/<key> in a bucket
