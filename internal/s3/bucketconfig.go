@@ -22,22 +22,31 @@ func (a *API) bucketConfigs(what string) (object.BucketConfigs, error) {
 	return cb, nil
 }
 
-// getConfig reads a bucket's configuration document: absent is nil, nil.
-// A missing bucket is NoSuchBucket.
-func (a *API) getConfig(req *request, name, what string) ([]byte, error) {
+// serveConfig answers a bucket's configuration document as stored, or
+// absent when it has none. A missing bucket is NoSuchBucket.
+func (a *API) serveConfig(req *request, name, what string, absent *APIError) error {
 	cb, err := a.bucketConfigs(what)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	doc, err := cb.GetBucketConfig(req.Context(), req.bucket, name)
-	if errors.Is(err, object.ErrNoSuchBucketConfig) {
-		return nil, nil
+	switch {
+	case errors.Is(err, object.ErrNoSuchBucketConfig):
+		return absent
+	case err != nil:
+		return err
 	}
-	return doc, err
+	body := append([]byte(xml.Header), doc...)
+	req.w.Header().Set("Content-Type", "application/xml")
+	req.w.Header().Set("Content-Length", itoa(int64(len(body))))
+	req.w.WriteHeader(http.StatusOK)
+	_, _ = req.w.Write(body)
+	return nil
 }
 
-// putConfig marshals v as the bucket's named configuration document.
-func (a *API) putConfig(req *request, name, what string, v any) error {
+// putConfig marshals v as the bucket's named configuration document and
+// answers status.
+func (a *API) putConfig(req *request, name, what string, v any, status int) error {
 	cb, err := a.bucketConfigs(what)
 	if err != nil {
 		return err
@@ -46,7 +55,11 @@ func (a *API) putConfig(req *request, name, what string, v any) error {
 	if err != nil {
 		return err
 	}
-	return cb.PutBucketConfig(req.Context(), req.bucket, name, doc)
+	if err := cb.PutBucketConfig(req.Context(), req.bucket, name, doc); err != nil {
+		return err
+	}
+	req.w.WriteHeader(status)
+	return nil
 }
 
 // deleteConfig removes the bucket's named configuration document and
@@ -61,13 +74,4 @@ func (a *API) deleteConfig(req *request, name, what string) error {
 	}
 	req.w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-// writeConfig answers a stored configuration document as it is.
-func writeConfig(w http.ResponseWriter, doc []byte) {
-	body := append([]byte(xml.Header), doc...)
-	w.Header().Set("Content-Type", "application/xml")
-	w.Header().Set("Content-Length", itoa(int64(len(body))))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
 }

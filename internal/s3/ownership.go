@@ -66,15 +66,7 @@ func checkOwnership(v string) error {
 }
 
 func (a *API) getOwnershipControls(req *request) error {
-	doc, err := a.getConfig(req, object.ConfigOwnership, ownershipWhat)
-	if err != nil {
-		return err
-	}
-	if doc == nil {
-		return ErrOwnershipControlsNotFound
-	}
-	writeConfig(req.w, doc)
-	return nil
+	return a.serveConfig(req, object.ConfigOwnership, ownershipWhat, ErrOwnershipControlsNotFound)
 }
 
 func (a *API) putOwnershipControls(req *request) error {
@@ -91,11 +83,7 @@ func (a *API) putOwnershipControls(req *request) error {
 	if err := checkOwnership(oc.Rules[0].ObjectOwnership); err != nil {
 		return err
 	}
-	if err := a.putConfig(req, object.ConfigOwnership, ownershipWhat, ownershipControls{Xmlns: s3NS, Rules: oc.Rules}); err != nil {
-		return err
-	}
-	req.w.WriteHeader(http.StatusOK)
-	return nil
+	return a.putConfig(req, object.ConfigOwnership, ownershipWhat, ownershipControls{Xmlns: s3NS, Rules: oc.Rules}, http.StatusOK)
 }
 
 func (a *API) deleteOwnershipControls(req *request) error {

@@ -65,15 +65,7 @@ func (a *API) loadPublicAccessBlock(ctx context.Context, bucket string) (publicA
 }
 
 func (a *API) getPublicAccessBlock(req *request) error {
-	doc, err := a.getConfig(req, object.ConfigPublicAccessBlock, publicAccessWhat)
-	if err != nil {
-		return err
-	}
-	if doc == nil {
-		return ErrNoSuchPublicAccessBlock
-	}
-	writeConfig(req.w, doc)
-	return nil
+	return a.serveConfig(req, object.ConfigPublicAccessBlock, publicAccessWhat, ErrNoSuchPublicAccessBlock)
 }
 
 func (a *API) putPublicAccessBlock(req *request) error {
@@ -85,12 +77,8 @@ func (a *API) putPublicAccessBlock(req *request) error {
 		return err
 	}
 	pab.Xmlns = s3NS
-	if err := a.putConfig(req, object.ConfigPublicAccessBlock, publicAccessWhat, pab); err != nil {
-		return err
-	}
-	a.restricted.forget(req.bucket)
-	req.w.WriteHeader(http.StatusOK)
-	return nil
+	defer a.restricted.forget(req.bucket)
+	return a.putConfig(req, object.ConfigPublicAccessBlock, publicAccessWhat, pab, http.StatusOK)
 }
 
 func (a *API) deletePublicAccessBlock(req *request) error {

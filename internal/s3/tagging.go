@@ -216,15 +216,7 @@ func (a *API) deleteObjectTagging(req *request) error {
 const bucketTaggingWhat = "Bucket tagging"
 
 func (a *API) getBucketTagging(req *request) error {
-	doc, err := a.getConfig(req, object.ConfigTagging, bucketTaggingWhat)
-	if err != nil {
-		return err
-	}
-	if doc == nil {
-		return ErrNoSuchTagSet
-	}
-	writeConfig(req.w, doc)
-	return nil
+	return a.serveConfig(req, object.ConfigTagging, bucketTaggingWhat, ErrNoSuchTagSet)
 }
 
 func (a *API) putBucketTagging(req *request) error {
@@ -235,11 +227,7 @@ func (a *API) putBucketTagging(req *request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.putConfig(req, object.ConfigTagging, bucketTaggingWhat, taggingDoc(tags)); err != nil {
-		return err
-	}
-	req.w.WriteHeader(http.StatusNoContent)
-	return nil
+	return a.putConfig(req, object.ConfigTagging, bucketTaggingWhat, taggingDoc(tags), http.StatusNoContent)
 }
 
 func (a *API) deleteBucketTagging(req *request) error {
