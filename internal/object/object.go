@@ -96,6 +96,8 @@ type Metadata struct {
 	// Checksum is the object's additional checksum (for an upload: the
 	// algorithm and type asked for), if any.
 	Checksum Checksum `json:"checksum,omitzero"`
+	// Tags is the object's tag set (x-amz-tagging, PutObjectTagging).
+	Tags []Tag `json:"tags,omitempty"`
 }
 
 // BucketInfo describes a bucket.

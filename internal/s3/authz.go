@@ -33,14 +33,18 @@ func (a *API) authorize(req *request, action, bucketName, key string) error {
 	if err := httpx.CheckConditionHeaders(req.Request); err != nil {
 		return ErrInvalidArgument.WithMessage("%s", strings.TrimPrefix(err.Error(), "httpx: "))
 	}
-	ar := &iam.Request{Principal: req.id, Action: action, Resource: resourceARN(bucketName, key),
-		Lazy: func() map[string][]string { return a.conditions(req, action) }}
+	var rp *policy.Policy
 	if bucketName != "" {
 		var err error
-		if ar.ResourcePolicy, err = a.bucketPolicy(req.Context(), bucketName); err != nil {
+		if rp, err = a.bucketPolicy(req.Context(), bucketName); err != nil {
 			return err
 		}
+		if rp != nil && req.id.Anonymous && a.restrictsPublic(req.Context(), bucketName) {
+			rp = nil // RestrictPublicBuckets (publicaccess.go)
+		}
 	}
+	ar := &iam.Request{Principal: req.id, Action: action, Resource: resourceARN(bucketName, key), ResourcePolicy: rp,
+		Lazy: func() map[string][]string { return a.conditions(req, action, bucketName, key, rp) }}
 	if err := a.iam.Authorize(req.Context(), ar); err != nil {
 		return ErrAccessDenied
 	}
@@ -49,7 +53,7 @@ func (a *API) authorize(req *request, action, bucketName, key string) error {
 
 // conditions builds the condition context of a request: the global aws:
 // keys of the HTTP request and the s3: keys of the action.
-func (a *API) conditions(req *request, action string) map[string][]string {
+func (a *API) conditions(req *request, action, bucket, key string, rp *policy.Policy) map[string][]string {
 	c := httpx.ConditionKeys(req.Request, time.Now())
 	set := func(key, v string) {
 		if v != "" {
@@ -81,6 +85,7 @@ func (a *API) conditions(req *request, action string) map[string][]string {
 			set("s3:"+h, req.Header.Get(h))
 		}
 	}
+	a.tagConditions(req, action, bucket, key, rp, c)
 	return c
 }
 

@@ -87,6 +87,9 @@ func (a *API) createBucket(req *request) error {
 	if err := a.backend.CreateBucket(req.Context(), req.bucket); err != nil {
 		return err
 	}
+	if err := a.storeCreateOwnership(req); err != nil {
+		return err
+	}
 	req.w.Header().Set("Location", "/"+req.bucket)
 	req.w.WriteHeader(http.StatusOK)
 	return nil
@@ -106,6 +109,7 @@ func (a *API) deleteBucket(req *request) error {
 		return err
 	}
 	a.policies.forget(req.bucket)
+	a.restricted.forget(req.bucket)
 	req.w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -142,6 +146,9 @@ func (a *API) putBucketPolicy(req *request) error {
 	}
 	if _, err := policy.ParseBucketPolicy(data, req.bucket); err != nil {
 		return ErrMalformedPolicy.WithMessage("%s", strings.TrimPrefix(err.Error(), "policy: "))
+	}
+	if err := a.checkPublicPolicy(req, data); err != nil {
+		return err
 	}
 	if err := a.backend.PutBucketPolicy(req.Context(), req.bucket, data); err != nil {
 		return err

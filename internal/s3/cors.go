@@ -99,15 +99,6 @@ func parseCORS(data []byte) (*corsConfiguration, error) {
 	return &c, nil
 }
 
-// bucketConfigs returns the backend's optional configuration store, or
-// NotImplemented naming what needs it.
-func (a *API) bucketConfigs(what string) (object.BucketConfigs, error) {
-	if cb, ok := a.backend.(object.BucketConfigs); ok {
-		return cb, nil
-	}
-	return nil, ErrNotImplemented.WithMessage("%s is not implemented by this server's storage backend.", what)
-}
-
 func (a *API) putBucketCors(req *request) error {
 	cb, err := a.bucketConfigs("CORS")
 	if err != nil {

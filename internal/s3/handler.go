@@ -43,6 +43,8 @@ type API struct {
 	policies policyCache
 	// cors caches parsed CORS configurations (cors.go).
 	cors corsCache
+	// restricted caches the buckets' RestrictPublicBuckets settings.
+	restricted restrictCache
 }
 
 // New returns an API.
@@ -148,11 +150,11 @@ func (a *API) virtualHostBucket(host string) (string, bool) {
 // Sub-resources Sesame does not implement: a request naming one is answered
 // with 501 NotImplemented rather than being mistaken for a plain call.
 var unsupported = []string{
-	"accelerate", "acl", "analytics", "attributes", "encryption",
-	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging",
-	"metadataTable", "metrics", "notification", "object-lock", "ownershipControls",
-	"policyStatus", "publicAccessBlock", "replication", "requestPayment", "restore",
-	"retention", "select", "tagging", "torrent", "versionId", "versions", "website",
+	"accelerate", "analytics", "attributes", "encryption",
+	"intelligent-tiering", "inventory", "legal-hold", "lifecycle",
+	"metadataTable", "metrics", "notification", "object-lock",
+	"replication", "requestPayment", "restore",
+	"retention", "select", "torrent", "versionId", "versions", "website",
 	"renameObject", "session",
 }
 
@@ -177,6 +179,9 @@ func (a *API) route(req *request) operation {
 			}
 			return operation{notImplemented(k), ""}
 		}
+	}
+	if op, ok := a.routeConfig(req); ok {
+		return op
 	}
 	copying := req.Header.Get("X-Amz-Copy-Source") != ""
 	m := req.Method

@@ -10,7 +10,7 @@ import (
 )
 
 // Request headers that ask for a feature Sesame does not have: encryption,
-// object lock, tagging, ACLs, storage classes, website redirects. A request
+// object lock, ACLs, storage classes, website redirects. A request
 // carrying one is refused before anything is read or written, never served
 // as if the header were absent: a client must not believe its data is
 // encrypted, locked or shared when it is not. docs/S3.md lists each
@@ -45,7 +45,6 @@ var (
 	// answer for an object that was not).
 	errSSECNotApplicable = ErrInvalidRequest.WithMessage("The encryption parameters are not applicable to this object.")
 	errObjectLock        = ErrNotImplemented.WithMessage("Object Lock is not implemented by this server: objects cannot be protected from deletion or overwrite.")
-	errTagging           = ErrNotImplemented.WithMessage("Object tagging is not implemented by this server.")
 	errWebsiteRedirect   = ErrNotImplemented.WithMessage("Website redirects (x-amz-website-redirect-location) are not implemented by this server.")
 	errAppend            = ErrNotImplemented.WithMessage("Appending to an object (x-amz-write-offset-bytes) is not implemented by this server.")
 	errStorageClass      = ErrInvalidStorageClass.WithMessage("The storage class you specified is not valid: this server stores every object as STANDARD.")
@@ -126,8 +125,6 @@ func checkObjectWriteHeaders(h http.Header) error {
 		return errSSEC
 	case hasAny(h, "X-Amz-Object-Lock-Mode", "X-Amz-Object-Lock-Retain-Until-Date", "X-Amz-Object-Lock-Legal-Hold"):
 		return errObjectLock
-	case hasAny(h, "X-Amz-Tagging"):
-		return errTagging
 	case hasAny(h, "X-Amz-Website-Redirect-Location"):
 		return errWebsiteRedirect
 	case hasAny(h, "X-Amz-Write-Offset-Bytes"):

@@ -15,7 +15,8 @@ import (
 const maxCompleteBody = 4 << 20
 
 func (a *API) createMultipartUpload(req *request) error {
-	if err := checkObjectWriteHeaders(req.amz); err != nil {
+	tags, _, err := a.checkObjectWrite(req)
+	if err != nil {
 		return err
 	}
 	meta, err := metadataFromHeaders(req.Header)
@@ -25,6 +26,7 @@ func (a *API) createMultipartUpload(req *request) error {
 	if meta.Checksum, err = uploadChecksum(req); err != nil {
 		return err
 	}
+	meta.Tags = tags
 	id, err := a.backend.CreateMultipartUpload(req.Context(), req.bucket, req.key, object.PutOptions{Metadata: meta, Size: -1})
 	if err != nil {
 		return err

@@ -77,7 +77,8 @@ func putOptions(req *request, limit int64, tooLarge *APIError) (object.PutOption
 }
 
 func (a *API) putObject(req *request) error {
-	if err := checkObjectWriteHeaders(req.amz); err != nil {
+	tags, _, err := a.checkObjectWrite(req)
+	if err != nil {
 		return err
 	}
 	opts, err := putOptions(req, object.MaxObjectSize, ErrEntityTooLarge)
@@ -87,6 +88,7 @@ func (a *API) putObject(req *request) error {
 	if opts.Metadata, err = metadataFromHeaders(req.Header); err != nil {
 		return err
 	}
+	opts.Metadata.Tags = tags
 	if err := a.checkWriteConditions(req); err != nil {
 		return err
 	}
@@ -213,6 +215,9 @@ func setObjectHeaders(w http.ResponseWriter, info object.ObjectInfo) {
 	}
 	for k, v := range info.User {
 		h["X-Amz-Meta-"+k] = []string{v}
+	}
+	if len(info.Tags) > 0 {
+		h.Set("X-Amz-Tagging-Count", strconv.Itoa(len(info.Tags)))
 	}
 }
 
@@ -437,7 +442,8 @@ func (a *API) copyObject(req *request) error {
 	if err != nil {
 		return err
 	}
-	if err := checkObjectWriteHeaders(req.amz); err != nil {
+	tags, _, err := a.checkObjectWrite(req)
+	if err != nil {
 		return err
 	}
 	// CopyObject copies whole objects; a range would be silently ignored.
@@ -448,9 +454,8 @@ func (a *API) copyObject(req *request) error {
 	if directive != "" && directive != "COPY" && directive != "REPLACE" {
 		return ErrInvalidArgument.WithMessage("Unknown metadata directive.")
 	}
-	// No object has tags, so copying them and replacing them with none
-	// (x-amz-tagging itself is refused above) both hold.
-	if d := strings.ToUpper(req.amz.Get("X-Amz-Tagging-Directive")); d != "" && d != "COPY" && d != "REPLACE" {
+	tagDirective := strings.ToUpper(req.amz.Get("X-Amz-Tagging-Directive"))
+	if tagDirective != "" && tagDirective != "COPY" && tagDirective != "REPLACE" {
 		return ErrInvalidArgument.WithMessage("Unknown tagging directive.")
 	}
 	if directive != "REPLACE" && srcBucket == req.bucket && srcKey == req.key {
@@ -469,6 +474,12 @@ func (a *API) copyObject(req *request) error {
 		if meta, err = metadataFromHeaders(req.Header); err != nil {
 			return err
 		}
+	}
+	// The source's tags go with the copy unless REPLACE names new ones
+	// (x-amz-tagging, or none).
+	meta.Tags = rd.Info.Tags
+	if tagDirective == "REPLACE" {
+		meta.Tags = tags
 	}
 	body, sum, err := copyChecksum(req, rd, rd.Info.Checksum.Algorithm)
 	if err != nil {

@@ -115,7 +115,7 @@ class HonestTest(unittest.TestCase):
             self.s3.put_object(Bucket=self.bucket, Key="acl-" + acl, Body=b"x", ACL=acl)
 
     def test_tagging_lock_redirect_storage_class(self):
-        self.put("NotImplemented", 501, Tagging="team=a")
+        self.put("InvalidTag", 400, Tagging="aws:team=a")
         self.put("NotImplemented", 501, ObjectLockLegalHoldStatus="ON")
         self.put("NotImplemented", 501, WebsiteRedirectLocation="/elsewhere")
         self.put("InvalidStorageClass", 400, StorageClass="GLACIER")

@@ -257,21 +257,21 @@ func caseNotImplemented(t *testing.T, ep endpoint) {
 	name := newBucket(t, ep)
 	putObject(t, c, name, "obj", []byte("x"))
 
-	_, err := c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{
-		Bucket:  &name,
-		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}},
+	_, err := c.PutBucketAccelerateConfiguration(ctx, &s3.PutBucketAccelerateConfigurationInput{
+		Bucket:                  &name,
+		AccelerateConfiguration: &types.AccelerateConfiguration{Status: types.BucketAccelerateStatusEnabled},
 	})
 	expectError(t, err, "NotImplemented", http.StatusNotImplemented)
 
-	_, err = c.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: &name, Key: aws.String("obj")})
+	_, err = c.GetObjectTorrent(ctx, &s3.GetObjectTorrentInput{Bucket: &name, Key: aws.String("obj")})
 	expectError(t, err, "NotImplemented", http.StatusNotImplemented)
 
 	// The answer is a complete S3 error document.
 	resp := ep.do(t, ep.signed(t, http.MethodGet, "/"+name, "lifecycle=", nil))
 	expectXMLError(t, resp, http.StatusNotImplemented, "NotImplemented")
 
-	// The tagging request did not fall through to PutObject or GetObject.
+	// The refused requests did not fall through to PutObject or GetObject.
 	if got := getObject(t, c, name, "obj"); string(got) != "x" {
-		t.Errorf("object after tagging calls = %q, want %q", got, "x")
+		t.Errorf("object after refused calls = %q, want %q", got, "x")
 	}
 }

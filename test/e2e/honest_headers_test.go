@@ -85,8 +85,10 @@ var objectWriteRefusals = []refusedHeader{
 		}, "AccessControlListNotSupported", 400},
 	{"grant full control", map[string]string{"x-amz-grant-full-control": "id=someone"},
 		func(in *s3.PutObjectInput) { in.GrantFullControl = aws.String("id=someone") }, "AccessControlListNotSupported", 400},
-	{"tagging", map[string]string{"x-amz-tagging": "team=a"},
-		func(in *s3.PutObjectInput) { in.Tagging = aws.String("team=a") }, "NotImplemented", 501},
+	{"tagging with a reserved key", map[string]string{"x-amz-tagging": "aws:team=a"},
+		func(in *s3.PutObjectInput) { in.Tagging = aws.String("aws:team=a") }, "InvalidTag", 400},
+	{"tagging with 11 tags", map[string]string{"x-amz-tagging": "a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9&j=10&k=11"},
+		func(in *s3.PutObjectInput) { in.Tagging = aws.String("a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9&j=10&k=11") }, "InvalidTag", 400},
 	{"storage class GLACIER", map[string]string{"x-amz-storage-class": "GLACIER"},
 		func(in *s3.PutObjectInput) { in.StorageClass = types.StorageClassGlacier }, "InvalidStorageClass", 400},
 	{"storage class DEEP_ARCHIVE", map[string]string{"x-amz-storage-class": "DEEP_ARCHIVE"},
@@ -408,7 +410,7 @@ func TestHonest_PromptRefusal(t *testing.T) {
 	for _, path := range []string{"/" + bucket + "/k", "/no-such-bucket-here/k"} {
 		body := []byte("data")
 		req := ep.newRequest(t, http.MethodPut, path, "", body)
-		req.Header.Set("X-Amz-Tagging", "team=a")
+		req.Header.Set("X-Amz-Website-Redirect-Location", "/elsewhere")
 		ep.sign(t, req, sha256Hex(body), time.Now())
 		req.Header.Set("Expect", "100-continue")
 		start := time.Now()
@@ -439,7 +441,7 @@ func TestHonest_HoistedHeaders(t *testing.T) {
 	}{
 		{"x-amz-acl", "public-read", "AccessControlListNotSupported", 400},
 		{"x-amz-storage-class", "GLACIER", "InvalidStorageClass", 400},
-		{"x-amz-tagging", "team=a", "NotImplemented", 501},
+		{"x-amz-tagging", "aws:team=a", "InvalidTag", 400},
 		{"x-amz-server-side-encryption", "AES256", "NotImplemented", 501},
 		{"X-Amz-Object-Lock-Legal-Hold", "ON", "NotImplemented", 501},
 		{"x-amz-grant-read", "id=someone", "AccessControlListNotSupported", 400},

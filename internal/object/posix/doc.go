@@ -92,6 +92,14 @@
 // Sesame stamps every file it writes with Options.Now as its modification
 // time, which is the object's ModTime.
 //
+// An object's tags live in its meta file with the rest of its metadata.
+// PutObjectTags (tagging.go) replaces them by writing a new meta file
+// atomically under the key's write lock, after checking that the meta file
+// is valid for the data file there (a foreign file gets its meta computed
+// first): the data file is not touched, so the size and modification time
+// the meta file records still match it, and a crash leaves the old tags or
+// the new ones.
+//
 // # Folder markers
 //
 // A key ending in "/" with an empty body is a folder marker: the directory
