@@ -108,6 +108,9 @@ type ObjectInfo struct {
 	Size    int64
 	ETag    string // hex MD5, or "<hex>-<N>" for multipart; no quotes
 	ModTime time.Time
+	// VersionID is the object's version ("null" for the null version), ""
+	// where the backend keeps no versions (see Versioned).
+	VersionID string
 	Metadata
 }
 
@@ -119,6 +122,14 @@ type PutOptions struct {
 	Size int64
 	// MD5, when set, is the expected digest of the body (Content-MD5).
 	MD5 []byte
+	// IfMatch and IfNoneMatch ("*") are write conditions, checked
+	// atomically with the write by a ConditionalWriter (versioning.go);
+	// other backends must not be given them.
+	IfMatch     string
+	IfNoneMatch bool
+	// Versioning is the bucket's versioning state, applied by a Versioned
+	// backend.
+	Versioning Versioning
 }
 
 // Range selects bytes of an object, as an HTTP Range header does.

@@ -314,6 +314,13 @@ func (b *Backend) ListParts(ctx context.Context, bucket, key, uploadID string, o
 // object (see completeInPlace), else a temp file the parts are copied into
 // (verifying each part's MD5 on the way). Then it removes the upload.
 func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []object.CompletePart) (object.ObjectInfo, error) {
+	return b.CompleteMultipartUploadWith(ctx, bucket, key, uploadID, parts, object.PutOptions{})
+}
+
+// CompleteMultipartUploadWith is CompleteMultipartUpload honouring the
+// conditions and versioning of opts (object.ConditionalWriter).
+func (b *Backend) CompleteMultipartUploadWith(ctx context.Context, bucket, key, uploadID string, parts []object.CompletePart, opts object.PutOptions) (object.ObjectInfo, error) {
+	opts = object.PutOptions{IfMatch: opts.IfMatch, IfNoneMatch: opts.IfNoneMatch, Versioning: opts.Versioning}
 	rec, dir, err := b.checkUpload(bucket, key, uploadID)
 	if err != nil {
 		return object.ObjectInfo{}, err
@@ -355,9 +362,9 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 		return object.ObjectInfo{}, err
 	}
 	defer root.Close()
-	info, ok, err := b.completeInPlace(ctx, root, bucket, key, dir, rec, parts, metas, total)
+	info, ok, err := b.completeInPlace(ctx, root, bucket, key, dir, rec, parts, metas, total, opts)
 	if !ok {
-		info, err = b.completeByCopy(ctx, root, bucket, key, dir, rec, parts, metas)
+		info, err = b.completeByCopy(ctx, root, bucket, key, dir, rec, parts, metas, opts)
 	}
 	if err != nil {
 		return object.ObjectInfo{}, err
@@ -369,7 +376,7 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 }
 
 // completeByCopy concatenates the parts into a new temp file and commits it.
-func (b *Backend) completeByCopy(ctx context.Context, root *os.Root, bucket, key, dir string, rec uploadRecord, parts []object.CompletePart, metas []partMeta) (object.ObjectInfo, error) {
+func (b *Backend) completeByCopy(ctx context.Context, root *os.Root, bucket, key, dir string, rec uploadRecord, parts []object.CompletePart, metas []partMeta, opts object.PutOptions) (object.ObjectInfo, error) {
 	tmpName, fi, err := b.concatParts(ctx, dir, parts, metas)
 	if err != nil {
 		return object.ObjectInfo{}, err
@@ -380,7 +387,7 @@ func (b *Backend) completeByCopy(ctx context.Context, root *os.Root, bucket, key
 		ModTime:  fi.ModTime().UnixNano(),
 		Metadata: rec.Metadata,
 	}
-	if err := b.commit(root, bucket, key, tmpName, m); err != nil {
+	if err := b.commit(root, bucket, key, tmpName, &m, opts); err != nil {
 		b.removeTemp(tmpName)
 		return object.ObjectInfo{}, err
 	}

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sesame-s3/sesame/internal/object"
@@ -26,6 +27,7 @@ const (
 	metaDirName   = "meta"
 	uploadDirName = "multipart"
 	bucketDirName = "buckets"
+	versionsName  = "versions"
 )
 
 // File modes for what the backend creates. The umask still applies.
@@ -64,17 +66,19 @@ type Options struct {
 // Backend is an object.Backend that keeps objects as plain files in a
 // directory tree. Create one with Open and release it with Close.
 type Backend struct {
-	root   string   // absolute path of the root directory
-	sys    string   // root/.sesame.sys
-	top    *os.Root // the root directory
-	tmpDir *os.File // root/.sesame.sys/tmp, for renameat
-	now    func() time.Time
-	log    *slog.Logger
-	bufs   sync.Pool // *[]byte of copyBufferSize
-	locks  [lockStripes]sync.RWMutex
-	lists  *listCache
-	metas  metaCache // decoded meta files, checked by stat
-	roots  rootCache // open bucket directories of the read path
+	root    string   // absolute path of the root directory
+	sys     string   // root/.sesame.sys
+	top     *os.Root // the root directory
+	tmpDir  *os.File // root/.sesame.sys/tmp, for renameat
+	now     func() time.Time
+	log     *slog.Logger
+	bufs    sync.Pool // *[]byte of copyBufferSize
+	locks   [lockStripes]sync.RWMutex
+	flocks  fileLocks    // the stripes' lock files, across processes
+	lastSeq atomic.Int64 // the last version sequence number issued (versioning.go)
+	lists   *listCache
+	metas   metaCache // decoded meta files, checked by stat
+	roots   rootCache // open bucket directories of the read path
 }
 
 var _ object.Backend = (*Backend)(nil)
@@ -141,6 +145,7 @@ func Open(root string, opts Options) (*Backend, error) {
 func (b *Backend) Close() error {
 	b.lists.close()
 	b.roots.closeAll()
+	b.flocks.close()
 	return errors.Join(b.tmpDir.Close(), b.top.Close())
 }
 
