@@ -143,7 +143,7 @@ var unsupported = []string{
 	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging",
 	"metadataTable", "metrics", "notification", "object-lock", "ownershipControls",
 	"policyStatus", "publicAccessBlock", "replication", "requestPayment", "restore",
-	"retention", "select", "tagging", "torrent", "versionId", "versions", "website",
+	"retention", "select", "tagging", "torrent", "website",
 	"renameObject", "session",
 }
 
@@ -160,9 +160,6 @@ func (a *API) route(req *request) operation {
 	has := func(k string) bool { _, ok := q[k]; return ok }
 	for _, k := range unsupported {
 		if has(k) {
-			if k == "versionId" && (q.Get(k) == "null" || q.Get(k) == "") {
-				continue
-			}
 			return operation{notImplemented(k), ""}
 		}
 	}
@@ -185,6 +182,8 @@ func (a *API) route(req *request) operation {
 				return operation{a.listMultipartUploads, "s3:ListBucketMultipartUploads"}
 			case has("versioning"):
 				return operation{a.getBucketVersioning, "s3:GetBucketVersioning"}
+			case has("versions"):
+				return operation{a.listObjectVersions, "s3:ListBucketVersions"}
 			case q.Get("list-type") == "2":
 				return operation{a.listObjectsV2, "s3:ListBucket"}
 			}
@@ -196,7 +195,7 @@ func (a *API) route(req *request) operation {
 			case has("policy"):
 				return operation{a.putBucketPolicy, "s3:PutBucketPolicy"}
 			case has("versioning"):
-				return operation{notImplemented("versioning"), ""}
+				return operation{a.putBucketVersioning, "s3:PutBucketVersioning"}
 			}
 			return operation{a.createBucket, "s3:CreateBucket"}
 		case http.MethodDelete:
@@ -215,8 +214,14 @@ func (a *API) route(req *request) operation {
 			if has("uploadId") {
 				return operation{a.listParts, "s3:ListMultipartUploadParts"}
 			}
+			if has("versionId") {
+				return operation{a.getObject, "s3:GetObjectVersion"}
+			}
 			return operation{a.getObject, "s3:GetObject"}
 		case http.MethodHead:
+			if has("versionId") {
+				return operation{a.headObject, "s3:GetObjectVersion"}
+			}
 			return operation{a.headObject, "s3:GetObject"}
 		case http.MethodPut:
 			switch {
@@ -231,6 +236,9 @@ func (a *API) route(req *request) operation {
 		case http.MethodDelete:
 			if has("uploadId") {
 				return operation{a.abortMultipartUpload, "s3:AbortMultipartUpload"}
+			}
+			if has("versionId") {
+				return operation{a.deleteObject, "s3:DeleteObjectVersion"}
 			}
 			return operation{a.deleteObject, "s3:DeleteObject"}
 		case http.MethodPost:

@@ -87,13 +87,14 @@ func (a *API) putObject(req *request) error {
 	if opts.Metadata, err = metadataFromHeaders(req.Header); err != nil {
 		return err
 	}
-	if err := a.checkWriteConditions(req); err != nil {
+	if err := a.writeOptions(req, &opts); err != nil {
 		return err
 	}
 	info, err := a.backend.PutObject(req.Context(), req.bucket, req.key, req.Body, opts)
 	if err != nil {
 		return err
 	}
+	setVersionHeader(req.w, info.VersionID)
 	req.w.Header().Set("ETag", quote(info.ETag))
 	req.w.WriteHeader(http.StatusOK)
 	return nil
@@ -186,6 +187,7 @@ func setObjectHeaders(w http.ResponseWriter, info object.ObjectInfo) {
 	h.Set("ETag", quote(info.ETag))
 	h.Set("Last-Modified", info.ModTime.UTC().Format(http.TimeFormat))
 	h.Set("Accept-Ranges", "bytes")
+	setVersionHeader(w, info.VersionID)
 	ct := info.ContentType
 	if ct == "" {
 		ct = "binary/octet-stream"
@@ -232,7 +234,7 @@ func (a *API) getObject(req *request) error {
 			}
 		}
 	}
-	rd, err := a.backend.GetObject(req.Context(), req.bucket, req.key, opts)
+	rd, err := a.openVersion(req, opts)
 	if err != nil {
 		if opts.Range != nil && errors.Is(err, object.ErrInvalidRange) {
 			if info, herr := a.backend.HeadObject(req.Context(), req.bucket, req.key); herr == nil {
@@ -285,7 +287,7 @@ func (a *API) headObject(req *request) error {
 	if req.query.Has("partNumber") {
 		return ErrNotImplemented.WithMessage("HeadObject by partNumber is not implemented by this server.")
 	}
-	info, err := a.backend.HeadObject(req.Context(), req.bucket, req.key)
+	info, err := a.headVersion(req)
 	if err != nil {
 		return err
 	}
@@ -337,28 +339,31 @@ func (a *API) deleteObject(req *request) error {
 	if hasAny(req.amz, "X-Amz-If-Match-Last-Modified-Time", "X-Amz-If-Match-Size") {
 		return errConditionalDelete
 	}
-	done, err := a.checkDeleteCondition(req, req.key, req.Header.Get("If-Match"))
+	id, err := a.versionID(req)
 	if err != nil {
 		return err
 	}
-	if !done {
-		if err := a.backend.DeleteObject(req.Context(), req.bucket, req.key); err != nil {
-			return err
-		}
+	res, err := a.deleteKey(req, req.key, id, req.Header.Get("If-Match"))
+	if err != nil {
+		return err
+	}
+	setVersionHeader(req.w, res.VersionID)
+	if res.DeleteMarker {
+		req.w.Header().Set("X-Amz-Delete-Marker", "true")
 	}
 	req.w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
 // copySource parses X-Amz-Copy-Source: "[/]bucket/key[?versionId=null]", URL-encoded.
-func copySource(req *request) (bucket, key string, err error) {
+func copySource(req *request, versioned bool) (bucket, key string, err error) {
 	raw := req.Header.Get("X-Amz-Copy-Source")
 	src, query, _ := strings.Cut(raw, "?")
 	if query != "" {
 		q, perr := url.ParseQuery(query)
 		// Every versionId counts: a second one must not slip past behind "null".
 		specific := slices.ContainsFunc(q["versionId"], func(v string) bool { return v != "" && v != "null" })
-		if perr != nil || specific {
+		if perr != nil || len(q["versionId"]) > 1 || specific && !versioned {
 			return "", "", ErrNotImplemented.WithMessage("Copying a specific object version is not implemented by this server.")
 		}
 	}
@@ -376,14 +381,28 @@ func copySource(req *request) (bucket, key string, err error) {
 // openCopySource opens the source of a copy after checking the
 // x-amz-copy-source-if-* preconditions.
 func (a *API) openCopySource(req *request, rg *object.Range) (*object.Reader, error) {
-	bucket, key, err := copySource(req)
+	v := a.versionedBackend()
+	bucket, key, err := copySource(req, v != nil)
 	if err != nil {
 		return nil, err
 	}
-	if err := a.authorize(req, "s3:GetObject", bucket, key); err != nil {
+	id := copySourceVersion(req)
+	action := "s3:GetObject"
+	if id != "" {
+		action = "s3:GetObjectVersion"
+	}
+	if err := a.authorize(req, action, bucket, key); err != nil {
 		return nil, err
 	}
-	rd, err := a.backend.GetObject(req.Context(), bucket, key, object.GetOptions{Range: rg})
+	var rd *object.Reader
+	if v != nil {
+		rd, err = v.GetObjectVersion(req.Context(), bucket, key, id, object.GetOptions{Range: rg})
+		if errors.Is(err, object.ErrDeleteMarker) {
+			err = deleteMarkerCopyError(id)
+		}
+	} else {
+		rd, err = a.backend.GetObject(req.Context(), bucket, key, object.GetOptions{Range: rg})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -399,7 +418,7 @@ func (a *API) openCopySource(req *request, rg *object.Range) (*object.Reader, er
 }
 
 func (a *API) copyObject(req *request) error {
-	srcBucket, srcKey, err := copySource(req)
+	srcBucket, srcKey, err := copySource(req, a.versionedBackend() != nil)
 	if err != nil {
 		return err
 	}
@@ -419,10 +438,11 @@ func (a *API) copyObject(req *request) error {
 	if d := strings.ToUpper(req.amz.Get("X-Amz-Tagging-Directive")); d != "" && d != "COPY" && d != "REPLACE" {
 		return ErrInvalidArgument.WithMessage("Unknown tagging directive.")
 	}
-	if directive != "REPLACE" && srcBucket == req.bucket && srcKey == req.key {
+	if directive != "REPLACE" && srcBucket == req.bucket && srcKey == req.key && copySourceVersion(req) == "" {
 		return ErrInvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
-	if err := a.checkWriteConditions(req); err != nil {
+	var opts object.PutOptions
+	if err := a.writeOptions(req, &opts); err != nil {
 		return err
 	}
 	rd, err := a.openCopySource(req, nil)
@@ -436,10 +456,15 @@ func (a *API) copyObject(req *request) error {
 			return err
 		}
 	}
-	info, err := a.backend.PutObject(req.Context(), req.bucket, req.key, rd, object.PutOptions{Metadata: meta, Size: rd.Length})
+	opts.Metadata, opts.Size = meta, rd.Length
+	info, err := a.backend.PutObject(req.Context(), req.bucket, req.key, rd, opts)
 	if err != nil {
 		return err
 	}
+	if rd.Info.VersionID != "" {
+		req.w.Header().Set("X-Amz-Copy-Source-Version-Id", rd.Info.VersionID)
+	}
+	setVersionHeader(req.w, info.VersionID)
 	writeXML(req.w, http.StatusOK, copyObjectResult{Xmlns: s3NS, LastModified: isoTime(info.ModTime), ETag: quote(info.ETag)})
 	return nil
 }

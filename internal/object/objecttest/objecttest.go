@@ -27,6 +27,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) object.Backend) {
 		policyTests(),
 		configTests(),
 		concurrencyTests(),
+		versioningTests(),
 	}
 	for _, group := range groups {
 		for _, st := range group {
