@@ -93,6 +93,8 @@ type Metadata struct {
 	// User holds x-amz-meta-* values keyed by the lower-case name without
 	// the "x-amz-meta-" prefix.
 	User map[string]string `json:"user,omitempty"`
+	// Lock is the version's Object Lock state (objectlock.go).
+	Lock ObjectLock `json:"lock,omitzero"`
 }
 
 // BucketInfo describes a bucket.

@@ -82,6 +82,10 @@ type DeleteOptions struct {
 	// IfMatch, when set, deletes only if the current object's ETag is in
 	// this If-Match list (ErrPreconditionFailed otherwise).
 	IfMatch string
+	// Allow, when set, is called with the info of the version that a
+	// delete by VersionID would remove, under the key's lock; an error
+	// refuses the delete and is returned.
+	Allow func(ObjectInfo) error
 }
 
 // DeleteResult says what a delete did.

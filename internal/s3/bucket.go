@@ -84,8 +84,17 @@ func (a *API) createBucket(req *request) error {
 			return err
 		}
 	}
+	lock, err := a.objectLockRequested(req)
+	if err != nil {
+		return err
+	}
 	if err := a.backend.CreateBucket(req.Context(), req.bucket); err != nil {
 		return err
+	}
+	if lock {
+		if err := a.enableObjectLock(req); err != nil {
+			return err
+		}
 	}
 	req.w.Header().Set("Location", "/"+req.bucket)
 	req.w.WriteHeader(http.StatusOK)
@@ -307,7 +316,7 @@ func (a *API) deleteObjects(req *request) error {
 			if e == ErrInternal {
 				a.log.ErrorContext(req.Context(), "delete object failed", "bucket", req.bucket, "key", o.Key, "err", err)
 			}
-			res.Errors = append(res.Errors, deleteErrorEntry{Key: o.Key, Code: e.Code, Message: e.Message})
+			res.Errors = append(res.Errors, deleteErrorEntry{Key: o.Key, VersionID: o.VersionID, Code: e.Code, Message: e.Message})
 			continue
 		}
 		if !body.Quiet {

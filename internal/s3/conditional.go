@@ -69,7 +69,11 @@ func (a *API) writeOptions(req *request, opts *object.PutOptions) error {
 		return err
 	}
 	state, err := a.bucketVersioning(req, req.bucket)
+	if err != nil {
+		return err
+	}
 	opts.Versioning = state
+	opts.Metadata.Lock, err = a.objectLockFor(req, state)
 	return err
 }
 

@@ -140,10 +140,10 @@ func (a *API) virtualHostBucket(host string) (string, bool) {
 // with 501 NotImplemented rather than being mistaken for a plain call.
 var unsupported = []string{
 	"accelerate", "acl", "analytics", "attributes", "cors", "encryption",
-	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging",
-	"metadataTable", "metrics", "notification", "object-lock", "ownershipControls",
+	"intelligent-tiering", "inventory", "lifecycle", "logging",
+	"metadataTable", "metrics", "notification", "ownershipControls",
 	"policyStatus", "publicAccessBlock", "replication", "requestPayment", "restore",
-	"retention", "select", "tagging", "torrent", "website",
+	"select", "tagging", "torrent", "website",
 	"renameObject", "session",
 }
 
@@ -184,6 +184,8 @@ func (a *API) route(req *request) operation {
 				return operation{a.getBucketVersioning, "s3:GetBucketVersioning"}
 			case has("versions"):
 				return operation{a.listObjectVersions, "s3:ListBucketVersions"}
+			case has("object-lock"):
+				return operation{a.getObjectLockConfiguration, "s3:GetBucketObjectLockConfiguration"}
 			case q.Get("list-type") == "2":
 				return operation{a.listObjectsV2, "s3:ListBucket"}
 			}
@@ -196,6 +198,8 @@ func (a *API) route(req *request) operation {
 				return operation{a.putBucketPolicy, "s3:PutBucketPolicy"}
 			case has("versioning"):
 				return operation{a.putBucketVersioning, "s3:PutBucketVersioning"}
+			case has("object-lock"):
+				return operation{a.putObjectLockConfiguration, "s3:PutBucketObjectLockConfiguration"}
 			}
 			return operation{a.createBucket, "s3:CreateBucket"}
 		case http.MethodDelete:
@@ -211,8 +215,13 @@ func (a *API) route(req *request) operation {
 	default:
 		switch m {
 		case http.MethodGet:
-			if has("uploadId") {
+			switch {
+			case has("uploadId"):
 				return operation{a.listParts, "s3:ListMultipartUploadParts"}
+			case has("retention"):
+				return operation{a.getObjectRetention, "s3:GetObjectRetention"}
+			case has("legal-hold"):
+				return operation{a.getObjectLegalHold, "s3:GetObjectLegalHold"}
 			}
 			if has("versionId") {
 				return operation{a.getObject, "s3:GetObjectVersion"}
@@ -225,6 +234,10 @@ func (a *API) route(req *request) operation {
 			return operation{a.headObject, "s3:GetObject"}
 		case http.MethodPut:
 			switch {
+			case has("retention"):
+				return operation{a.putObjectRetention, "s3:PutObjectRetention"}
+			case has("legal-hold"):
+				return operation{a.putObjectLegalHold, "s3:PutObjectLegalHold"}
 			case (has("uploadId") || has("partNumber")) && copying:
 				return operation{a.uploadPartCopy, "s3:PutObject"}
 			case has("uploadId") || has("partNumber"):

@@ -44,7 +44,6 @@ var (
 	// existing object or upload: none is ever stored with SSE-C (S3's
 	// answer for an object that was not).
 	errSSECNotApplicable = ErrInvalidRequest.WithMessage("The encryption parameters are not applicable to this object.")
-	errObjectLock        = ErrNotImplemented.WithMessage("Object Lock is not implemented by this server: objects cannot be protected from deletion or overwrite.")
 	errTagging           = ErrNotImplemented.WithMessage("Object tagging is not implemented by this server.")
 	errWebsiteRedirect   = ErrNotImplemented.WithMessage("Website redirects (x-amz-website-redirect-location) are not implemented by this server.")
 	errAppend            = ErrNotImplemented.WithMessage("Appending to an object (x-amz-write-offset-bytes) is not implemented by this server.")
@@ -124,8 +123,6 @@ func checkObjectWriteHeaders(h http.Header) error {
 		return errSSE
 	case hasSSEC(h, "X-Amz-"):
 		return errSSEC
-	case hasAny(h, "X-Amz-Object-Lock-Mode", "X-Amz-Object-Lock-Retain-Until-Date", "X-Amz-Object-Lock-Legal-Hold"):
-		return errObjectLock
 	case hasAny(h, "X-Amz-Tagging"):
 		return errTagging
 	case hasAny(h, "X-Amz-Website-Redirect-Location"):
@@ -174,9 +171,7 @@ func checkBucketCreateHeaders(h http.Header) error {
 	}
 	for _, v := range values(h, "X-Amz-Bucket-Object-Lock-Enabled") {
 		switch strings.ToLower(v) {
-		case "false":
-		case "true":
-			return errObjectLock
+		case "false", "true": // true: objectLockRequested
 		default:
 			return ErrInvalidArgument.WithMessage("The x-amz-bucket-object-lock-enabled header must be true or false.")
 		}

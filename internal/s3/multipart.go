@@ -21,6 +21,13 @@ func (a *API) createMultipartUpload(req *request) error {
 	if err != nil {
 		return err
 	}
+	state, err := a.bucketVersioning(req, req.bucket)
+	if err != nil {
+		return err
+	}
+	if meta.Lock, err = a.objectLockFor(req, state); err != nil {
+		return err
+	}
 	id, err := a.backend.CreateMultipartUpload(req.Context(), req.bucket, req.key, object.PutOptions{Metadata: meta, Size: -1})
 	if err != nil {
 		return err

@@ -188,6 +188,7 @@ func setObjectHeaders(w http.ResponseWriter, info object.ObjectInfo) {
 	h.Set("Last-Modified", info.ModTime.UTC().Format(http.TimeFormat))
 	h.Set("Accept-Ranges", "bytes")
 	setVersionHeader(w, info.VersionID)
+	setLockHeaders(w, info.Lock)
 	ct := info.ContentType
 	if ct == "" {
 		ct = "binary/octet-stream"
@@ -456,6 +457,7 @@ func (a *API) copyObject(req *request) error {
 			return err
 		}
 	}
+	meta.Lock = opts.Metadata.Lock // never the source's
 	opts.Metadata, opts.Size = meta, rd.Length
 	info, err := a.backend.PutObject(req.Context(), req.bucket, req.key, rd, opts)
 	if err != nil {

@@ -18,10 +18,9 @@ import (
 
 // Errors of versioning.
 var (
-	ErrInvalidBucketState = &APIError{Code: "InvalidBucketState", Message: "The request is not valid with the current state of the bucket.", Status: http.StatusConflict}
-	ErrNoSuchVersion      = &APIError{Code: "NoSuchVersion", Message: "The specified version does not exist.", Status: http.StatusNotFound}
-	errVersioningNI       = ErrNotImplemented.WithMessage("Object versioning is not implemented by this server's storage backend.")
-	errMFARequired        = ErrAccessDenied.WithMessage("Mfa Authentication must be used for this request")
+	ErrNoSuchVersion = &APIError{Code: "NoSuchVersion", Message: "The specified version does not exist.", Status: http.StatusNotFound}
+	errVersioningNI  = ErrNotImplemented.WithMessage("Object versioning is not implemented by this server's storage backend.")
+	errMFARequired   = ErrAccessDenied.WithMessage("Mfa Authentication must be used for this request")
 )
 
 // maxVersioningBody bounds a PutBucketVersioning document.
@@ -94,7 +93,7 @@ func (a *API) putBucketVersioning(req *request) error {
 		if locked, err := a.objectLockEnabled(req); err != nil {
 			return err
 		} else if locked {
-			return ErrInvalidBucketState.WithMessage("An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.")
+			return errObjectLockVersioningCannotChange
 		}
 	}
 	out, _ := xml.Marshal(versioningDoc{Xmlns: s3NS, Status: doc.Status})
@@ -213,12 +212,11 @@ func (a *API) deleteKey(req *request, key, versionID, ifMatch string) (object.De
 	if err != nil {
 		return object.DeleteResult{}, err
 	}
+	opts := object.DeleteOptions{VersionID: versionID, Versioning: state, IfMatch: ifMatch}
 	if versionID != "" {
-		if err := a.checkVersionDelete(req, key, versionID); err != nil {
-			return object.DeleteResult{}, err
-		}
+		opts.Allow = lockAllowsDelete(a.bypassGovernance(req, key))
 	}
-	return cw.DeleteObjectWith(req.Context(), req.bucket, key, object.DeleteOptions{VersionID: versionID, Versioning: state, IfMatch: ifMatch})
+	return cw.DeleteObjectWith(req.Context(), req.bucket, key, opts)
 }
 
 // listObjectVersions answers GET ?versions.

@@ -265,7 +265,7 @@ func (b *Backend) archive(root *os.Root, bucket, key string, cur objectMeta) err
 	if err != nil {
 		return fmt.Errorf("posix: keep version of %s/%s: %w", bucket, key, err)
 	}
-	cur.Key, cur.DeleteMarker = key, false
+	cur.Key, cur.DeleteMarker, cur.VersionID = key, false, id
 	if cur.Seq == 0 {
 		cur.Seq = cur.ModTime
 	}
@@ -377,7 +377,7 @@ func (b *Backend) deleteLocked(root *os.Root, bucket, key string, opts object.De
 		}
 	}
 	if opts.VersionID != "" {
-		return b.deleteVersion(root, bucket, key, opts.VersionID, cur, exists)
+		return b.deleteVersion(root, bucket, key, opts, cur, exists)
 	}
 	if opts.Versioning == object.VersioningOff || isMarkerKey(key) {
 		if exists {
@@ -410,10 +410,22 @@ func (b *Backend) deleteLocked(root *os.Root, bucket, key string, opts object.De
 // deleteVersion removes version id of key for good. When the current
 // object goes, the newest noncurrent version becomes current again unless
 // it is a delete marker.
-func (b *Backend) deleteVersion(root *os.Root, bucket, key, id string, cur objectMeta, exists bool) (object.DeleteResult, bool, error) {
+func (b *Backend) deleteVersion(root *os.Root, bucket, key string, opts object.DeleteOptions, cur objectMeta, exists bool) (object.DeleteResult, bool, error) {
+	id := opts.VersionID
 	res := object.DeleteResult{VersionID: id}
+	allow := func(m objectMeta) error {
+		if opts.Allow == nil {
+			return nil
+		}
+		info := m.info(bucket, key)
+		info.VersionID = versionOf(m)
+		return opts.Allow(info)
+	}
 	removed := false
 	if exists && versionOf(cur) == id {
+		if err := allow(cur); err != nil {
+			return res, false, err
+		}
 		if err := b.removeCurrent(root, bucket, key); err != nil {
 			return res, false, err
 		}
@@ -424,6 +436,9 @@ func (b *Backend) deleteVersion(root *os.Root, bucket, key, id string, cur objec
 		return res, removed, err
 	}
 	if i := slices.IndexFunc(versions, func(m objectMeta) bool { return versionOf(m) == id }); i >= 0 && !removed {
+		if err := allow(versions[i]); err != nil {
+			return res, false, err
+		}
 		res.DeleteMarker = versions[i].DeleteMarker
 		b.removeVersion(bucket, key, id)
 		versions = slices.Delete(versions, i, i+1)
@@ -597,4 +612,58 @@ func (b *Backend) hasVersions(bucket string) bool {
 		return nil
 	})
 	return found
+}
+
+var _ object.ObjectLocker = (*Backend)(nil)
+
+// UpdateObjectLock changes the Object Lock state of a version in its meta
+// file, under the key's lock.
+func (b *Backend) UpdateObjectLock(ctx context.Context, bucket, key, id string, update func(object.ObjectInfo, *object.ObjectLock) error) (object.ObjectInfo, error) {
+	if id != "" && !validVersionID(id) {
+		return object.ObjectInfo{}, fmt.Errorf("posix: version %q: %w", id, object.ErrInvalidVersionID)
+	}
+	root, err := b.checkObject(bucket, key)
+	if err != nil {
+		return object.ObjectInfo{}, err
+	}
+	defer root.Close()
+	unlock, err := b.lockKey(bucket, key)
+	if err != nil {
+		return object.ObjectInfo{}, err
+	}
+	defer unlock()
+	cur, exists, err := b.current(root, bucket, key)
+	if err != nil {
+		return object.ObjectInfo{}, err
+	}
+	apply := func(m *objectMeta) error {
+		info := m.info(bucket, key)
+		info.VersionID = versionOf(*m)
+		lock := m.Metadata.Lock
+		if err := update(info, &lock); err != nil {
+			return err
+		}
+		m.Metadata.Lock = lock
+		return nil
+	}
+	if exists && (id == "" || versionOf(cur) == id) {
+		if err := apply(&cur); err != nil {
+			return object.ObjectInfo{}, err
+		}
+		if err := b.writeMeta(bucket, key, cur); err != nil {
+			return object.ObjectInfo{}, err
+		}
+		return cur.info(bucket, key), nil
+	}
+	v, err := b.noncurrent(bucket, key, id)
+	if err != nil {
+		return object.ObjectInfo{}, err
+	}
+	if err := apply(&v); err != nil {
+		return object.ObjectInfo{}, err
+	}
+	if err := b.writeVersionMeta(bucket, key, v); err != nil {
+		return object.ObjectInfo{}, err
+	}
+	return v.info(bucket, key), nil
 }
