@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,11 +14,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
-// TestHonest_ConditionalWrites checks If-Match and If-None-Match on
-// writes. Sesame's backend cannot check and write atomically, so a
-// condition that fails gets S3's answer (412, or 404 for If-Match on a
-// missing key) and one that holds gets 501: never an unconditional write.
-func TestHonest_ConditionalWrites(t *testing.T) {
+// TestConditionalWrites checks If-Match and If-None-Match on writes: the
+// posix backend checks them atomically with the write, so a condition that
+// holds writes and one that fails gets S3's answer (412, or 404 for
+// If-Match on a missing key) and changes nothing.
+func TestConditionalWrites(t *testing.T) {
 	ep := startServer(t, nil)
 	c := sdkClient(ep)
 	ctx := context.Background()
@@ -27,64 +28,115 @@ func TestHonest_ConditionalWrites(t *testing.T) {
 	putObject(t, c, bucket, "src", []byte("source"))
 
 	type cond struct {
-		name          string
-		key           string
-		ifMatch       *string
-		ifNoneMatch   *string
-		code          string
-		status        int
-		existingAfter bool // the key holds old content afterwards (else: no object)
+		name        string
+		exists      bool // the key holds old content before the write
+		ifMatch     *string
+		ifNoneMatch *string
+		code        string // "" for success
+		status      int
 	}
 	conds := []cond{
-		{"If-None-Match * on an existing key", "existing", nil, aws.String("*"), "PreconditionFailed", 412, true},
-		{"If-None-Match * on a new key", "new", nil, aws.String("*"), "NotImplemented", 501, false},
-		{"If-None-Match with an ETag", "new", nil, aws.String(etag), "NotImplemented", 501, false},
-		{"If-Match with a wrong ETag", "existing", aws.String(`"0123456789abcdef0123456789abcdef"`), nil, "PreconditionFailed", 412, true},
-		{"If-Match with the right ETag", "existing", aws.String(etag), nil, "NotImplemented", 501, true},
-		{"If-Match on a new key", "new", aws.String(etag), nil, "NoSuchKey", 404, false},
+		{"If-None-Match * on an existing key", true, nil, aws.String("*"), "PreconditionFailed", 412},
+		{"If-None-Match * on a new key", false, nil, aws.String("*"), "", 200},
+		{"If-None-Match with an ETag", false, nil, aws.String(etag), "NotImplemented", 501},
+		{"If-Match with a wrong ETag", true, aws.String(`"0123456789abcdef0123456789abcdef"`), nil, "PreconditionFailed", 412},
+		{"If-Match with the right ETag", true, aws.String(etag), nil, "", 200},
+		{"If-Match * on an existing key", true, aws.String("*"), nil, "", 200},
+		{"If-Match on a new key", false, aws.String(etag), nil, "NoSuchKey", 404},
 	}
-	after := func(t *testing.T, tc cond) {
+	n := 0
+	// prepare returns a fresh key in the state the case starts from.
+	prepare := func(t *testing.T, tc cond) string {
+		n++
+		key := fmt.Sprintf("case-%d", n)
+		if tc.exists {
+			putObject(t, c, bucket, key, old)
+		}
+		return key
+	}
+	// after checks the key holds want when the write succeeded, else what
+	// it held before.
+	after := func(t *testing.T, tc cond, key string, err error, want []byte) {
 		t.Helper()
-		if tc.existingAfter {
-			expectObject(t, c, bucket, tc.key, old)
-		} else {
-			expectNoObject(t, c, bucket, tc.key)
+		switch {
+		case tc.code != "":
+			expectError(t, err, tc.code, tc.status)
+			if tc.exists {
+				expectObject(t, c, bucket, key, old)
+			} else {
+				expectNoObject(t, c, bucket, key)
+			}
+		case err != nil:
+			t.Fatalf("write: %v, want success", err)
+		default:
+			expectObject(t, c, bucket, key, want)
 		}
 	}
 	for _, tc := range conds {
 		t.Run("PutObject/"+tc.name, func(t *testing.T) {
-			_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &tc.key, Body: bytes.NewReader([]byte("new content")),
+			key := prepare(t, tc)
+			_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: bytes.NewReader([]byte("new content")),
 				IfMatch: tc.ifMatch, IfNoneMatch: tc.ifNoneMatch})
-			expectError(t, err, tc.code, tc.status)
-			after(t, tc)
+			after(t, tc, key, err, []byte("new content"))
 		})
 		t.Run("CopyObject/"+tc.name, func(t *testing.T) {
-			_, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: &bucket, Key: &tc.key, CopySource: aws.String(bucket + "/src"),
+			key := prepare(t, tc)
+			_, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: &bucket, Key: &key, CopySource: aws.String(bucket + "/src"),
 				IfMatch: tc.ifMatch, IfNoneMatch: tc.ifNoneMatch})
-			expectError(t, err, tc.code, tc.status)
-			after(t, tc)
+			after(t, tc, key, err, []byte("source"))
 		})
 		t.Run("CompleteMultipartUpload/"+tc.name, func(t *testing.T) {
-			mpu, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: &tc.key})
+			key := prepare(t, tc)
+			mpu, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: &key})
 			if err != nil {
 				t.Fatalf("CreateMultipartUpload: %v", err)
 			}
-			defer c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: &bucket, Key: &tc.key, UploadId: mpu.UploadId})
-			part, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: &bucket, Key: &tc.key, UploadId: mpu.UploadId, PartNumber: aws.Int32(1), Body: bytes.NewReader([]byte("part"))})
+			defer c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: &bucket, Key: &key, UploadId: mpu.UploadId})
+			part, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: &bucket, Key: &key, UploadId: mpu.UploadId, PartNumber: aws.Int32(1), Body: bytes.NewReader([]byte("part"))})
 			if err != nil {
 				t.Fatalf("UploadPart: %v", err)
 			}
-			_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: &bucket, Key: &tc.key, UploadId: mpu.UploadId,
+			_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: &bucket, Key: &key, UploadId: mpu.UploadId,
 				MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{PartNumber: aws.Int32(1), ETag: part.ETag}}},
 				IfMatch:         tc.ifMatch, IfNoneMatch: tc.ifNoneMatch})
-			expectError(t, err, tc.code, tc.status)
-			after(t, tc)
-			// The upload is left as it was: the client may retry without the condition.
-			if _, err := c.ListParts(ctx, &s3.ListPartsInput{Bucket: &bucket, Key: &tc.key, UploadId: mpu.UploadId}); err != nil {
-				t.Errorf("ListParts after a refused completion: %v", err)
+			after(t, tc, key, err, []byte("part"))
+			if tc.code != "" {
+				// The upload is left as it was: the client may retry without the condition.
+				if _, err := c.ListParts(ctx, &s3.ListPartsInput{Bucket: &bucket, Key: &key, UploadId: mpu.UploadId}); err != nil {
+					t.Errorf("ListParts after a refused completion: %v", err)
+				}
 			}
 		})
 	}
+
+	// Of concurrent If-None-Match: * writers of one new key, exactly one wins.
+	t.Run("PutObject/If-None-Match race", func(t *testing.T) {
+		const writers = 12
+		var wg sync.WaitGroup
+		results := make(chan error, writers)
+		for i := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("race"),
+					Body: bytes.NewReader(fmt.Appendf(nil, "writer %d", i)), IfNoneMatch: aws.String("*")})
+				results <- err
+			}()
+		}
+		wg.Wait()
+		close(results)
+		won := 0
+		for err := range results {
+			if err == nil {
+				won++
+			} else {
+				expectError(t, err, "PreconditionFailed", http.StatusPreconditionFailed)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("%d of %d If-None-Match writers succeeded, want exactly 1", won, writers)
+		}
+	})
 
 	t.Run("DeleteObject", func(t *testing.T) {
 		for _, tc := range []struct {
@@ -95,12 +147,16 @@ func TestHonest_ConditionalWrites(t *testing.T) {
 			status  int
 		}{
 			{"If-Match with a wrong ETag", "existing", `"0123456789abcdef0123456789abcdef"`, "PreconditionFailed", 412},
-			{"If-Match with the right ETag", "existing", etag, "NotImplemented", 501},
 		} {
 			_, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: &tc.key, IfMatch: &tc.ifMatch})
 			expectError(t, err, tc.code, tc.status)
 			expectObject(t, c, bucket, tc.key, old)
 		}
+		putObject(t, c, bucket, "doomed", old)
+		if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: aws.String("doomed"), IfMatch: &etag}); err != nil {
+			t.Fatalf("DeleteObject with the right If-Match: %v", err)
+		}
+		expectNoObject(t, c, bucket, "doomed")
 		// S3 answers an If-Match delete of a missing key with success.
 		if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: aws.String("missing"), IfMatch: &etag}); err != nil {
 			t.Errorf("DeleteObject If-Match of a missing key: %v, want 204", err)
@@ -114,13 +170,14 @@ func TestHonest_ConditionalWrites(t *testing.T) {
 
 	t.Run("DeleteObjects", func(t *testing.T) {
 		putObject(t, c, bucket, "plain", []byte("x"))
+		putObject(t, c, bucket, "matched", old)
 		out, err := c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: &bucket, Delete: &types.Delete{Objects: []types.ObjectIdentifier{
 			{Key: aws.String("existing"), ETag: aws.String(`"0123456789abcdef0123456789abcdef"`)},
-			{Key: aws.String("existing"), ETag: aws.String(etag)},
 			{Key: aws.String("existing"), Size: aws.Int64(11)},
 			{Key: aws.String("existing"), VersionId: aws.String("3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY")},
 			{Key: aws.String("missing"), ETag: aws.String(etag)},
 			{Key: aws.String("plain")},
+			{Key: aws.String("matched"), ETag: aws.String(etag)},
 		}}})
 		if err != nil {
 			t.Fatalf("DeleteObjects: %v", err)
@@ -129,18 +186,19 @@ func TestHonest_ConditionalWrites(t *testing.T) {
 		for _, e := range out.Errors {
 			codes = append(codes, aws.ToString(e.Code))
 		}
-		if want := "[PreconditionFailed NotImplemented NotImplemented NotImplemented]"; fmt.Sprint(codes) != want {
+		if want := "[PreconditionFailed NotImplemented InvalidArgument]"; fmt.Sprint(codes) != want {
 			t.Errorf("DeleteObjects errors = %v, want %s", codes, want)
 		}
 		var deleted []string
 		for _, d := range out.Deleted {
 			deleted = append(deleted, aws.ToString(d.Key))
 		}
-		if want := "[missing plain]"; fmt.Sprint(deleted) != want {
+		if want := "[missing plain matched]"; fmt.Sprint(deleted) != want {
 			t.Errorf("DeleteObjects deleted = %v, want %s", deleted, want)
 		}
 		expectObject(t, c, bucket, "existing", old)
 		expectNoObject(t, c, bucket, "plain")
+		expectNoObject(t, c, bucket, "matched")
 	})
 
 	// If-Match reveals whether the ETag matches: S3 requires s3:GetObject
