@@ -124,11 +124,13 @@ type PutOptions struct {
 	Size int64
 	// MD5, when set, is the expected digest of the body (Content-MD5).
 	MD5 []byte
-	// IfMatch and IfNoneMatch ("*") are write conditions, checked
-	// atomically with the write by a ConditionalWriter (versioning.go);
-	// other backends must not be given them.
+	// IfMatch and IfNoneMatch are write conditions (an ETag list, or
+	// "*"): write only if the current object's ETag is in IfMatch, and
+	// only if there is no current object or its ETag is not in
+	// IfNoneMatch. A ConditionalWriter (versioning.go) checks them
+	// atomically with the write; other backends must not be given them.
 	IfMatch     string
-	IfNoneMatch bool
+	IfNoneMatch string
 	// Versioning is the bucket's versioning state, applied by a Versioned
 	// backend.
 	Versioning Versioning

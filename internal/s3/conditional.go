@@ -35,9 +35,6 @@ func (a *API) writeConditions(req *request, opts *object.PutOptions) error {
 	if ifMatch == "" && ifNoneMatch == "" {
 		return nil
 	}
-	if ifNoneMatch != "" && strings.TrimSpace(ifNoneMatch) != "*" {
-		return ErrNotImplemented.WithMessage("If-None-Match on a write accepts only '*'.")
-	}
 	if _, ok := a.backend.(object.ConditionalWriter); ok {
 		if ifMatch != "" {
 			// Comparing ETags reveals the object's ETag.
@@ -45,8 +42,11 @@ func (a *API) writeConditions(req *request, opts *object.PutOptions) error {
 				return err
 			}
 		}
-		opts.IfMatch, opts.IfNoneMatch = ifMatch, ifNoneMatch != ""
+		opts.IfMatch, opts.IfNoneMatch = ifMatch, ifNoneMatch
 		return nil
+	}
+	if ifNoneMatch != "" && strings.TrimSpace(ifNoneMatch) != "*" {
+		return ErrNotImplemented.WithMessage("If-None-Match on a write accepts only '*' with this server's storage backend.")
 	}
 	info, exists, err := a.currentObject(req, req.key, ifMatch != "")
 	switch {

@@ -144,7 +144,7 @@ func (a *API) completeMultipartUpload(req *request) error {
 	if err != nil {
 		return err
 	}
-	setVersionHeader(req.w, info.VersionID)
+	setVersionHeader(req.w, writtenVersion(info.VersionID))
 	loc := (&url.URL{Scheme: "http", Host: req.Host, Path: "/" + req.bucket + "/" + req.key}).String()
 	if req.TLS != nil {
 		loc = "https" + strings.TrimPrefix(loc, "http")

@@ -94,7 +94,7 @@ func (a *API) putObject(req *request) error {
 	if err != nil {
 		return err
 	}
-	setVersionHeader(req.w, info.VersionID)
+	setVersionHeader(req.w, writtenVersion(info.VersionID))
 	req.w.Header().Set("ETag", quote(info.ETag))
 	req.w.WriteHeader(http.StatusOK)
 	return nil
@@ -466,7 +466,7 @@ func (a *API) copyObject(req *request) error {
 	if rd.Info.VersionID != "" {
 		req.w.Header().Set("X-Amz-Copy-Source-Version-Id", rd.Info.VersionID)
 	}
-	setVersionHeader(req.w, info.VersionID)
+	setVersionHeader(req.w, writtenVersion(info.VersionID))
 	writeXML(req.w, http.StatusOK, copyObjectResult{Xmlns: s3NS, LastModified: isoTime(info.ModTime), ETag: quote(info.ETag)})
 	return nil
 }

@@ -141,6 +141,15 @@ func setVersionHeader(w http.ResponseWriter, id string) {
 	}
 }
 
+// writtenVersion is the version ID a write reports: none for the null
+// version (a write while versioning is suspended), as S3 answers.
+func writtenVersion(id string) string {
+	if id == object.NullVersionID {
+		return ""
+	}
+	return id
+}
+
 // deleteMarkerAnswer turns a backend's *DeleteMarkerError into S3's
 // answer: 404 NoSuchKey for the latest version, 405 MethodNotAllowed for
 // a version named by ID, with x-amz-delete-marker and the marker's ID.

@@ -38,7 +38,8 @@ func TestConditionalWrites(t *testing.T) {
 	conds := []cond{
 		{"If-None-Match * on an existing key", true, nil, aws.String("*"), "PreconditionFailed", 412},
 		{"If-None-Match * on a new key", false, nil, aws.String("*"), "", 200},
-		{"If-None-Match with an ETag", false, nil, aws.String(etag), "NotImplemented", 501},
+		{"If-None-Match with the current ETag", true, nil, aws.String(etag), "PreconditionFailed", 412},
+		{"If-None-Match with another ETag", true, nil, aws.String(`"0123456789abcdef0123456789abcdef"`), "", 200},
 		{"If-Match with a wrong ETag", true, aws.String(`"0123456789abcdef0123456789abcdef"`), nil, "PreconditionFailed", 412},
 		{"If-Match with the right ETag", true, aws.String(etag), nil, "", 200},
 		{"If-Match * on an existing key", true, aws.String("*"), nil, "", 200},

@@ -134,8 +134,9 @@ func TestVersioning(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, data := range []string{"null 1", "null 2"} {
-		if p := putObject(t, c, bucket, "k", []byte(data)); aws.ToString(p.VersionId) != "null" {
-			t.Fatalf("suspended put version %q, want null", aws.ToString(p.VersionId))
+		// S3 reports no version ID for the null version it writes.
+		if p := putObject(t, c, bucket, "k", []byte(data)); p.VersionId != nil {
+			t.Fatalf("suspended put version %q, want none", aws.ToString(p.VersionId))
 		}
 	}
 	list, err = c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: &bucket, Prefix: aws.String("k")})

@@ -48,12 +48,17 @@ func putErr(b object.Backend, t *testing.T, key, data string, opts object.PutOpt
 func testConditionalPut(t *testing.T, b object.Backend) {
 	conditional(t, b)
 	newBucket(t, b)
-	first, err := putErr(b, t, "k", "one", object.PutOptions{IfNoneMatch: true})
+	first, err := putErr(b, t, "k", "one", object.PutOptions{IfNoneMatch: "*"})
 	if err != nil {
 		t.Fatalf("If-None-Match on a new key: %v", err)
 	}
-	_, err = putErr(b, t, "k", "two", object.PutOptions{IfNoneMatch: true})
+	_, err = putErr(b, t, "k", "two", object.PutOptions{IfNoneMatch: "*"})
 	wantErr(t, err, object.ErrPreconditionFailed, "If-None-Match on an existing key")
+	_, err = putErr(b, t, "k", "two", object.PutOptions{IfNoneMatch: `"x", "` + first.ETag + `"`})
+	wantErr(t, err, object.ErrPreconditionFailed, "If-None-Match naming the current ETag")
+	if _, err := putErr(b, t, "other", "x", object.PutOptions{IfNoneMatch: first.ETag}); err != nil {
+		t.Fatalf("If-None-Match with an ETag on a new key: %v", err)
+	}
 	_, err = putErr(b, t, "k", "two", object.PutOptions{IfMatch: `"` + md5hex([]byte("other")) + `"`})
 	wantErr(t, err, object.ErrPreconditionFailed, "If-Match with another ETag")
 	_, err = putErr(b, t, "missing", "two", object.PutOptions{IfMatch: "*"})
@@ -79,7 +84,7 @@ func testConditionalPutRace(t *testing.T, b object.Backend) {
 		go func() {
 			defer wg.Done()
 			data := fmt.Sprintf("writer %d", i)
-			_, err := putErr(b, t, "race", data, object.PutOptions{IfNoneMatch: true})
+			_, err := putErr(b, t, "race", data, object.PutOptions{IfNoneMatch: "*"})
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -108,7 +113,7 @@ func testConditionalComplete(t *testing.T, b object.Backend) {
 	id := createUpload(t, b, "k", object.PutOptions{})
 	part := uploadPart(t, b, "k", id, 1, []byte("new"))
 	parts := []object.CompletePart{{PartNumber: 1, ETag: part.ETag}}
-	_, err := cw.CompleteMultipartUploadWith(t.Context(), testBucket, "k", id, parts, object.PutOptions{IfNoneMatch: true})
+	_, err := cw.CompleteMultipartUploadWith(t.Context(), testBucket, "k", id, parts, object.PutOptions{IfNoneMatch: "*"})
 	wantErr(t, err, object.ErrPreconditionFailed, "Complete with If-None-Match over an object")
 	wantContent(t, b, "k", "old")
 	if _, err := cw.CompleteMultipartUploadWith(t.Context(), testBucket, "k", id, parts, object.PutOptions{IfMatch: md5hex([]byte("old"))}); err != nil {

@@ -196,7 +196,7 @@ func etagIn(list, etag string) bool {
 // versioning, keeping the current object as a noncurrent version when it
 // must survive, and gives m its version ID.
 func (b *Backend) beforeCommit(root *os.Root, bucket, key string, m *objectMeta, opts object.PutOptions) error {
-	if !opts.IfNoneMatch && opts.IfMatch == "" && opts.Versioning == object.VersioningOff {
+	if opts.IfNoneMatch == "" && opts.IfMatch == "" && opts.Versioning == object.VersioningOff {
 		return nil
 	}
 	cur, exists, err := b.current(root, bucket, key)
@@ -204,8 +204,8 @@ func (b *Backend) beforeCommit(root *os.Root, bucket, key string, m *objectMeta,
 		return err
 	}
 	switch {
-	case opts.IfNoneMatch && exists:
-		return fmt.Errorf("posix: %s/%s exists: %w", bucket, key, object.ErrPreconditionFailed)
+	case opts.IfNoneMatch != "" && exists && etagIn(opts.IfNoneMatch, cur.ETag):
+		return fmt.Errorf("posix: %s/%s has ETag %s: %w", bucket, key, cur.ETag, object.ErrPreconditionFailed)
 	case opts.IfMatch != "" && !exists:
 		return fmt.Errorf("posix: %s/%s: %w", bucket, key, object.ErrObjectNotFound)
 	case opts.IfMatch != "" && !etagIn(opts.IfMatch, cur.ETag):
