@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sesame-s3/sesame/internal/object"
 )
@@ -20,6 +21,7 @@ func versioningTests() []subtest {
 		{"Versioning/EnabledPutGetDelete", testVersioningEnabled},
 		{"Versioning/Suspended", testVersioningSuspended},
 		{"Versioning/ListPages", testVersioningListPages},
+		{"Versioning/ObjectLock", testObjectLock},
 	}
 }
 
@@ -339,6 +341,70 @@ func testVersioningListPages(t *testing.T, b object.Backend) {
 	if got := listing(t, v, object.ListVersionsOptions{Prefix: "b/"}); !equal(got, all[3:9]) {
 		t.Fatalf("prefix b/: %q, want %q", got, all[3:9])
 	}
+}
+
+// testObjectLock checks that UpdateObjectLock changes one version's lock
+// state in place and that DeleteOptions.Allow can refuse a delete.
+func testObjectLock(t *testing.T, b object.Backend) {
+	v := versioned(t, b)
+	l, ok := b.(object.ObjectLocker)
+	if !ok {
+		t.Skip("backend has no Object Lock")
+	}
+	ctx := t.Context()
+	newBucket(t, b)
+	en := object.PutOptions{Versioning: object.VersioningEnabled}
+	until := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+	en.Metadata.Lock = object.ObjectLock{Mode: object.LockGovernance, RetainUntil: until}
+	old, err := putErr(b, t, "k", "old", en)
+	if err != nil {
+		t.Fatal(err)
+	}
+	en.Metadata.Lock = object.ObjectLock{}
+	cur, err := putErr(b, t, "k", "new", en)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := v.HeadObjectVersion(ctx, testBucket, "k", old.VersionID)
+	if err != nil || info.Lock.Mode != object.LockGovernance || !info.Lock.RetainUntil.Equal(until) {
+		t.Fatalf("lock of the noncurrent version = %+v, %v", info.Lock, err)
+	}
+	refused := errors.New("refused")
+	_, err = l.UpdateObjectLock(ctx, testBucket, "k", "", func(info object.ObjectInfo, lock *object.ObjectLock) error {
+		if info.VersionID != cur.VersionID {
+			t.Errorf("update of the current version saw version %q", info.VersionID)
+		}
+		lock.LegalHold = true
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.UpdateObjectLock(ctx, testBucket, "k", old.VersionID, func(_ object.ObjectInfo, lock *object.ObjectLock) error {
+		lock.Mode = ""
+		return refused
+	}); !errors.Is(err, refused) {
+		t.Fatalf("UpdateObjectLock returned %v, want the update's error", err)
+	}
+	if info, err := v.HeadObjectVersion(ctx, testBucket, "k", ""); err != nil || !info.Lock.LegalHold {
+		t.Fatalf("legal hold of the current version = %+v, %v", info.Lock, err)
+	}
+	if info, _ := v.HeadObjectVersion(ctx, testBucket, "k", old.VersionID); info.Lock.Mode != object.LockGovernance {
+		t.Fatalf("a refused update changed the lock: %+v", info.Lock)
+	}
+	wantContent(t, b, "k", "new")
+	deny := func(info object.ObjectInfo) error {
+		if info.Lock.LegalHold || info.Lock.Mode != "" {
+			return refused
+		}
+		return nil
+	}
+	for _, id := range []string{cur.VersionID, old.VersionID} {
+		_, err := v.DeleteObjectWith(ctx, testBucket, "k", object.DeleteOptions{VersionID: id, Allow: deny})
+		wantErr(t, err, refused, "delete of locked version %s", id)
+	}
+	wantVersion(t, v, "k", old.VersionID, "old")
+	wantContent(t, b, "k", "new")
 }
 
 func equal(a, b []string) bool {
