@@ -222,7 +222,7 @@ func (a *API) objectLockFor(req *request, state object.Versioning) (object.Objec
 		if !t.After(time.Now()) {
 			return lock, errRetainUntilInPast
 		}
-		lock.Mode, lock.RetainUntil = mode, t.UTC()
+		lock.Mode, lock.RetainUntil = mode, ceilMillis(t)
 	case cfg.Rule != nil && cfg.Rule.DefaultRetention != nil:
 		d := cfg.Rule.DefaultRetention
 		lock.Mode = d.Mode
@@ -242,12 +242,27 @@ func (a *API) objectLockFor(req *request, state object.Versioning) (object.Objec
 	return lock, nil
 }
 
+// retainUntilLayout writes retain-until dates in ISO 8601 with
+// milliseconds, the precision they are kept at.
+const retainUntilLayout = "2006-01-02T15:04:05.000Z"
+
+// ceilMillis rounds a retain-until date up to the millisecond, so that the
+// date reported is never earlier than the one enforced: a client that
+// waits until the reported date can delete.
+func ceilMillis(t time.Time) time.Time {
+	r := t.UTC().Truncate(time.Millisecond)
+	if r.Before(t) {
+		r = r.Add(time.Millisecond)
+	}
+	return r
+}
+
 // setLockHeaders reports a version's Object Lock state.
 func setLockHeaders(w http.ResponseWriter, lock object.ObjectLock) {
 	h := w.Header()
 	if lock.Mode != "" {
 		h.Set("X-Amz-Object-Lock-Mode", lock.Mode)
-		h.Set("X-Amz-Object-Lock-Retain-Until-Date", lock.RetainUntil.UTC().Format(time.RFC3339))
+		h.Set("X-Amz-Object-Lock-Retain-Until-Date", lock.RetainUntil.UTC().Format(retainUntilLayout))
 	}
 	if lock.LegalHold {
 		h.Set("X-Amz-Object-Lock-Legal-Hold", "ON")
@@ -331,7 +346,7 @@ func (a *API) putObjectRetention(req *request) error {
 				return errLockedVersion
 			}
 		}
-		lock.Mode, lock.RetainUntil = doc.Mode, until.UTC()
+		lock.Mode, lock.RetainUntil = doc.Mode, ceilMillis(until)
 		return nil
 	})
 	if err != nil {
@@ -350,7 +365,7 @@ func (a *API) getObjectRetention(req *request) error {
 	if info.Lock.Mode == "" {
 		return ErrNoSuchObjectLockConfiguration
 	}
-	writeXML(req.w, http.StatusOK, retentionDoc{Xmlns: s3NS, Mode: info.Lock.Mode, RetainUntilDate: info.Lock.RetainUntil.UTC().Format(time.RFC3339)})
+	writeXML(req.w, http.StatusOK, retentionDoc{Xmlns: s3NS, Mode: info.Lock.Mode, RetainUntilDate: info.Lock.RetainUntil.UTC().Format(retainUntilLayout)})
 	return nil
 }
 
