@@ -18,6 +18,7 @@ func versioningTests() []subtest {
 		{"Conditional/PutRace", testConditionalPutRace},
 		{"Conditional/Complete", testConditionalComplete},
 		{"Conditional/Delete", testConditionalDelete},
+		{"Conditional/FolderMarker", testConditionalMarker},
 		{"Versioning/EnabledPutGetDelete", testVersioningEnabled},
 		{"Versioning/Suspended", testVersioningSuspended},
 		{"Versioning/ListPages", testVersioningListPages},
@@ -417,4 +418,17 @@ func equal(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// testConditionalMarker checks the conditions on a folder marker.
+func testConditionalMarker(t *testing.T, b object.Backend) {
+	conditional(t, b)
+	newBucket(t, b)
+	if _, err := putErr(b, t, "dir/", "", object.PutOptions{IfNoneMatch: "*"}); err != nil {
+		t.Fatalf("If-None-Match on a new folder marker: %v", err)
+	}
+	_, err := putErr(b, t, "dir/", "", object.PutOptions{IfNoneMatch: "*"})
+	wantErr(t, err, object.ErrPreconditionFailed, "If-None-Match on an existing folder marker")
+	_, err = putErr(b, t, "other/", "", object.PutOptions{IfMatch: "*"})
+	wantErr(t, err, object.ErrObjectNotFound, "If-Match on a missing folder marker")
 }

@@ -168,9 +168,14 @@ func (b *Backend) putMarker(ctx context.Context, root *os.Root, bucket, key stri
 		return object.ObjectInfo{}, fmt.Errorf("posix: folder marker MD5: %w", object.ErrBadDigest)
 	}
 	m := objectMeta{ETag: emptyMD5, ModTime: b.now().UnixNano(), Metadata: opts.Metadata}
-	mu := b.lock(bucket, key)
-	mu.Lock()
-	defer mu.Unlock()
+	unlock, err := b.lockKey(bucket, key)
+	if err != nil {
+		return object.ObjectInfo{}, err
+	}
+	defer unlock()
+	if err := b.beforeCommit(root, bucket, key, &m, opts); err != nil {
+		return object.ObjectInfo{}, err
+	}
 	for attempt := 0; ; attempt++ {
 		chain, err := b.openDirs(root, bucket, strings.TrimSuffix(key, "/"), true)
 		if err == nil {
