@@ -10,7 +10,8 @@ import (
 )
 
 // Request headers that ask for a feature Sesame does not have: encryption,
-// object lock, tagging, ACLs, storage classes, website redirects. A request
+// tagging, ACLs, storage classes, website redirects (Object Lock headers
+// are objectlock.go's: refused where the backend or bucket lacks it). A request
 // carrying one is refused before anything is read or written, never served
 // as if the header were absent: a client must not believe its data is
 // encrypted, locked or shared when it is not. docs/S3.md lists each
@@ -161,7 +162,8 @@ func checkCannedACL(h http.Header, refused *APIError) error {
 }
 
 // checkBucketCreateHeaders refuses the headers of CreateBucket asking for
-// ACLs or Object Lock.
+// ACLs or an invalid x-amz-bucket-object-lock-enabled (objectLockRequested
+// acts on a valid one).
 func checkBucketCreateHeaders(h http.Header) error {
 	if err := checkCannedACL(h, errBucketACL); err != nil {
 		return err

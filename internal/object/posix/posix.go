@@ -66,19 +66,19 @@ type Options struct {
 // Backend is an object.Backend that keeps objects as plain files in a
 // directory tree. Create one with Open and release it with Close.
 type Backend struct {
-	root    string   // absolute path of the root directory
-	sys     string   // root/.sesame.sys
-	top     *os.Root // the root directory
-	tmpDir  *os.File // root/.sesame.sys/tmp, for renameat
-	now     func() time.Time
-	log     *slog.Logger
-	bufs    sync.Pool // *[]byte of copyBufferSize
-	locks   [lockStripes]sync.RWMutex
-	flocks  fileLocks    // the stripes' lock files, across processes
-	lastSeq atomic.Int64 // the last version sequence number issued (versioning.go)
-	lists   *listCache
-	metas   metaCache // decoded meta files, checked by stat
-	roots   rootCache // open bucket directories of the read path
+	root   string   // absolute path of the root directory
+	sys    string   // root/.sesame.sys
+	top    *os.Root // the root directory
+	tmpDir *os.File // root/.sesame.sys/tmp, for renameat
+	now    func() time.Time
+	log    *slog.Logger
+	bufs   sync.Pool // *[]byte of copyBufferSize
+	locks  [lockStripes]sync.RWMutex
+	flocks fileLocks    // the stripes' lock files, across processes
+	seq    atomic.Int64 // the last version sequence number issued (versioning.go)
+	lists  *listCache
+	metas  metaCache // decoded meta files, checked by stat
+	roots  rootCache // open bucket directories of the read path
 }
 
 var _ object.Backend = (*Backend)(nil)

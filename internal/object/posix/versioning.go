@@ -33,9 +33,9 @@ var (
 // nextSeq returns a sequence number above both the clock and after.
 func (b *Backend) nextSeq(after int64) int64 {
 	for {
-		last := b.lastSeq.Load()
+		last := b.seq.Load()
 		n := max(b.now().UnixNano(), last+1, after+1)
-		if b.lastSeq.CompareAndSwap(last, n) {
+		if b.seq.CompareAndSwap(last, n) {
 			return n
 		}
 	}
