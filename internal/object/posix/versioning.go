@@ -396,6 +396,10 @@ func (b *Backend) deleteLocked(root *os.Root, bucket, key string, opts object.De
 			return res, false, err
 		}
 	}
+	if marker.VersionID == object.NullVersionID {
+		// The marker replaces a noncurrent null version: drop its data.
+		os.Remove(filepath.Join(b.versionsDir(bucket, key), object.NullVersionID))
+	}
 	if err := b.writeVersionMeta(bucket, key, marker); err != nil {
 		return res, false, err
 	}
