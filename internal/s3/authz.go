@@ -65,7 +65,12 @@ func (a *API) conditions(req *request, action string) map[string][]string {
 		set("s3:x-amz-content-sha256", req.sig.PayloadHash)
 	}
 	switch action {
-	case "s3:ListBucket":
+	case "s3:GetObjectVersion", "s3:DeleteObjectVersion", "s3:PutObjectRetention", "s3:GetObjectRetention",
+		"s3:PutObjectLegalHold", "s3:GetObjectLegalHold":
+		set("s3:versionid", req.query.Get("versionId"))
+	}
+	switch action {
+	case "s3:ListBucket", "s3:ListBucketVersions":
 		for _, k := range []string{"prefix", "delimiter", "max-keys"} {
 			if v, ok := req.query[k]; ok && len(v) > 0 {
 				c["s3:"+k] = v[:1]
