@@ -79,9 +79,15 @@ type DeleteOptions struct {
 	// Versioning is the bucket's versioning state: Enabled and Suspended
 	// delete the current object by adding a delete marker.
 	Versioning Versioning
-	// IfMatch, when set, deletes only if the current object's ETag is in
-	// this If-Match list (ErrPreconditionFailed otherwise).
-	IfMatch string
+	// IfMatch, IfMatchSize and IfMatchModTime, when set, delete only if
+	// the target (the version named, else the latest version, a delete
+	// marker included: no ETag, size 0) has an ETag in this If-Match
+	// list, this size, this modification time to the second
+	// (ErrPreconditionFailed otherwise). A key without any version
+	// succeeds with nothing done.
+	IfMatch        string
+	IfMatchSize    *int64
+	IfMatchModTime *time.Time
 	// Allow, when set, is called with the info of the version that a
 	// delete by VersionID would remove, under the key's lock; an error
 	// refuses the delete and is returned.

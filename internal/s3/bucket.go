@@ -335,8 +335,9 @@ func (a *API) deleteObjects(req *request) error {
 // deleteEntry deletes one object of a DeleteObjects request. A condition
 // Sesame cannot honour is refused for that key rather than ignored.
 func (a *API) deleteEntry(req *request, o deleteObjectEntry) (object.DeleteResult, error) {
-	if o.LastModifiedTime != "" || o.Size != "" {
-		return object.DeleteResult{}, errConditionalDelete
+	cond, err := parseDeleteConditions(o.ETag, o.Size, o.LastModifiedTime)
+	if err != nil {
+		return object.DeleteResult{}, err
 	}
-	return a.deleteKey(req, o.Key, o.VersionID, o.ETag)
+	return a.deleteKey(req, o.Key, o.VersionID, cond)
 }

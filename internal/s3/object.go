@@ -337,14 +337,15 @@ func resolveRange(rg object.Range, size int64) (first, length int64, ok bool) {
 }
 
 func (a *API) deleteObject(req *request) error {
-	if hasAny(req.amz, "X-Amz-If-Match-Last-Modified-Time", "X-Amz-If-Match-Size") {
-		return errConditionalDelete
-	}
 	id, err := a.versionID(req)
 	if err != nil {
 		return err
 	}
-	res, err := a.deleteKey(req, req.key, id, req.Header.Get("If-Match"))
+	cond, err := parseDeleteConditions(req.Header.Get("If-Match"), req.amz.Get("X-Amz-If-Match-Size"), req.amz.Get("X-Amz-If-Match-Last-Modified-Time"))
+	if err != nil {
+		return err
+	}
+	res, err := a.deleteKey(req, req.key, id, cond)
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sesame-s3/sesame/internal/object"
 )
@@ -197,13 +199,48 @@ func (a *API) headVersion(req *request) (object.ObjectInfo, error) {
 	return info, deleteMarkerAnswer(req, err, id != "")
 }
 
+// deleteConditions are the conditions of a delete: If-Match (<ETag> in a
+// DeleteObjects entry), x-amz-if-match-size (<Size>) and
+// x-amz-if-match-last-modified-time (<LastModifiedTime>).
+type deleteConditions struct {
+	ifMatch string
+	size    *int64
+	modTime *time.Time
+}
+
+// parseDeleteConditions reads the conditions of a delete.
+func parseDeleteConditions(ifMatch, size, modTime string) (deleteConditions, error) {
+	c := deleteConditions{ifMatch: ifMatch}
+	if size != "" {
+		n, err := strconv.ParseInt(size, 10, 64)
+		if err != nil || n < 0 {
+			return c, ErrInvalidArgument.WithMessage("The size condition must be a non-negative integer.")
+		}
+		c.size = &n
+	}
+	if modTime != "" {
+		t, err := http.ParseTime(modTime)
+		if err != nil {
+			if t, err = time.Parse(time.RFC3339, modTime); err != nil {
+				return c, ErrInvalidArgument.WithMessage("The last modified time condition must be a date.")
+			}
+		}
+		c.modTime = &t
+	}
+	return c, nil
+}
+
 // deleteKey deletes key (one version of it when versionID is set) with
 // the bucket's versioning state and the If-Match condition ifMatch.
-func (a *API) deleteKey(req *request, key, versionID, ifMatch string) (object.DeleteResult, error) {
+func (a *API) deleteKey(req *request, key, versionID string, cond deleteConditions) (object.DeleteResult, error) {
+	ifMatch := cond.ifMatch
 	cw, ok := a.backend.(object.ConditionalWriter)
 	if !ok {
 		if versionID != "" && versionID != object.NullVersionID {
 			return object.DeleteResult{}, errVersioningNI
+		}
+		if cond.size != nil || cond.modTime != nil {
+			return object.DeleteResult{}, errConditionalDelete
 		}
 		done, err := a.checkDeleteCondition(req, key, ifMatch)
 		if err != nil || done {
@@ -211,8 +248,8 @@ func (a *API) deleteKey(req *request, key, versionID, ifMatch string) (object.De
 		}
 		return object.DeleteResult{}, a.backend.DeleteObject(req.Context(), req.bucket, key)
 	}
-	if ifMatch != "" {
-		// Comparing ETags reveals the object's ETag.
+	if ifMatch != "" || cond.size != nil || cond.modTime != nil {
+		// Comparing ETags (sizes, times) reveals the object's.
 		if err := a.authorize(req, "s3:GetObject", req.bucket, key); err != nil {
 			return object.DeleteResult{}, err
 		}
@@ -221,7 +258,7 @@ func (a *API) deleteKey(req *request, key, versionID, ifMatch string) (object.De
 	if err != nil {
 		return object.DeleteResult{}, err
 	}
-	opts := object.DeleteOptions{VersionID: versionID, Versioning: state, IfMatch: ifMatch}
+	opts := object.DeleteOptions{VersionID: versionID, Versioning: state, IfMatch: ifMatch, IfMatchSize: cond.size, IfMatchModTime: cond.modTime}
 	if versionID != "" {
 		opts.Allow = lockAllowsDelete(a.bypassGovernance(req, key))
 	}

@@ -162,9 +162,9 @@ func TestConditionalWrites(t *testing.T) {
 		if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: aws.String("missing"), IfMatch: &etag}); err != nil {
 			t.Errorf("DeleteObject If-Match of a missing key: %v, want 204", err)
 		}
-		for _, h := range []string{"x-amz-if-match-size", "x-amz-if-match-last-modified-time"} {
-			_, err := sdkClient(ep, withHeader(h, "11")).DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: aws.String("existing")})
-			expectError(t, err, "NotImplemented", 501)
+		for h, v := range map[string]string{"x-amz-if-match-size": "12", "x-amz-if-match-last-modified-time": "Thu, 01 Jan 2015 00:00:00 GMT"} {
+			_, err := sdkClient(ep, withHeader(h, v)).DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: aws.String("existing")})
+			expectError(t, err, "PreconditionFailed", 412)
 			expectObject(t, c, bucket, "existing", old)
 		}
 	})
@@ -174,7 +174,7 @@ func TestConditionalWrites(t *testing.T) {
 		putObject(t, c, bucket, "matched", old)
 		out, err := c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: &bucket, Delete: &types.Delete{Objects: []types.ObjectIdentifier{
 			{Key: aws.String("existing"), ETag: aws.String(`"0123456789abcdef0123456789abcdef"`)},
-			{Key: aws.String("existing"), Size: aws.Int64(11)},
+			{Key: aws.String("existing"), Size: aws.Int64(12)},
 			{Key: aws.String("existing"), VersionId: aws.String("3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY")},
 			{Key: aws.String("missing"), ETag: aws.String(etag)},
 			{Key: aws.String("plain")},
@@ -187,7 +187,7 @@ func TestConditionalWrites(t *testing.T) {
 		for _, e := range out.Errors {
 			codes = append(codes, aws.ToString(e.Code))
 		}
-		if want := "[PreconditionFailed NotImplemented InvalidArgument]"; fmt.Sprint(codes) != want {
+		if want := "[PreconditionFailed PreconditionFailed InvalidArgument]"; fmt.Sprint(codes) != want {
 			t.Errorf("DeleteObjects errors = %v, want %s", codes, want)
 		}
 		var deleted []string

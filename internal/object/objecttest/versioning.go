@@ -136,8 +136,15 @@ func testConditionalDelete(t *testing.T, b object.Backend) {
 	if _, err := cw.DeleteObjectWith(t.Context(), testBucket, "missing", object.DeleteOptions{IfMatch: "*"}); err != nil {
 		t.Fatalf("delete of a missing key with If-Match: %v", err)
 	}
-	if _, err := cw.DeleteObjectWith(t.Context(), testBucket, "k", object.DeleteOptions{IfMatch: info.ETag}); err != nil {
-		t.Fatalf("delete with the current ETag: %v", err)
+	size, old := int64(3), time.Unix(1420070400, 0)
+	_, err = cw.DeleteObjectWith(t.Context(), testBucket, "k", object.DeleteOptions{IfMatchSize: &size})
+	wantErr(t, err, object.ErrPreconditionFailed, "delete with another size")
+	_, err = cw.DeleteObjectWith(t.Context(), testBucket, "k", object.DeleteOptions{IfMatchModTime: &old})
+	wantErr(t, err, object.ErrPreconditionFailed, "delete with another modification time")
+	wantContent(t, b, "k", "data")
+	size, mtime := info.Size, info.ModTime
+	if _, err := cw.DeleteObjectWith(t.Context(), testBucket, "k", object.DeleteOptions{IfMatch: info.ETag, IfMatchSize: &size, IfMatchModTime: &mtime}); err != nil {
+		t.Fatalf("delete with the current ETag, size and time: %v", err)
 	}
 	wantMissing(t, b, "k")
 }

@@ -329,7 +329,7 @@ func (b *Backend) removeVersion(bucket, key, id string) {
 // DeleteObjectWith deletes key as DeleteObject does, or as opts asks: a
 // delete marker when versioning is on, a given version for good.
 func (b *Backend) DeleteObjectWith(ctx context.Context, bucket, key string, opts object.DeleteOptions) (object.DeleteResult, error) {
-	if opts.VersionID == "" && opts.IfMatch == "" && opts.Versioning == object.VersioningOff {
+	if opts.VersionID == "" && !deleteConditional(opts) && opts.Versioning == object.VersioningOff {
 		return object.DeleteResult{}, b.DeleteObject(ctx, bucket, key)
 	}
 	if opts.VersionID != "" && !validVersionID(opts.VersionID) {
@@ -368,12 +368,22 @@ func (b *Backend) deleteLocked(root *os.Root, bucket, key string, opts object.De
 	if err != nil {
 		return res, false, err
 	}
-	if opts.IfMatch != "" {
-		if !exists {
+	if deleteConditional(opts) {
+		target, found := cur, exists
+		if opts.VersionID != "" && (!exists || versionOf(cur) != opts.VersionID) || !exists {
+			target, found, err = b.deleteTarget(bucket, key, opts.VersionID)
+			if err != nil {
+				return res, false, err
+			}
+		}
+		if !found {
 			return res, false, nil
 		}
-		if !etagIn(opts.IfMatch, cur.ETag) {
-			return res, false, fmt.Errorf("posix: %s/%s has ETag %s: %w", bucket, key, cur.ETag, object.ErrPreconditionFailed)
+		if err := deleteMatches(target, opts); err != nil {
+			return res, false, fmt.Errorf("posix: %s/%s: %w", bucket, key, err)
+		}
+		if opts.VersionID == "" && !exists {
+			return res, false, nil // the latest version is a delete marker
 		}
 	}
 	if opts.VersionID != "" {
@@ -670,4 +680,40 @@ func (b *Backend) UpdateObjectLock(ctx context.Context, bucket, key, id string, 
 		return object.ObjectInfo{}, err
 	}
 	return v.info(bucket, key), nil
+}
+
+// deleteConditional reports whether a delete has conditions.
+func deleteConditional(opts object.DeleteOptions) bool {
+	return opts.IfMatch != "" || opts.IfMatchSize != nil || opts.IfMatchModTime != nil
+}
+
+// deleteTarget finds the noncurrent version id of key ("" for the newest).
+func (b *Backend) deleteTarget(bucket, key, id string) (objectMeta, bool, error) {
+	versions, err := b.readVersions(bucket, key)
+	if err != nil {
+		return objectMeta{}, false, err
+	}
+	for _, v := range versions {
+		if id == "" || versionOf(v) == id {
+			return v, true, nil
+		}
+	}
+	return objectMeta{}, false, nil
+}
+
+// deleteMatches checks the conditions of a delete against its target.
+func deleteMatches(m objectMeta, opts object.DeleteOptions) error {
+	etag := m.ETag
+	if m.DeleteMarker {
+		etag, m.Size = "", 0
+	}
+	switch {
+	case opts.IfMatch != "" && !etagIn(opts.IfMatch, etag):
+		return fmt.Errorf("ETag %q: %w", etag, object.ErrPreconditionFailed)
+	case opts.IfMatchSize != nil && *opts.IfMatchSize != m.Size:
+		return fmt.Errorf("size %d: %w", m.Size, object.ErrPreconditionFailed)
+	case opts.IfMatchModTime != nil && !opts.IfMatchModTime.Truncate(time.Second).Equal(time.Unix(0, m.ModTime).Truncate(time.Second)):
+		return fmt.Errorf("modified %v: %w", time.Unix(0, m.ModTime), object.ErrPreconditionFailed)
+	}
+	return nil
 }
