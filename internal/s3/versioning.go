@@ -231,7 +231,7 @@ func parseDeleteConditions(ifMatch, size, modTime string) (deleteConditions, err
 }
 
 // deleteKey deletes key (one version of it when versionID is set) with
-// the bucket's versioning state and the If-Match condition ifMatch.
+// the bucket's versioning state and the conditions cond.
 func (a *API) deleteKey(req *request, key, versionID string, cond deleteConditions) (object.DeleteResult, error) {
 	ifMatch := cond.ifMatch
 	cw, ok := a.backend.(object.ConditionalWriter)
