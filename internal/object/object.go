@@ -98,6 +98,8 @@ type Metadata struct {
 	Checksum Checksum `json:"checksum,omitzero"`
 	// Tags is the object's tag set (x-amz-tagging, PutObjectTagging).
 	Tags []Tag `json:"tags,omitempty"`
+	// Lock is the version's Object Lock state (objectlock.go).
+	Lock ObjectLock `json:"lock,omitzero"`
 }
 
 // BucketInfo describes a bucket.
@@ -113,6 +115,9 @@ type ObjectInfo struct {
 	Size    int64
 	ETag    string // hex MD5, or "<hex>-<N>" for multipart; no quotes
 	ModTime time.Time
+	// VersionID is the object's version ("null" for the null version), ""
+	// where the backend keeps no versions (see Versioned).
+	VersionID string
 	Metadata
 	// Parts describes the parts of an object made by
 	// CompleteMultipartUpload, in order; nil for any other object.
@@ -132,6 +137,16 @@ type PutOptions struct {
 	// object (replacing Metadata.Checksum) or the part (as
 	// PartInfo.Checksum); an error aborts the write with nothing stored.
 	Checksum func() (Checksum, error)
+	// IfMatch and IfNoneMatch are write conditions (an ETag list, or
+	// "*"): write only if the current object's ETag is in IfMatch, and
+	// only if there is no current object or its ETag is not in
+	// IfNoneMatch. A ConditionalWriter (versioning.go) checks them
+	// atomically with the write; other backends must not be given them.
+	IfMatch     string
+	IfNoneMatch string
+	// Versioning is the bucket's versioning state, applied by a Versioned
+	// backend.
+	Versioning Versioning
 }
 
 // Range selects bytes of an object, as an HTTP Range header does.

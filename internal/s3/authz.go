@@ -73,7 +73,12 @@ func (a *API) conditions(req *request, action, bucket, key string, rp *policy.Po
 		}
 	}
 	switch action {
-	case "s3:ListBucket":
+	case "s3:GetObjectVersion", "s3:DeleteObjectVersion", "s3:PutObjectRetention", "s3:GetObjectRetention",
+		"s3:PutObjectLegalHold", "s3:GetObjectLegalHold":
+		set("s3:versionid", req.query.Get("versionId"))
+	}
+	switch action {
+	case "s3:ListBucket", "s3:ListBucketVersions":
 		for _, k := range []string{"prefix", "delimiter", "max-keys"} {
 			if v, ok := req.query[k]; ok && len(v) > 0 {
 				c["s3:"+k] = v[:1]

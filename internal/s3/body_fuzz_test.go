@@ -504,7 +504,7 @@ func FuzzCopyObject(f *testing.F) {
 		fx.check(t, rec, http.MethodPut)
 		r, _ := http.NewRequest(http.MethodPut, "http://s3.local/", nil)
 		r.Header.Set("X-Amz-Copy-Source", source)
-		bucket, key, perr := copySource(&request{Request: r})
+		bucket, key, perr := copySource(&request{Request: r}, false)
 		if rec.Code != http.StatusOK {
 			return
 		}

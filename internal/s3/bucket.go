@@ -84,11 +84,20 @@ func (a *API) createBucket(req *request) error {
 			return err
 		}
 	}
+	lock, err := a.objectLockRequested(req)
+	if err != nil {
+		return err
+	}
 	if err := a.backend.CreateBucket(req.Context(), req.bucket); err != nil {
 		return err
 	}
 	if err := a.storeCreateOwnership(req); err != nil {
 		return err
+	}
+	if lock {
+		if err := a.enableObjectLock(req); err != nil {
+			return err
+		}
 	}
 	req.w.Header().Set("Location", "/"+req.bucket)
 	req.w.WriteHeader(http.StatusOK)
@@ -123,16 +132,6 @@ func (a *API) getBucketLocation(req *request) error {
 		loc = "" // S3 reports the classic region as an empty constraint.
 	}
 	writeXML(req.w, http.StatusOK, locationConstraint{Xmlns: s3NS, Value: loc})
-	return nil
-}
-
-// getBucketVersioning reports that versioning was never enabled, which is
-// true: Sesame does not version objects. Tools such as mc ask before copying.
-func (a *API) getBucketVersioning(req *request) error {
-	if _, err := a.backend.HeadBucket(req.Context(), req.bucket); err != nil {
-		return err
-	}
-	writeXML(req.w, http.StatusOK, versioningConfiguration{Xmlns: s3NS})
 	return nil
 }
 
@@ -310,40 +309,42 @@ func (a *API) deleteObjects(req *request) error {
 	}
 	res := deleteResult{Xmlns: s3NS}
 	for _, o := range body.Objects {
-		err := a.authorize(req, "s3:DeleteObject", req.bucket, o.Key)
+		action := "s3:DeleteObject"
+		if o.VersionID != "" {
+			action = "s3:DeleteObjectVersion"
+		}
+		err := a.authorize(req, action, req.bucket, o.Key)
+		var del object.DeleteResult
 		if err == nil {
-			err = a.deleteEntry(req, o)
+			del, err = a.deleteEntry(req, o)
 		}
 		if err != nil {
 			e := toAPIError(err)
 			if e == ErrInternal {
 				a.log.ErrorContext(req.Context(), "delete object failed", "bucket", req.bucket, "key", o.Key, "err", err)
 			}
-			res.Errors = append(res.Errors, deleteErrorEntry{Key: o.Key, Code: e.Code, Message: e.Message})
+			res.Errors = append(res.Errors, deleteErrorEntry{Key: o.Key, VersionID: o.VersionID, Code: e.Code, Message: e.Message})
 			continue
 		}
 		if !body.Quiet {
-			res.Deleted = append(res.Deleted, deletedEntry{Key: o.Key})
+			d := deletedEntry{Key: o.Key, VersionID: o.VersionID}
+			if del.DeleteMarker {
+				d.DeleteMarker = true
+				d.DeleteMarkerVersionID = del.VersionID
+			}
+			res.Deleted = append(res.Deleted, d)
 		}
 	}
 	writeXML(req.w, http.StatusOK, res)
 	return nil
 }
 
-// deleteEntry deletes one object of a DeleteObjects request. A version
-// other than "null" or a condition Sesame cannot honour is refused for
-// that key rather than ignored: deleting the current object instead would
-// lose data the client meant to keep.
-func (a *API) deleteEntry(req *request, o deleteObjectEntry) error {
-	if o.VersionID != "" && o.VersionID != "null" {
-		return ErrNotImplemented.WithMessage("Deleting a specific object version is not implemented by this server.")
+// deleteEntry deletes one object of a DeleteObjects request. A condition
+// Sesame cannot honour is refused for that key rather than ignored.
+func (a *API) deleteEntry(req *request, o deleteObjectEntry) (object.DeleteResult, error) {
+	cond, err := parseDeleteConditions(o.ETag, o.Size, o.LastModifiedTime)
+	if err != nil {
+		return object.DeleteResult{}, err
 	}
-	if o.LastModifiedTime != "" || o.Size != "" {
-		return errConditionalDelete
-	}
-	done, err := a.checkDeleteCondition(req, o.Key, o.ETag)
-	if err != nil || done {
-		return err
-	}
-	return a.backend.DeleteObject(req.Context(), req.bucket, o.Key)
+	return a.deleteKey(req, o.Key, o.VersionID, cond)
 }

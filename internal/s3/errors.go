@@ -148,6 +148,12 @@ func toAPIError(err error) *APIError {
 		return ErrInvalidArgument.WithMessage("Part number must be an integer between 1 and 10000, inclusive.")
 	case errors.Is(err, object.ErrNoSuchBucketPolicy):
 		return ErrNoSuchBucketPolicy
+	case errors.Is(err, object.ErrPreconditionFailed):
+		return ErrPreconditionFailed
+	case errors.Is(err, object.ErrVersionNotFound):
+		return ErrNoSuchVersion
+	case errors.Is(err, object.ErrInvalidVersionID):
+		return ErrInvalidArgument.WithMessage("Invalid version id specified")
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return ErrRequestTimeout
 	case isTimeout(err):

@@ -91,7 +91,7 @@ func FuzzCopySource(f *testing.F) {
 		r, _ := http.NewRequest(http.MethodPut, "http://s3.local/pub/dst", nil)
 		r.Header.Set("X-Amz-Copy-Source", h)
 		req := &request{Request: r}
-		bucket, key, err := copySource(req)
+		bucket, key, err := copySource(req, false)
 		path, rawQuery, _ := strings.Cut(h, "?")
 		asked := false
 		if q, qerr := url.ParseQuery(rawQuery); qerr == nil {

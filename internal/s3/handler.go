@@ -151,10 +151,10 @@ func (a *API) virtualHostBucket(host string) (string, bool) {
 // with 501 NotImplemented rather than being mistaken for a plain call.
 var unsupported = []string{
 	"accelerate", "analytics", "attributes", "encryption",
-	"intelligent-tiering", "inventory", "legal-hold", "lifecycle",
-	"metadataTable", "metrics", "notification", "object-lock",
+	"intelligent-tiering", "inventory", "lifecycle",
+	"metadataTable", "metrics", "notification",
 	"replication", "requestPayment", "restore",
-	"retention", "select", "torrent", "versionId", "versions", "website",
+	"select", "torrent", "website",
 	"renameObject", "session",
 }
 
@@ -171,9 +171,6 @@ func (a *API) route(req *request) operation {
 	has := func(k string) bool { _, ok := q[k]; return ok }
 	for _, k := range unsupported {
 		if has(k) {
-			if k == "versionId" && (q.Get(k) == "null" || q.Get(k) == "") {
-				continue
-			}
 			if k == "attributes" && req.key != "" && req.Method == http.MethodGet {
 				continue // GetObjectAttributes
 			}
@@ -204,6 +201,10 @@ func (a *API) route(req *request) operation {
 				return operation{a.listMultipartUploads, "s3:ListBucketMultipartUploads"}
 			case has("versioning"):
 				return operation{a.getBucketVersioning, "s3:GetBucketVersioning"}
+			case has("versions"):
+				return operation{a.listObjectVersions, "s3:ListBucketVersions"}
+			case has("object-lock"):
+				return operation{a.getObjectLockConfiguration, "s3:GetBucketObjectLockConfiguration"}
 			case q.Get("list-type") == "2":
 				return operation{a.listObjectsV2, "s3:ListBucket"}
 			}
@@ -217,7 +218,9 @@ func (a *API) route(req *request) operation {
 			case has("cors"):
 				return operation{a.putBucketCors, "s3:PutBucketCORS"}
 			case has("versioning"):
-				return operation{notImplemented("versioning"), ""}
+				return operation{a.putBucketVersioning, "s3:PutBucketVersioning"}
+			case has("object-lock"):
+				return operation{a.putObjectLockConfiguration, "s3:PutBucketObjectLockConfiguration"}
 			}
 			return operation{a.createBucket, "s3:CreateBucket"}
 		case http.MethodDelete:
@@ -244,12 +247,26 @@ func (a *API) route(req *request) operation {
 				return operation{a.listParts, "s3:ListMultipartUploadParts"}
 			case has("attributes"):
 				return operation{a.getObjectAttributes, "s3:GetObjectAttributes"} // and s3:GetObject
+			case has("retention"):
+				return operation{a.getObjectRetention, "s3:GetObjectRetention"}
+			case has("legal-hold"):
+				return operation{a.getObjectLegalHold, "s3:GetObjectLegalHold"}
+			}
+			if has("versionId") {
+				return operation{a.getObject, "s3:GetObjectVersion"}
 			}
 			return operation{a.getObject, "s3:GetObject"}
 		case http.MethodHead:
+			if has("versionId") {
+				return operation{a.headObject, "s3:GetObjectVersion"}
+			}
 			return operation{a.headObject, "s3:GetObject"}
 		case http.MethodPut:
 			switch {
+			case has("retention"):
+				return operation{a.putObjectRetention, "s3:PutObjectRetention"}
+			case has("legal-hold"):
+				return operation{a.putObjectLegalHold, "s3:PutObjectLegalHold"}
 			case (has("uploadId") || has("partNumber")) && copying:
 				return operation{a.uploadPartCopy, "s3:PutObject"}
 			case has("uploadId") || has("partNumber"):
@@ -261,6 +278,9 @@ func (a *API) route(req *request) operation {
 		case http.MethodDelete:
 			if has("uploadId") {
 				return operation{a.abortMultipartUpload, "s3:AbortMultipartUpload"}
+			}
+			if has("versionId") {
+				return operation{a.deleteObject, "s3:DeleteObjectVersion"}
 			}
 			return operation{a.deleteObject, "s3:DeleteObject"}
 		case http.MethodPost:

@@ -10,7 +10,8 @@ import (
 )
 
 // Request headers that ask for a feature Sesame does not have: encryption,
-// object lock, ACLs, storage classes, website redirects. A request
+// ACLs, storage classes, website redirects (Object Lock headers are
+// objectlock.go's: refused where the backend or bucket lacks it). A request
 // carrying one is refused before anything is read or written, never served
 // as if the header were absent: a client must not believe its data is
 // encrypted, locked or shared when it is not. docs/S3.md lists each
@@ -44,7 +45,6 @@ var (
 	// existing object or upload: none is ever stored with SSE-C (S3's
 	// answer for an object that was not).
 	errSSECNotApplicable = ErrInvalidRequest.WithMessage("The encryption parameters are not applicable to this object.")
-	errObjectLock        = ErrNotImplemented.WithMessage("Object Lock is not implemented by this server: objects cannot be protected from deletion or overwrite.")
 	errWebsiteRedirect   = ErrNotImplemented.WithMessage("Website redirects (x-amz-website-redirect-location) are not implemented by this server.")
 	errAppend            = ErrNotImplemented.WithMessage("Appending to an object (x-amz-write-offset-bytes) is not implemented by this server.")
 	errStorageClass      = ErrInvalidStorageClass.WithMessage("The storage class you specified is not valid: this server stores every object as STANDARD.")
@@ -123,8 +123,6 @@ func checkObjectWriteHeaders(h http.Header) error {
 		return errSSE
 	case hasSSEC(h, "X-Amz-"):
 		return errSSEC
-	case hasAny(h, "X-Amz-Object-Lock-Mode", "X-Amz-Object-Lock-Retain-Until-Date", "X-Amz-Object-Lock-Legal-Hold"):
-		return errObjectLock
 	case hasAny(h, "X-Amz-Website-Redirect-Location"):
 		return errWebsiteRedirect
 	case hasAny(h, "X-Amz-Write-Offset-Bytes"):
@@ -161,7 +159,8 @@ func checkCannedACL(h http.Header, refused *APIError) error {
 }
 
 // checkBucketCreateHeaders refuses the headers of CreateBucket asking for
-// ACLs or Object Lock.
+// ACLs or an invalid x-amz-bucket-object-lock-enabled (objectLockRequested
+// acts on a valid one).
 func checkBucketCreateHeaders(h http.Header) error {
 	if err := checkCannedACL(h, errBucketACL); err != nil {
 		return err
@@ -171,9 +170,7 @@ func checkBucketCreateHeaders(h http.Header) error {
 	}
 	for _, v := range values(h, "X-Amz-Bucket-Object-Lock-Enabled") {
 		switch strings.ToLower(v) {
-		case "false":
-		case "true":
-			return errObjectLock
+		case "false", "true": // true: objectLockRequested
 		default:
 			return ErrInvalidArgument.WithMessage("The x-amz-bucket-object-lock-enabled header must be true or false.")
 		}

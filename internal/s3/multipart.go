@@ -27,6 +27,13 @@ func (a *API) createMultipartUpload(req *request) error {
 		return err
 	}
 	meta.Tags = tags
+	state, err := a.bucketVersioning(req, req.bucket)
+	if err != nil {
+		return err
+	}
+	if meta.Lock, err = a.objectLockFor(req, state); err != nil {
+		return err
+	}
 	id, err := a.backend.CreateMultipartUpload(req.Context(), req.bucket, req.key, object.PutOptions{Metadata: meta, Size: -1})
 	if err != nil {
 		return err
@@ -147,7 +154,8 @@ func (a *API) completeMultipartUpload(req *request) error {
 	for i, p := range body.Parts {
 		parts[i] = object.CompletePart{PartNumber: p.PartNumber, ETag: strings.Trim(p.ETag, `"`)}
 	}
-	if err := a.checkWriteConditions(req); err != nil {
+	var opts object.PutOptions
+	if err := a.writeOptions(req, &opts); err != nil {
 		return err
 	}
 	if err := a.checkObjectSize(req, parts); err != nil {
@@ -156,10 +164,17 @@ func (a *API) completeMultipartUpload(req *request) error {
 	if err := a.checkCompleteChecksums(req, &body); err != nil {
 		return err
 	}
-	info, err := a.backend.CompleteMultipartUpload(req.Context(), req.bucket, req.key, req.query.Get("uploadId"), parts)
+	var info object.ObjectInfo
+	var err error
+	if cw, ok := a.backend.(object.ConditionalWriter); ok {
+		info, err = cw.CompleteMultipartUploadWith(req.Context(), req.bucket, req.key, req.query.Get("uploadId"), parts, opts)
+	} else {
+		info, err = a.backend.CompleteMultipartUpload(req.Context(), req.bucket, req.key, req.query.Get("uploadId"), parts)
+	}
 	if err != nil {
 		return err
 	}
+	setVersionHeader(req.w, writtenVersion(info.VersionID))
 	loc := (&url.URL{Scheme: "http", Host: req.Host, Path: "/" + req.bucket + "/" + req.key}).String()
 	if req.TLS != nil {
 		loc = "https" + strings.TrimPrefix(loc, "http")

@@ -89,7 +89,7 @@ func (a *API) putObject(req *request) error {
 		return err
 	}
 	opts.Metadata.Tags = tags
-	if err := a.checkWriteConditions(req); err != nil {
+	if err := a.writeOptions(req, &opts); err != nil {
 		return err
 	}
 	var body io.Reader = req.Body
@@ -104,6 +104,7 @@ func (a *API) putObject(req *request) error {
 	if err != nil {
 		return err
 	}
+	setVersionHeader(req.w, writtenVersion(info.VersionID))
 	req.w.Header().Set("ETag", quote(info.ETag))
 	setChecksumHeaders(req.w, info.Checksum)
 	req.w.WriteHeader(http.StatusOK)
@@ -197,6 +198,8 @@ func setObjectHeaders(w http.ResponseWriter, info object.ObjectInfo) {
 	h.Set("ETag", quote(info.ETag))
 	h.Set("Last-Modified", info.ModTime.UTC().Format(http.TimeFormat))
 	h.Set("Accept-Ranges", "bytes")
+	setVersionHeader(w, info.VersionID)
+	setLockHeaders(w, info.Lock)
 	ct := info.ContentType
 	if ct == "" {
 		ct = "binary/octet-stream"
@@ -255,7 +258,7 @@ func (a *API) getObject(req *request) error {
 			}
 		}
 	}
-	rd, err := a.backend.GetObject(req.Context(), req.bucket, req.key, opts)
+	rd, err := a.openVersion(req, opts)
 	if err != nil {
 		if opts.Range != nil && errors.Is(err, object.ErrInvalidRange) {
 			if info, herr := a.backend.HeadObject(req.Context(), req.bucket, req.key); herr == nil {
@@ -318,7 +321,7 @@ func (a *API) headObject(req *request) error {
 	if err != nil {
 		return err
 	}
-	info, err := a.backend.HeadObject(req.Context(), req.bucket, req.key)
+	info, err := a.headVersion(req)
 	if err != nil {
 		return err
 	}
@@ -373,31 +376,35 @@ func resolveRange(rg object.Range, size int64) (first, length int64, ok bool) {
 }
 
 func (a *API) deleteObject(req *request) error {
-	if hasAny(req.amz, "X-Amz-If-Match-Last-Modified-Time", "X-Amz-If-Match-Size") {
-		return errConditionalDelete
-	}
-	done, err := a.checkDeleteCondition(req, req.key, req.Header.Get("If-Match"))
+	id, err := a.versionID(req)
 	if err != nil {
 		return err
 	}
-	if !done {
-		if err := a.backend.DeleteObject(req.Context(), req.bucket, req.key); err != nil {
-			return err
-		}
+	cond, err := parseDeleteConditions(req.Header.Get("If-Match"), req.amz.Get("X-Amz-If-Match-Size"), req.amz.Get("X-Amz-If-Match-Last-Modified-Time"))
+	if err != nil {
+		return err
+	}
+	res, err := a.deleteKey(req, req.key, id, cond)
+	if err != nil {
+		return err
+	}
+	setVersionHeader(req.w, res.VersionID)
+	if res.DeleteMarker {
+		req.w.Header().Set("X-Amz-Delete-Marker", "true")
 	}
 	req.w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
 // copySource parses X-Amz-Copy-Source: "[/]bucket/key[?versionId=null]", URL-encoded.
-func copySource(req *request) (bucket, key string, err error) {
+func copySource(req *request, versioned bool) (bucket, key string, err error) {
 	raw := req.Header.Get("X-Amz-Copy-Source")
 	src, query, _ := strings.Cut(raw, "?")
 	if query != "" {
 		q, perr := url.ParseQuery(query)
 		// Every versionId counts: a second one must not slip past behind "null".
 		specific := slices.ContainsFunc(q["versionId"], func(v string) bool { return v != "" && v != "null" })
-		if perr != nil || specific {
+		if perr != nil || len(q["versionId"]) > 1 || specific && !versioned {
 			return "", "", ErrNotImplemented.WithMessage("Copying a specific object version is not implemented by this server.")
 		}
 	}
@@ -415,14 +422,28 @@ func copySource(req *request) (bucket, key string, err error) {
 // openCopySource opens the source of a copy after checking the
 // x-amz-copy-source-if-* preconditions.
 func (a *API) openCopySource(req *request, rg *object.Range) (*object.Reader, error) {
-	bucket, key, err := copySource(req)
+	v := a.versionedBackend()
+	bucket, key, err := copySource(req, v != nil)
 	if err != nil {
 		return nil, err
 	}
-	if err := a.authorize(req, "s3:GetObject", bucket, key); err != nil {
+	id := copySourceVersion(req)
+	action := "s3:GetObject"
+	if id != "" {
+		action = "s3:GetObjectVersion"
+	}
+	if err := a.authorize(req, action, bucket, key); err != nil {
 		return nil, err
 	}
-	rd, err := a.backend.GetObject(req.Context(), bucket, key, object.GetOptions{Range: rg})
+	var rd *object.Reader
+	if v != nil {
+		rd, err = v.GetObjectVersion(req.Context(), bucket, key, id, object.GetOptions{Range: rg})
+		if errors.Is(err, object.ErrDeleteMarker) {
+			err = deleteMarkerCopyError(id)
+		}
+	} else {
+		rd, err = a.backend.GetObject(req.Context(), bucket, key, object.GetOptions{Range: rg})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -438,7 +459,7 @@ func (a *API) openCopySource(req *request, rg *object.Range) (*object.Reader, er
 }
 
 func (a *API) copyObject(req *request) error {
-	srcBucket, srcKey, err := copySource(req)
+	srcBucket, srcKey, err := copySource(req, a.versionedBackend() != nil)
 	if err != nil {
 		return err
 	}
@@ -458,10 +479,11 @@ func (a *API) copyObject(req *request) error {
 	if tagDirective != "" && tagDirective != "COPY" && tagDirective != "REPLACE" {
 		return ErrInvalidArgument.WithMessage("Unknown tagging directive.")
 	}
-	if directive != "REPLACE" && srcBucket == req.bucket && srcKey == req.key {
+	if directive != "REPLACE" && srcBucket == req.bucket && srcKey == req.key && copySourceVersion(req) == "" {
 		return ErrInvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
-	if err := a.checkWriteConditions(req); err != nil {
+	var opts object.PutOptions
+	if err := a.writeOptions(req, &opts); err != nil {
 		return err
 	}
 	rd, err := a.openCopySource(req, nil)
@@ -486,10 +508,16 @@ func (a *API) copyObject(req *request) error {
 		return err
 	}
 	meta.Checksum = object.Checksum{}
-	info, err := a.backend.PutObject(req.Context(), req.bucket, req.key, body, object.PutOptions{Metadata: meta, Size: rd.Length, Checksum: sum})
+	meta.Lock = opts.Metadata.Lock // never the source's
+	opts.Metadata, opts.Size, opts.Checksum = meta, rd.Length, sum
+	info, err := a.backend.PutObject(req.Context(), req.bucket, req.key, body, opts)
 	if err != nil {
 		return err
 	}
+	if rd.Info.VersionID != "" {
+		req.w.Header().Set("X-Amz-Copy-Source-Version-Id", rd.Info.VersionID)
+	}
+	setVersionHeader(req.w, writtenVersion(info.VersionID))
 	writeXML(req.w, http.StatusOK, copyObjectResult{Xmlns: s3NS, LastModified: isoTime(info.ModTime), ETag: quote(info.ETag),
 		checksumElems: newChecksumElems(info.Checksum), ChecksumType: checksumTypeOf(info.Checksum)})
 	return nil

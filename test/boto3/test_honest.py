@@ -101,12 +101,14 @@ class HonestTest(unittest.TestCase):
         self.assertRefused(self.s3.put_object, "PreconditionFailed", 412,
                            Bucket=self.bucket, Key="existing", Body=b"new", IfMatch='"0123456789abcdef0123456789abcdef"')
         self.assertOld()
-        self.assertRefused(self.s3.put_object, "NotImplemented", 501,
-                           Bucket=self.bucket, Key="existing", Body=b"new", IfMatch=self.etag)
-        self.assertOld()
-        self.assertRefused(self.s3.put_object, "NotImplemented", 501,
-                           Bucket=self.bucket, Key="new", Body=b"new", IfNoneMatch="*")
-        self.assertAbsent("new")
+        # Conditions that hold are carried out, atomically with the write.
+        self.s3.put_object(Bucket=self.bucket, Key="cond", Body=self.old)
+        etag = self.s3.head_object(Bucket=self.bucket, Key="cond")["ETag"]
+        self.s3.put_object(Bucket=self.bucket, Key="cond", Body=b"new", IfMatch=etag)
+        self.assertEqual(self.s3.get_object(Bucket=self.bucket, Key="cond")["Body"].read(), b"new")
+        self.s3.put_object(Bucket=self.bucket, Key="cond-new", Body=b"new", IfNoneMatch="*")
+        self.assertRefused(self.s3.put_object, "PreconditionFailed", 412,
+                           Bucket=self.bucket, Key="cond-new", Body=b"newer", IfNoneMatch="*")
 
     def test_acl(self):
         self.put("AccessControlListNotSupported", 400, ACL="public-read")
@@ -116,7 +118,8 @@ class HonestTest(unittest.TestCase):
 
     def test_tagging_lock_redirect_storage_class(self):
         self.put("InvalidTag", 400, Tagging="aws:team=a")
-        self.put("NotImplemented", 501, ObjectLockLegalHoldStatus="ON")
+        # The bucket was not created with Object Lock.
+        self.put("InvalidRequest", 400, ObjectLockLegalHoldStatus="ON")
         self.put("NotImplemented", 501, WebsiteRedirectLocation="/elsewhere")
         self.put("InvalidStorageClass", 400, StorageClass="GLACIER")
         self.put("InvalidStorageClass", 400, StorageClass="DEEP_ARCHIVE")
@@ -124,10 +127,13 @@ class HonestTest(unittest.TestCase):
 
     def test_create_bucket_object_lock(self):
         name = "boto3-" + uuid.uuid4().hex[:12]
-        self.assertRefused(self.s3.create_bucket, "NotImplemented", 501, Bucket=name, ObjectLockEnabledForBucket=True)
-        with self.assertRaises(ClientError) as cm:
-            self.s3.head_bucket(Bucket=name)
-        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 404)
+        self.s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
+        try:
+            self.assertEqual(self.s3.get_bucket_versioning(Bucket=name)["Status"], "Enabled")
+            conf = self.s3.get_object_lock_configuration(Bucket=name)["ObjectLockConfiguration"]
+            self.assertEqual(conf["ObjectLockEnabled"], "Enabled")
+        finally:
+            self.s3.delete_bucket(Bucket=name)
 
     def test_upload_part_copy_range_past_end(self):
         self.s3.put_object(Bucket=self.bucket, Key="src", Body=b"0123456789")

@@ -98,9 +98,9 @@ var objectWriteRefusals = []refusedHeader{
 	{"object lock retention", map[string]string{"x-amz-object-lock-mode": "COMPLIANCE", "x-amz-object-lock-retain-until-date": "2099-01-01T00:00:00Z"},
 		func(in *s3.PutObjectInput) {
 			in.ObjectLockMode, in.ObjectLockRetainUntilDate = types.ObjectLockModeCompliance, aws.Time(time.Now().Add(24*time.Hour))
-		}, "NotImplemented", 501},
+		}, "InvalidRequest", 400}, // the bucket has no Object Lock configuration
 	{"object lock legal hold", map[string]string{"x-amz-object-lock-legal-hold": "ON"},
-		func(in *s3.PutObjectInput) { in.ObjectLockLegalHoldStatus = types.ObjectLockLegalHoldStatusOn }, "NotImplemented", 501},
+		func(in *s3.PutObjectInput) { in.ObjectLockLegalHoldStatus = types.ObjectLockLegalHoldStatusOn }, "InvalidRequest", 400},
 	{"website redirect", map[string]string{"x-amz-website-redirect-location": "/elsewhere"},
 		func(in *s3.PutObjectInput) { in.WebsiteRedirectLocation = aws.String("/elsewhere") }, "NotImplemented", 501},
 	{"append", map[string]string{"x-amz-write-offset-bytes": "3"},
@@ -220,7 +220,6 @@ func TestHonest_CreateBucketHeaders(t *testing.T) {
 		code   string
 		status int
 	}{
-		{"object lock", func(in *s3.CreateBucketInput) { in.ObjectLockEnabledForBucket = aws.Bool(true) }, "NotImplemented", 501},
 		{"canned ACL public-read", func(in *s3.CreateBucketInput) { in.ACL = types.BucketCannedACLPublicRead }, "InvalidBucketAclWithObjectOwnership", 400},
 		{"canned ACL public-read-write", func(in *s3.CreateBucketInput) { in.ACL = types.BucketCannedACLPublicReadWrite }, "InvalidBucketAclWithObjectOwnership", 400},
 		{"canned ACL unknown", func(in *s3.CreateBucketInput) { in.ACL = "everyone" }, "InvalidArgument", 400},
@@ -248,6 +247,7 @@ func TestHonest_CreateBucketHeaders(t *testing.T) {
 	}{
 		{"canned ACL private", func(in *s3.CreateBucketInput) { in.ACL = types.BucketCannedACLPrivate }},
 		{"object lock disabled", func(in *s3.CreateBucketInput) { in.ObjectLockEnabledForBucket = aws.Bool(false) }},
+		{"object lock enabled", func(in *s3.CreateBucketInput) { in.ObjectLockEnabledForBucket = aws.Bool(true) }},
 		{"object ownership BucketOwnerEnforced", func(in *s3.CreateBucketInput) { in.ObjectOwnership = types.ObjectOwnershipBucketOwnerEnforced }},
 	} {
 		t.Run("accepted/"+tc.name, func(t *testing.T) {
@@ -443,7 +443,7 @@ func TestHonest_HoistedHeaders(t *testing.T) {
 		{"x-amz-storage-class", "GLACIER", "InvalidStorageClass", 400},
 		{"x-amz-tagging", "aws:team=a", "InvalidTag", 400},
 		{"x-amz-server-side-encryption", "AES256", "NotImplemented", 501},
-		{"X-Amz-Object-Lock-Legal-Hold", "ON", "NotImplemented", 501},
+		{"X-Amz-Object-Lock-Legal-Hold", "ON", "InvalidRequest", 400}, // no Object Lock on the bucket,
 		{"x-amz-grant-read", "id=someone", "AccessControlListNotSupported", 400},
 	} {
 		t.Run(tc.param, func(t *testing.T) {

@@ -29,6 +29,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) object.Backend) {
 		checksumTests(),
 		taggingTests(),
 		concurrencyTests(),
+		versioningTests(),
 	}
 	for _, group := range groups {
 		for _, st := range group {

@@ -153,6 +153,7 @@ func (b *Backend) removeBucketState(bucket string) error {
 		b.removeTree(b.metaBucketPath(bucket)),
 		b.removeTree(b.uploadsPath(bucket)),
 		b.removeTree(b.bucketSysPath(bucket)),
+		b.removeTree(b.versionsBucketPath(bucket)),
 	)
 }
 
@@ -183,7 +184,7 @@ func (b *Backend) DeleteBucket(ctx context.Context, bucket string) error {
 	if err != nil {
 		return err
 	}
-	if has {
+	if has || b.hasVersions(bucket) {
 		return fmt.Errorf("posix: bucket %q: %w", bucket, object.ErrBucketNotEmpty)
 	}
 	if err := removeEmptyDirs(root, "."); err != nil {

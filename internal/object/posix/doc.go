@@ -16,6 +16,9 @@
 //	    buckets/<bucket>/bucket.json        creation time
 //	    buckets/<bucket>/policy.json        bucket policy, stored as given
 //	    buckets/<bucket>/config-<name>.xml  bucket configuration documents (object.BucketConfigs)
+//	    versions/<bucket>/<meta path of key>/  noncurrent versions of a key: <versionID>.json
+//	                                        (meta, key, order, delete marker) and <versionID> (data)
+//	    locks/<n>                           lock files of the 256 key stripes (flock)
 //
 // A bucket is a top-level directory (not a symbolic link) whose name is a
 // valid S3 bucket name: 3 to 63 bytes of [a-z0-9.-], starting and ending
@@ -130,9 +133,57 @@
 // meta file happen under it, and readers open the file and read the meta
 // under its read lock, so a reader never pairs one write's data with
 // another's meta. Concurrent writers to one key each use their own temp
-// file; the last rename wins. The locks are per Backend: one process must
-// own a root at a time (Open also empties the temp folder, which would break
-// writes of another process).
+// file; the last rename wins.
+//
+// Writers (every commit, delete and Object Lock change) also hold the
+// stripe's lock file, .sesame.sys/locks/<n>, with flock(2), taken after the
+// in-process mutex (flock belongs to the open file, which the goroutines of
+// one process share) and held from the check of the key's current state
+// through the rename and the meta write. That makes conditional writes
+// atomic across processes sharing the root: PutOptions.IfNoneMatch and
+// IfMatch (filelock.go, versioning.go) are checked against the object at
+// the key (its meta, or for a foreign file its MD5) under the lock, and a
+// failed condition removes the temp file and changes nothing, so of
+// concurrent If-None-Match: * writers exactly one wins. A stripe is shared
+// by the keys that hash to it, which only serializes them. Where flock is
+// missing (not Linux or a BSD) the file lock is a no-op. Open still empties
+// the temp folder, so a second process on a root must be started before
+// the first has writes in flight, or on a separate temp folder.
+//
+// # Versions
+//
+// With PutOptions.Versioning (the bucket's state, kept by the S3 layer) a
+// commit keeps what it replaces. The current version of a key is always
+// the plain file at its path with its meta file, as without versioning, so
+// files copied in by hand are still objects (their version ID is "null").
+// Before the new file is renamed over the key, under the key's locks, the
+// current one is kept as a noncurrent version: a hard link to its data
+// (linkat on the directory handle; a served symbolic link is copied) at
+// versions/<bucket>/<meta path>/<versionID>, then its meta file
+// <versionID>.json there (written like every meta file). Readers always
+// find the key's data; a crash between the link and the rename leaves the
+// current version listed twice, and listings count it once. Enabled gives
+// the new version a fresh ID (16 hex digits of a sequence number that
+// orders the key's versions, then 16 random hex digits); Suspended gives
+// it "null", and removes a noncurrent null version afterwards. A delete
+// without version ID keeps the current version the same way, writes a
+// delete marker (a meta file without data) and removes the file at the
+// key. A delete by version ID removes that version for good; when the
+// current one goes, the newest noncurrent version becomes current again
+// (a second link placed at the key, its meta written, and only then the
+// noncurrent copy removed) unless it is a delete marker. GetObjectVersion
+// and HeadObjectVersion serve the current file when the ID is its own and
+// the noncurrent copy otherwise. ListObjectVersions merges a page of the
+// current objects with the keys found below the prefix in the versions
+// folder (each folder's key is read from one of its meta files, as hashed
+// names cannot be reversed), so its cost grows with the number of keys that
+// have noncurrent versions. A bucket holding a noncurrent version or a
+// delete marker is not empty; DeleteBucket and CreateBucket remove the
+// bucket's versions folder with its other state. Folder markers are not
+// versioned. A version's Object Lock state lives in its metadata;
+// UpdateObjectLock rewrites the meta file of the current or noncurrent
+// version under the key's locks, and DeleteOptions.Allow sees a version
+// before a delete by ID removes it.
 //
 // # Deletes
 //

@@ -320,6 +320,13 @@ func (b *Backend) ListParts(ctx context.Context, bucket, key, uploadID string, o
 // object (see completeInPlace), else a temp file the parts are copied into
 // (verifying each part's MD5 on the way). Then it removes the upload.
 func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []object.CompletePart) (object.ObjectInfo, error) {
+	return b.CompleteMultipartUploadWith(ctx, bucket, key, uploadID, parts, object.PutOptions{})
+}
+
+// CompleteMultipartUploadWith is CompleteMultipartUpload honouring the
+// conditions and versioning of opts (object.ConditionalWriter).
+func (b *Backend) CompleteMultipartUploadWith(ctx context.Context, bucket, key, uploadID string, parts []object.CompletePart, opts object.PutOptions) (object.ObjectInfo, error) {
+	opts = object.PutOptions{IfMatch: opts.IfMatch, IfNoneMatch: opts.IfNoneMatch, Versioning: opts.Versioning}
 	rec, dir, err := b.checkUpload(bucket, key, uploadID)
 	if errors.Is(err, object.ErrUploadNotFound) {
 		if info, ok := b.completedBefore(ctx, bucket, key, uploadID, parts); ok {
@@ -370,9 +377,9 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 		return object.ObjectInfo{}, err
 	}
 	defer root.Close()
-	info, ok, err := b.completeInPlace(ctx, root, bucket, key, dir, rec, layout, parts, metas, total)
+	info, ok, err := b.completeInPlace(ctx, root, bucket, key, dir, rec, layout, parts, metas, total, opts)
 	if !ok {
-		info, err = b.completeByCopy(ctx, root, bucket, key, dir, rec, layout, parts, metas)
+		info, err = b.completeByCopy(ctx, root, bucket, key, dir, rec, layout, parts, metas, opts)
 	}
 	if err != nil {
 		return object.ObjectInfo{}, err
@@ -419,13 +426,13 @@ func completedMeta(rec uploadRecord, uploadID string, layout []object.ObjectPart
 }
 
 // completeByCopy concatenates the parts into a new temp file and commits it.
-func (b *Backend) completeByCopy(ctx context.Context, root *os.Root, bucket, key, dir string, rec uploadRecord, layout []object.ObjectPart, parts []object.CompletePart, metas []partMeta) (object.ObjectInfo, error) {
+func (b *Backend) completeByCopy(ctx context.Context, root *os.Root, bucket, key, dir string, rec uploadRecord, layout []object.ObjectPart, parts []object.CompletePart, metas []partMeta, opts object.PutOptions) (object.ObjectInfo, error) {
 	tmpName, fi, err := b.concatParts(ctx, dir, parts, metas)
 	if err != nil {
 		return object.ObjectInfo{}, err
 	}
 	m := completedMeta(rec, filepath.Base(dir), layout, metas, fi)
-	if err := b.commit(root, bucket, key, tmpName, m); err != nil {
+	if err := b.commit(root, bucket, key, tmpName, &m, opts); err != nil {
 		b.removeTemp(tmpName)
 		return object.ObjectInfo{}, err
 	}

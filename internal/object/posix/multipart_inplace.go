@@ -254,7 +254,7 @@ func (b *Backend) uploadPartInPlace(ctx context.Context, bucket, key, uploadID, 
 // and then copied into its slot; and the data file ends within the last
 // part's slot. ok is false, with nothing changed that a part record
 // points to, when the upload must be assembled by copying instead.
-func (b *Backend) completeInPlace(ctx context.Context, root *os.Root, bucket, key, dir string, rec uploadRecord, layout []object.ObjectPart, parts []object.CompletePart, metas []partMeta, total int64) (info object.ObjectInfo, ok bool, err error) {
+func (b *Backend) completeInPlace(ctx context.Context, root *os.Root, bucket, key, dir string, rec uploadRecord, layout []object.ObjectPart, parts []object.CompletePart, metas []partMeta, total int64, opts object.PutOptions) (info object.ObjectInfo, ok bool, err error) {
 	if !inPlaceParts {
 		return object.ObjectInfo{}, false, nil
 	}
@@ -334,7 +334,7 @@ func (b *Backend) completeInPlace(ctx context.Context, root *os.Root, bucket, ke
 		return object.ObjectInfo{}, false, nil
 	}
 	m := completedMeta(rec, filepath.Base(dir), layout, metas, fi)
-	if err := b.commit(root, bucket, key, tmpName, m); err != nil {
+	if err := b.commit(root, bucket, key, tmpName, &m, opts); err != nil {
 		b.removeTemp(tmpName)
 		return object.ObjectInfo{}, true, err
 	}

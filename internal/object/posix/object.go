@@ -33,17 +33,26 @@ type objectMeta struct {
 	// UploadID names the multipart upload that made the object, so that
 	// a retried completion of it can be answered (multipart_retry.go).
 	UploadID string `json:"uploadId,omitempty"`
+	// Version bookkeeping (versioning.go): the version ID ("" for an
+	// object written without versioning, which is the null version), its
+	// order among the key's versions, and, in a noncurrent version's meta
+	// file, the key and whether it is a delete marker.
+	VersionID    string `json:"versionId,omitempty"`
+	Seq          int64  `json:"seq,omitempty"`
+	Key          string `json:"key,omitempty"`
+	DeleteMarker bool   `json:"deleteMarker,omitempty"`
 }
 
 func (m *objectMeta) info(bucket, key string) object.ObjectInfo {
 	return object.ObjectInfo{
-		Bucket:   bucket,
-		Key:      key,
-		Size:     m.Size,
-		ETag:     m.ETag,
-		ModTime:  time.Unix(0, m.ModTime),
-		Metadata: m.Metadata,
-		Parts:    m.Parts,
+		Bucket:    bucket,
+		Key:       key,
+		Size:      m.Size,
+		ETag:      m.ETag,
+		ModTime:   time.Unix(0, m.ModTime),
+		VersionID: m.VersionID,
+		Metadata:  m.Metadata,
+		Parts:     m.Parts,
 	}
 }
 
@@ -141,7 +150,7 @@ func (b *Backend) PutObject(ctx context.Context, bucket, key string, body io.Rea
 		b.removeTemp(sp.name)
 		return object.ObjectInfo{}, err
 	}
-	if err := b.commit(root, bucket, key, sp.name, m); err != nil {
+	if err := b.commit(root, bucket, key, sp.name, &m, opts); err != nil {
 		b.removeTemp(sp.name)
 		return object.ObjectInfo{}, err
 	}
@@ -186,9 +195,14 @@ func (b *Backend) putMarker(ctx context.Context, root *os.Root, bucket, key stri
 	if err := finishChecksum(opts, &m.Metadata.Checksum); err != nil {
 		return object.ObjectInfo{}, err
 	}
-	mu := b.lock(bucket, key)
-	mu.Lock()
-	defer mu.Unlock()
+	unlock, err := b.lockKey(bucket, key)
+	if err != nil {
+		return object.ObjectInfo{}, err
+	}
+	defer unlock()
+	if err := b.beforeCommit(root, bucket, key, &m, opts); err != nil {
+		return object.ObjectInfo{}, err
+	}
 	for attempt := 0; ; attempt++ {
 		chain, err := b.openDirs(root, bucket, strings.TrimSuffix(key, "/"), true)
 		if err == nil {
@@ -222,10 +236,15 @@ func (b *Backend) placeError(bucket, key string, err error) error {
 // commit renames the temp file tmpName to key's path and then writes its
 // meta file, under key's lock so the pair is never interleaved with another
 // commit or a reader. The caller removes the temp file on error.
-func (b *Backend) commit(root *os.Root, bucket, key, tmpName string, m objectMeta) error {
-	mu := b.lock(bucket, key)
-	mu.Lock()
-	defer mu.Unlock()
+func (b *Backend) commit(root *os.Root, bucket, key, tmpName string, m *objectMeta, opts object.PutOptions) error {
+	unlock, err := b.lockKey(bucket, key)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := b.beforeCommit(root, bucket, key, m, opts); err != nil {
+		return err
+	}
 	for attempt := 0; ; attempt++ {
 		err := b.place(root, bucket, key, tmpName)
 		if err == nil {
@@ -241,12 +260,13 @@ func (b *Backend) commit(root *os.Root, bucket, key, tmpName string, m objectMet
 		}
 		return b.placeError(bucket, key, err)
 	}
-	if err := b.writeMeta(bucket, key, m); err != nil {
+	if err := b.writeMeta(bucket, key, *m); err != nil {
 		// The data is in place but its meta is not: drop the old meta so
 		// the file is served as a foreign one rather than with a wrong ETag.
 		os.Remove(b.metaPath(bucket, key))
 		return err
 	}
+	b.afterCommit(bucket, key, opts)
 	return nil
 }
 
@@ -477,21 +497,23 @@ func (b *Backend) DeleteObject(ctx context.Context, bucket, key string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	mu := b.lock(bucket, key)
+	unlock, err := b.lockKey(bucket, key)
+	if err != nil {
+		return err
+	}
 	chain, err := b.openDirs(root, bucket, parentDir(key), false)
 	if err != nil {
 		if !absent(err) {
+			unlock()
 			return fmt.Errorf("posix: delete %s/%s: %w", bucket, key, err)
 		}
 		// No object: a meta file at its place is stale, drop it.
-		mu.Lock()
 		os.Remove(b.metaPath(bucket, key))
-		mu.Unlock()
+		unlock()
 		return nil
 	}
 	defer chain.close()
 	dir, name := chain.last(), baseName(key)
-	mu.Lock()
 	if isMarkerKey(key) {
 		err = os.Remove(b.metaPath(bucket, key))
 		if fi, lerr := dir.Lstat(name); lerr == nil && fi.IsDir() {
@@ -511,7 +533,7 @@ func (b *Backend) DeleteObject(ctx context.Context, bucket, key string) error {
 			err = os.Remove(b.metaPath(bucket, key))
 		}
 	}
-	mu.Unlock()
+	unlock()
 	if err != nil && !absent(err) {
 		return fmt.Errorf("posix: delete %s/%s: %w", bucket, key, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sesame-s3/sesame/internal/object"
@@ -26,6 +27,7 @@ const (
 	metaDirName   = "meta"
 	uploadDirName = "multipart"
 	bucketDirName = "buckets"
+	versionsName  = "versions"
 )
 
 // File modes for what the backend creates. The umask still applies.
@@ -72,6 +74,8 @@ type Backend struct {
 	log    *slog.Logger
 	bufs   sync.Pool // *[]byte of copyBufferSize
 	locks  [lockStripes]sync.RWMutex
+	flocks fileLocks    // the stripes' lock files, across processes
+	seq    atomic.Int64 // the last version sequence number issued (versioning.go)
 	lists  *listCache
 	metas  metaCache // decoded meta files, checked by stat
 	roots  rootCache // open bucket directories of the read path
@@ -141,6 +145,7 @@ func Open(root string, opts Options) (*Backend, error) {
 func (b *Backend) Close() error {
 	b.lists.close()
 	b.roots.closeAll()
+	b.flocks.close()
 	return errors.Join(b.tmpDir.Close(), b.top.Close())
 }
 
