@@ -58,6 +58,9 @@ func (a *API) conditions(req *request, action string) map[string][]string {
 	}
 	if req.sig != nil {
 		c["s3:signatureversion"] = []string{"AWS4-HMAC-SHA256"}
+		if req.sig.PostV2 {
+			c["s3:signatureversion"] = []string{"AWS"} // a SigV2 browser form (postobject.go)
+		}
 		if req.sig.Presigned {
 			c["s3:authtype"] = []string{"REST-QUERY-STRING"}
 		} else {

@@ -120,7 +120,6 @@ func TestAPI_PostObject(t *testing.T) {
 		{"bad meta", withSig(sig, good[0], good[1], formField{"x-amz-meta-color", "red"}, good[3]), []byte("x"), 403, "AccessDenied"},
 		{"no key", withSig(sig, good[1:]...), []byte("x"), 400, "InvalidArgument"},
 		{"no file", withSig(sig, good...), nil, 400, "InvalidArgument"},
-		{"v2", append(good, formField{"AWSAccessKeyId", "admin"}, formField{"signature", "x"}, formField{"policy", sig["policy"]}), []byte("x"), 400, "InvalidArgument"},
 		{"anonymous", good[:3], []byte("x"), 403, "AccessDenied"},
 		{"expired", withSig(signPost("admin", "adminsecret", time.Now().Add(-time.Minute), conds), good...), []byte("x"), 403, "AccessDenied"},
 		{"wrong secret", withSig(signPost("admin", "wrong", hour, conds), good...), []byte("x"), 403, "SignatureDoesNotMatch"},
