@@ -3,7 +3,6 @@ package s3
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -67,8 +66,10 @@ func (a *API) conditions(req *request, action string) map[string][]string {
 			c["s3:authtype"] = []string{"REST-HEADER"}
 		}
 		set("s3:x-amz-content-sha256", req.sig.PayloadHash)
-		if req.Method == http.MethodPost && len(req.query) == 0 && isPostObject(req.Request) {
-			c["s3:authtype"] = []string{"POST"} // a browser form (postobject.go)
+		if req.sig.Post {
+			// A browser form (postobject.go), whose fields may have
+			// replaced the request's Content-Type.
+			c["s3:authtype"] = []string{"POST"}
 		}
 	}
 	switch action {

@@ -23,7 +23,7 @@ type PostFormV2 struct {
 }
 
 // ParsePostV2 checks that a SigV2 POST form has its access key and
-// signature and returns them as a Request with PostV2 set (no scope, no
+// signature and returns them as a Request with Post and PostV2 set (no scope, no
 // time). It returns ErrMalformedPost when a field is missing.
 func ParsePostV2(f PostFormV2) (*Request, error) {
 	switch {
@@ -32,7 +32,7 @@ func ParsePostV2(f PostFormV2) (*Request, error) {
 	case f.Signature == "":
 		return nil, fmt.Errorf("%w: the signature field is missing", ErrMalformedPost)
 	}
-	return &Request{AccessKey: f.AccessKeyID, Signature: f.Signature, SecurityToken: f.SecurityToken, PostV2: true}, nil
+	return &Request{AccessKey: f.AccessKeyID, Signature: f.Signature, SecurityToken: f.SecurityToken, Post: true, PostV2: true}, nil
 }
 
 // VerifyPostV2 checks that a.Signature, as ParsePostV2 returned it, is the

@@ -21,7 +21,7 @@ func TestVerifier_VerifyPostV2(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ParsePostV2: %v", err)
 	}
-	if a.AccessKey != "AKIAIOSFODNN7EXAMPLE" || a.SecurityToken != "tok" || !a.PostV2 {
+	if a.AccessKey != "AKIAIOSFODNN7EXAMPLE" || a.SecurityToken != "tok" || !a.Post || !a.PostV2 {
 		t.Fatalf("ParsePostV2 = %+v", a)
 	}
 	if err := v.VerifyPostV2(a, v2PostPolicy, awsPostSecret); err != nil {
