@@ -270,7 +270,9 @@ func (p *postPolicy) check(f *postForm, bucket, key string) error {
 		}
 	}
 	for _, name := range f.names {
-		if !named[name] && !postFieldsExempt[name] && !strings.HasPrefix(name, "x-ignore-") {
+		// A checksum can only make the upload fail, so no condition
+		// need name it.
+		if !named[name] && !postFieldsExempt[name] && !strings.HasPrefix(name, "x-ignore-") && !isPostChecksumField(name) {
 			return policyDenied("Extra input fields: %s", name)
 		}
 	}
@@ -291,17 +293,47 @@ func startsWithEach(list, prefix string) bool {
 // checkPostOnlyFields refuses the fields whose header form PutObject
 // reads differently, or not at all, so that none is silently dropped:
 // tagging (an XML <Tagging> document in a form, a query string in the
-// x-amz-tagging header) and x-amz-checksum-* (not verified here).
+// x-amz-tagging header) and the x-amz-checksum-* fields other than a
+// checksum value (postChecksum verifies those).
 func checkPostOnlyFields(f *postForm) error {
 	for _, name := range f.names {
 		switch {
 		case name == "tagging":
 			return ErrNotImplemented.WithMessage("The tagging field of POST uploads is not implemented by this server.")
-		case strings.HasPrefix(name, "x-amz-checksum-"):
-			return ErrNotImplemented.WithMessage("Checksums (%s) of POST uploads are not implemented by this server: the upload would not be verified.", name)
+		case strings.HasPrefix(name, "x-amz-checksum-") && !isPostChecksumField(name):
+			return ErrNotImplemented.WithMessage("The %s field of POST uploads is not implemented by this server.", name)
 		}
 	}
 	return nil
+}
+
+// isPostChecksumField reports whether a field is a checksum value,
+// x-amz-checksum-<algorithm>.
+func isPostChecksumField(name string) bool {
+	alg, ok := strings.CutPrefix(name, "x-amz-checksum-")
+	_, known := parseAlgorithm(alg)
+	return ok && known
+}
+
+// postChecksum returns a reader over the file that checks the form's
+// x-amz-checksum-<algorithm> value at its end (400 BadDigest, nothing
+// stored), or nil when the form gives none.
+func postChecksum(f *postForm, file io.Reader) (*checksumReader, error) {
+	var c *checksumReader
+	for _, name := range f.names {
+		if !isPostChecksumField(name) {
+			continue
+		}
+		if c != nil {
+			return nil, ErrInvalidRequest.WithMessage("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+		}
+		alg, _ := parseAlgorithm(strings.TrimPrefix(name, "x-amz-checksum-"))
+		c = newChecksumReader(file, alg)
+		if c.want = f.get(name); c.want == "" {
+			c.want = "-" // never matches: an empty value counts as a wrong one
+		}
+	}
+	return c, nil
 }
 
 // postHeaders turns the fields that describe the object into the request
@@ -410,10 +442,20 @@ func (a *API) postObject(req *request) error {
 	if err != nil {
 		return err
 	}
-	info, err := a.backend.PutObject(req.Context(), req.bucket, key, limit, object.PutOptions{Metadata: md, Size: -1})
+	opts := object.PutOptions{Metadata: md, Size: -1}
+	var body io.Reader = limit
+	cr, err := postChecksum(f, limit)
 	if err != nil {
 		return err
 	}
+	if cr != nil {
+		body, opts.Checksum = cr, cr.result
+	}
+	info, err := a.backend.PutObject(req.Context(), req.bucket, key, body, opts)
+	if err != nil {
+		return err
+	}
+	setChecksumHeaders(req.w, info.Checksum)
 	return a.postAnswer(req, f, info)
 }
 
