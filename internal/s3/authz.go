@@ -3,7 +3,6 @@ package s3
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -62,14 +61,19 @@ func (a *API) conditions(req *request, action, bucket, key string, rp *policy.Po
 	}
 	if req.sig != nil {
 		c["s3:signatureversion"] = []string{"AWS4-HMAC-SHA256"}
+		if req.sig.PostV2 {
+			c["s3:signatureversion"] = []string{"AWS"} // a SigV2 browser form (postobject.go)
+		}
 		if req.sig.Presigned {
 			c["s3:authtype"] = []string{"REST-QUERY-STRING"}
 		} else {
 			c["s3:authtype"] = []string{"REST-HEADER"}
 		}
 		set("s3:x-amz-content-sha256", req.sig.PayloadHash)
-		if req.Method == http.MethodPost && len(req.query) == 0 && isPostObject(req.Request) {
-			c["s3:authtype"] = []string{"POST"} // a browser form (postobject.go)
+		if req.sig.Post {
+			// A browser form (postobject.go), whose fields may have
+			// replaced the request's Content-Type.
+			c["s3:authtype"] = []string{"POST"}
 		}
 	}
 	switch action {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sesame-s3/sesame/internal/auth"
 	"github.com/sesame-s3/sesame/internal/object"
 	"github.com/sesame-s3/sesame/internal/sigv4"
 )
@@ -31,8 +32,11 @@ import (
 // policy document; its policy must not have expired and its conditions
 // must hold for every field. A form without a signature is anonymous.
 // Either way s3:PutObject on the key is authorized through the one
-// decision point, as for PutObject. SigV2 forms (AWSAccessKeyId,
-// signature) are refused, as SigV2 is everywhere here.
+// decision point, as for PutObject. A form signed with Signature Version
+// 2 (AWSAccessKeyId, signature: the base64 HMAC-SHA1 of the policy, and
+// x-amz-security-token) goes through the same lookup, policy checks and
+// authorization; SigV2 is accepted here only, never in headers or query
+// strings.
 
 // Limits of a POST form.
 const (
@@ -46,7 +50,7 @@ const (
 var (
 	ErrMalformedPOSTRequest  = &APIError{Code: "MalformedPOSTRequest", Message: "The body of your POST request is not well-formed multipart/form-data.", Status: http.StatusBadRequest}
 	ErrInvalidPolicyDocument = &APIError{Code: "InvalidPolicyDocument", Message: "The content of the form does not meet the conditions specified in the policy document.", Status: http.StatusBadRequest}
-	errPostSigV2             = ErrInvalidArgument.WithMessage("POST form signatures of AWS Signature Version 2 (AWSAccessKeyId, signature) are not supported: sign the form with AWS4-HMAC-SHA256 (x-amz-algorithm, x-amz-credential, x-amz-date, x-amz-signature).")
+	errPostTwoSignatures     = ErrInvalidArgument.WithMessage("Only one auth mechanism allowed: a POST form is signed either with AWSAccessKeyId and signature or with x-amz-algorithm, x-amz-credential, x-amz-date and x-amz-signature.")
 )
 
 // policyDenied is S3's answer to a form its policy does not allow.
@@ -266,7 +270,9 @@ func (p *postPolicy) check(f *postForm, bucket, key string) error {
 		}
 	}
 	for _, name := range f.names {
-		if !named[name] && !postFieldsExempt[name] && !strings.HasPrefix(name, "x-ignore-") {
+		// A checksum can only make the upload fail, so no condition
+		// need name it.
+		if !named[name] && !postFieldsExempt[name] && !strings.HasPrefix(name, "x-ignore-") && !isPostChecksumField(name) {
 			return policyDenied("Extra input fields: %s", name)
 		}
 	}
@@ -287,17 +293,47 @@ func startsWithEach(list, prefix string) bool {
 // checkPostOnlyFields refuses the fields whose header form PutObject
 // reads differently, or not at all, so that none is silently dropped:
 // tagging (an XML <Tagging> document in a form, a query string in the
-// x-amz-tagging header) and x-amz-checksum-* (not verified here).
+// x-amz-tagging header) and the x-amz-checksum-* fields other than a
+// checksum value (postChecksum verifies those).
 func checkPostOnlyFields(f *postForm) error {
 	for _, name := range f.names {
 		switch {
 		case name == "tagging":
 			return ErrNotImplemented.WithMessage("The tagging field of POST uploads is not implemented by this server.")
-		case strings.HasPrefix(name, "x-amz-checksum-"):
-			return ErrNotImplemented.WithMessage("Checksums (%s) of POST uploads are not implemented by this server: the upload would not be verified.", name)
+		case strings.HasPrefix(name, "x-amz-checksum-") && !isPostChecksumField(name):
+			return ErrNotImplemented.WithMessage("The %s field of POST uploads is not implemented by this server.", name)
 		}
 	}
 	return nil
+}
+
+// isPostChecksumField reports whether a field is a checksum value,
+// x-amz-checksum-<algorithm>.
+func isPostChecksumField(name string) bool {
+	alg, ok := strings.CutPrefix(name, "x-amz-checksum-")
+	_, known := parseAlgorithm(alg)
+	return ok && known
+}
+
+// postChecksum returns a reader over the file that checks the form's
+// x-amz-checksum-<algorithm> value at its end (400 BadDigest, nothing
+// stored), or nil when the form gives none.
+func postChecksum(f *postForm, file io.Reader) (*checksumReader, error) {
+	var c *checksumReader
+	for _, name := range f.names {
+		if !isPostChecksumField(name) {
+			continue
+		}
+		if c != nil {
+			return nil, ErrInvalidRequest.WithMessage("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+		}
+		alg, _ := parseAlgorithm(strings.TrimPrefix(name, "x-amz-checksum-"))
+		c = newChecksumReader(file, alg)
+		if c.want = f.get(name); c.want == "" {
+			c.want = "-" // never matches: an empty value counts as a wrong one
+		}
+	}
+	return c, nil
 }
 
 // postHeaders turns the fields that describe the object into the request
@@ -363,9 +399,6 @@ func (a *API) postObject(req *request) error {
 	if err != nil {
 		return err
 	}
-	if f.has("awsaccesskeyid") || f.has("signature") {
-		return errPostSigV2
-	}
 	if !f.has("key") {
 		return ErrInvalidArgument.WithMessage("Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.")
 	}
@@ -374,22 +407,8 @@ func (a *API) postObject(req *request) error {
 	if key == "" {
 		return ErrInvalidArgument.WithMessage("User key must have a length greater than 0.")
 	}
-	signed := f.has("x-amz-signature") || f.has("x-amz-credential") || f.has("x-amz-algorithm")
-	if signed {
-		if !f.has("policy") {
-			return ErrInvalidArgument.WithMessage("Bucket POST must contain a field named 'policy'.  If it is specified, please check the order of the fields.")
-		}
-		res, err := a.auth.AuthenticatePost(req.Context(), sigv4.PostForm{
-			Algorithm: f.get("x-amz-algorithm"), Credential: f.get("x-amz-credential"), Date: f.get("x-amz-date"),
-			Signature: f.get("x-amz-signature"), SecurityToken: f.get("x-amz-security-token"),
-		}, f.get("policy"))
-		switch {
-		case errors.Is(err, sigv4.ErrMalformedPost):
-			return ErrInvalidArgument.WithMessage("%s", strings.TrimPrefix(err.Error(), "sigv4: "))
-		case err != nil:
-			return err
-		}
-		req.id, req.sig = res.Identity.Principal, res.Sig
+	if err := a.authenticatePost(req, f); err != nil {
+		return err
 	}
 	limit := &sizeCheckReader{r: f.file, max: object.MaxObjectSize}
 	if f.has("policy") {
@@ -423,11 +442,68 @@ func (a *API) postObject(req *request) error {
 	if err != nil {
 		return err
 	}
-	info, err := a.backend.PutObject(req.Context(), req.bucket, key, limit, object.PutOptions{Metadata: md, Size: -1})
+	opts := object.PutOptions{Metadata: md, Size: -1}
+	var body io.Reader = limit
+	cr, err := postChecksum(f, limit)
 	if err != nil {
 		return err
 	}
+	if cr != nil {
+		body, opts.Checksum = cr, cr.result
+	}
+	info, err := a.backend.PutObject(req.Context(), req.bucket, key, body, opts)
+	if err != nil {
+		return err
+	}
+	setChecksumHeaders(req.w, info.Checksum)
 	return a.postAnswer(req, f, info)
+}
+
+// authenticatePost verifies a signed form's signature, SigV4 or SigV2, and
+// sets the request's identity; an unsigned form stays anonymous.
+func (a *API) authenticatePost(req *request, f *postForm) error {
+	v4 := f.has("x-amz-signature") || f.has("x-amz-credential") || f.has("x-amz-algorithm")
+	v2 := f.has("awsaccesskeyid") || f.has("signature")
+	if !v4 && !v2 {
+		return nil
+	}
+	if v4 && v2 {
+		return errPostTwoSignatures
+	}
+	missing := func(name string) error {
+		return ErrInvalidArgument.WithMessage("Bucket POST must contain a field named '%s'.  If it is specified, please check the order of the fields.", name)
+	}
+	if !f.has("policy") {
+		return missing("policy")
+	}
+	var (
+		res auth.Result
+		err error
+	)
+	if v4 {
+		res, err = a.auth.AuthenticatePost(req.Context(), sigv4.PostForm{
+			Algorithm: f.get("x-amz-algorithm"), Credential: f.get("x-amz-credential"), Date: f.get("x-amz-date"),
+			Signature: f.get("x-amz-signature"), SecurityToken: f.get("x-amz-security-token"),
+		}, f.get("policy"))
+	} else {
+		switch {
+		case f.get("awsaccesskeyid") == "":
+			return missing("AWSAccessKeyId")
+		case f.get("signature") == "":
+			return missing("Signature")
+		}
+		res, err = a.auth.AuthenticatePostV2(req.Context(), sigv4.PostFormV2{
+			AccessKeyID: f.get("awsaccesskeyid"), Signature: f.get("signature"), SecurityToken: f.get("x-amz-security-token"),
+		}, f.get("policy"))
+	}
+	switch {
+	case errors.Is(err, sigv4.ErrMalformedPost):
+		return ErrInvalidArgument.WithMessage("%s", strings.TrimPrefix(err.Error(), "sigv4: "))
+	case err != nil:
+		return err
+	}
+	req.id, req.sig = res.Identity.Principal, res.Sig
+	return nil
 }
 
 // postAnswer answers a stored POST upload: a redirect to

@@ -120,7 +120,6 @@ func TestAPI_PostObject(t *testing.T) {
 		{"bad meta", withSig(sig, good[0], good[1], formField{"x-amz-meta-color", "red"}, good[3]), []byte("x"), 403, "AccessDenied"},
 		{"no key", withSig(sig, good[1:]...), []byte("x"), 400, "InvalidArgument"},
 		{"no file", withSig(sig, good...), nil, 400, "InvalidArgument"},
-		{"v2", append(good, formField{"AWSAccessKeyId", "admin"}, formField{"signature", "x"}, formField{"policy", sig["policy"]}), []byte("x"), 400, "InvalidArgument"},
 		{"anonymous", good[:3], []byte("x"), 403, "AccessDenied"},
 		{"expired", withSig(signPost("admin", "adminsecret", time.Now().Add(-time.Minute), conds), good...), []byte("x"), 403, "AccessDenied"},
 		{"wrong secret", withSig(signPost("admin", "wrong", hour, conds), good...), []byte("x"), 403, "SignatureDoesNotMatch"},
@@ -158,12 +157,46 @@ func TestAPI_PostObject(t *testing.T) {
 	if rec.Code != 400 || errorCode(t, rec) != "AccessControlListNotSupported" {
 		t.Errorf("public-read acl = %d %s", rec.Code, rec.Body)
 	}
-	for _, f := range []formField{{"tagging", "<Tagging><TagSet></TagSet></Tagging>"}, {"x-amz-checksum-crc32", "AAAAAA=="}} {
+	for _, f := range []formField{{"tagging", "<Tagging><TagSet></TagSet></Tagging>"}, {"x-amz-checksum-algorithm", "CRC32"}} {
 		sig := signPost("admin", "adminsecret", hour, []any{map[string]string{"bucket": fuzzBucket}, []any{"starts-with", "$key", ""}, []any{"starts-with", "$" + f.name, ""}})
 		rec = fx.post(t, fuzzBucket, withSig(sig, formField{"key", "refused"}, f), "", []byte("p"))
 		if rec.Code != 501 || errorCode(t, rec) != "NotImplemented" {
 			t.Errorf("%s field = %d %s", f.name, rec.Code, rec.Body)
 		}
+	}
+}
+
+// TestAPI_PostObjectChecksum: an x-amz-checksum-<algorithm> field is
+// checked against the file, needs no condition, and is stored.
+func TestAPI_PostObjectChecksum(t *testing.T) {
+	fx := newS3Fixture(t)
+	sig := signPost("admin", "adminsecret", time.Now().Add(time.Hour), []any{map[string]string{"bucket": fuzzBucket}, []any{"starts-with", "$key", "ck/"}})
+	sum := sha256.Sum256([]byte("checked"))
+	good := base64.StdEncoding.EncodeToString(sum[:])
+	rec := fx.post(t, fuzzBucket, withSig(sig, formField{"key", "ck/good"}, formField{"x-amz-checksum-sha256", good}), "", []byte("checked"))
+	if rec.Code != 204 || rec.Header().Get("X-Amz-Checksum-Sha256") != good {
+		t.Fatalf("POST with a good checksum = %d %v %s", rec.Code, rec.Header(), rec.Body)
+	}
+	info, err := fx.backend.HeadObject(context.Background(), fuzzBucket, "ck/good")
+	if err != nil || info.Checksum.Algorithm != "SHA256" || info.Checksum.Value != good {
+		t.Fatalf("stored %+v, %v", info.Checksum, err)
+	}
+	for _, c := range []struct {
+		name   string
+		fields []formField
+		code   string
+	}{
+		{"wrong", []formField{{"x-amz-checksum-sha256", "sailorjerry"}}, "BadDigest"},
+		{"empty", []formField{{"x-amz-checksum-crc32", ""}}, "BadDigest"},
+		{"two", []formField{{"x-amz-checksum-sha256", good}, {"x-amz-checksum-crc32", "AAAAAA=="}}, "InvalidRequest"},
+	} {
+		rec := fx.post(t, fuzzBucket, withSig(sig, append([]formField{{"key", "ck/bad"}}, c.fields...)...), "", []byte("checked"))
+		if rec.Code != 400 || errorCode(t, rec) != c.code {
+			t.Errorf("%s: POST = %d %s; want 400 %s", c.name, rec.Code, rec.Body, c.code)
+		}
+	}
+	if _, err := fx.backend.HeadObject(context.Background(), fuzzBucket, "ck/bad"); err == nil {
+		t.Errorf("an upload with a wrong checksum was stored")
 	}
 }
 

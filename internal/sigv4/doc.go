@@ -77,6 +77,14 @@
 //     so that browsers can send their own), and Sesame accepts it unsigned
 //     in both forms, as S3 does for presigned URLs.
 //
+// # Browser POST forms
+//
+// A browser-based POST upload signs its base64 policy document instead of
+// a canonical request: ParsePost and Verifier.VerifyPost for SigV4 forms,
+// ParsePostV2 and Verifier.VerifyPostV2 for the Signature Version 2 forms
+// (AWSAccessKeyId, signature: base64 HMAC-SHA1) S3 still accepts. SigV2 is
+// verified there only; Parse refuses it in headers and query strings.
+//
 // # Invariants
 //
 //   - Verify accepts no request with an unsigned x-amz-* header, but for a

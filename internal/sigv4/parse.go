@@ -49,6 +49,8 @@ type Request struct {
 	Expires       time.Duration // presigned only (X-Amz-Expires)
 	PayloadHash   string        // X-Amz-Content-Sha256 value; "UNSIGNED-PAYLOAD" for presigned URLs unless the query/header says otherwise
 	SecurityToken string        // X-Amz-Security-Token header, or query parameter for presigned
+	Post          bool          // a browser POST form's signature over its policy (ParsePost, ParsePostV2)
+	PostV2        bool          // a browser POST form signed with Signature Version 2 (ParsePostV2): Signature is base64 HMAC-SHA1, no scope
 }
 
 // Scope returns the credential scope "date/region/service/aws4_request".

@@ -37,7 +37,7 @@ func ParsePost(f PostForm) (*Request, error) {
 	case f.Signature == "":
 		return nil, fmt.Errorf("%w: the x-amz-signature field is missing", ErrMalformedPost)
 	}
-	a := &Request{SecurityToken: f.SecurityToken}
+	a := &Request{SecurityToken: f.SecurityToken, Post: true}
 	if err := parseCredential(a, f.Credential); err != nil {
 		return nil, fmt.Errorf("%w: x-amz-credential: %v", ErrMalformedPost, err)
 	}

@@ -3,6 +3,10 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -146,6 +150,7 @@ func TestPostObject(t *testing.T) {
 	t.Run("MinioGo", func(t *testing.T) { casePostObjectMinio(t, ep) })
 	t.Run("Session", func(t *testing.T) { casePostObjectSession(t, ep) })
 	t.Run("Anonymous", func(t *testing.T) { casePostObjectAnonymous(t, ep) })
+	t.Run("SigV2", func(t *testing.T) { casePostObjectV2(t, ep) })
 }
 
 // sendForm posts fields, then the file, to u as a browser would.
@@ -309,8 +314,6 @@ func casePostObjectAnonymous(t *testing.T, ep endpoint) {
 	if resp := sendForm(t, ep, u, fields, []byte("anon")); resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("anonymous POST with the acl the policy asks for = %d %s", resp.StatusCode, resp.Body)
 	}
-	fields = map[string]string{"key": "public/v2", "AWSAccessKeyId": ep.AccessKey, "signature": "c2ln", "policy": "e30="}
-	expectXMLError(t, sendForm(t, ep, u, fields, []byte("v2")), http.StatusBadRequest, "InvalidArgument")
 }
 
 // TestPostObjectVirtualHost: a form posted to "/" of a virtual-host bucket
@@ -336,4 +339,93 @@ func TestPostObjectVirtualHost(t *testing.T) {
 	if got := getObject(t, sdkClient(ep), bucket, "vhost/obj"); string(got) != "v" {
 		t.Errorf("stored %q", got)
 	}
+}
+
+// signFormV2 returns the fields of a browser form signed with Signature
+// Version 2 as S3's documentation builds it: the base64 policy and
+// base64(HMAC-SHA1(secret, policy)), with a session token when given (the
+// policy names it, as every field but AWSAccessKeyId and signature).
+func signFormV2(accessKey, secret, token string, conditions []any) map[string]string {
+	if token != "" {
+		conditions = append(conditions, map[string]string{"x-amz-security-token": token})
+	}
+	doc, _ := json.Marshal(map[string]any{"expiration": time.Now().Add(time.Hour).UTC().Format("2006-01-02T15:04:05Z"), "conditions": conditions})
+	policy := base64.StdEncoding.EncodeToString(doc)
+	m := hmac.New(sha1.New, []byte(secret))
+	m.Write([]byte(policy))
+	f := map[string]string{"AWSAccessKeyId": accessKey, "policy": policy, "signature": base64.StdEncoding.EncodeToString(m.Sum(nil))}
+	if token != "" {
+		f["x-amz-security-token"] = token
+	}
+	return f
+}
+
+// casePostObjectV2: SigV2 forms, as root and with temporary credentials
+// whose session policy applies; header SigV2 stays refused.
+func casePostObjectV2(t *testing.T, ep endpoint) {
+	ctx := context.Background()
+	c := sdkClient(ep)
+	bucket := newBucket(t, ep)
+	u := ep.URL + "/" + bucket
+	conds := []any{map[string]string{"bucket": bucket}, []any{"starts-with", "$key", "v2/"}, map[string]string{"acl": "private"},
+		[]any{"starts-with", "$Content-Type", "text/"}, []any{"content-length-range", 0, 100}}
+	form := func(sig map[string]string, key string) map[string]string {
+		f := map[string]string{"key": key, "acl": "private", "Content-Type": "text/plain"}
+		for k, v := range sig {
+			f[k] = v
+		}
+		return f
+	}
+	sig := signFormV2(ep.AccessKey, ep.SecretKey, "", conds)
+	if resp := sendForm(t, ep, u, form(sig, "v2/root"), []byte("v2 root")); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("SigV2 POST = %d %s", resp.StatusCode, resp.Body)
+	}
+	if got := getObject(t, c, bucket, "v2/root"); string(got) != "v2 root" {
+		t.Errorf("stored %q", got)
+	}
+	expectXMLError(t, sendForm(t, ep, u, form(signFormV2(ep.AccessKey, ep.SecretKey+"x", "", conds), "v2/bad"), []byte("x")), http.StatusForbidden, "SignatureDoesNotMatch")
+	expectXMLError(t, sendForm(t, ep, u, form(signFormV2("NOSUCHKEY", ep.SecretKey, "", conds), "v2/bad"), []byte("x")), http.StatusForbidden, "InvalidAccessKeyId")
+	f := form(sig, "v2/bad")
+	delete(f, "signature")
+	expectXMLError(t, sendForm(t, ep, u, f, []byte("x")), http.StatusBadRequest, "InvalidArgument")
+	expectXMLError(t, sendForm(t, ep, u, form(sig, "elsewhere"), []byte("x")), http.StatusForbidden, "AccessDenied")
+	expectNoObject(t, c, bucket, "v2/bad")
+
+	// Temporary credentials: the session policy allows SigV2 forms only
+	// (s3:signatureversion AWS) and only under v2/allowed/.
+	narrow := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::%s/v2/allowed/*",
+		"Condition":{"StringEquals":{"s3:signatureversion":"AWS","s3:authtype":"POST"}}}]}`, bucket)
+	out, err := stsClient(ep).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(anyRoleARN), RoleSessionName: aws.String("postv2"), Policy: aws.String(narrow)})
+	if err != nil {
+		t.Fatalf("AssumeRole: %v", err)
+	}
+	cr := out.Credentials
+	ssig := signFormV2(*cr.AccessKeyId, *cr.SecretAccessKey, *cr.SessionToken, conds)
+	if resp := sendForm(t, ep, u, form(ssig, "v2/allowed/a"), []byte("a")); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("session SigV2 POST = %d %s", resp.StatusCode, resp.Body)
+	}
+	expectXMLError(t, sendForm(t, ep, u, form(ssig, "v2/other"), []byte("a")), http.StatusForbidden, "AccessDenied")
+	expectNoObject(t, c, bucket, "v2/other")
+	// Without its token the key is unknown; the same session's SigV4 form
+	// is not s3:signatureversion AWS.
+	nt := signFormV2(*cr.AccessKeyId, *cr.SecretAccessKey, "", conds)
+	expectXMLError(t, sendForm(t, ep, u, form(nt, "v2/allowed/b"), []byte("b")), http.StatusForbidden, "InvalidAccessKeyId")
+	s := s3WithCreds(ep, credentials.NewStaticCredentialsProvider(*cr.AccessKeyId, *cr.SecretAccessKey, *cr.SessionToken))
+	p := presignPost(t, s, bucket, "v2/allowed/v4", nil)
+	expectXMLError(t, sendForm(t, ep, p.URL, p.Values, []byte("v4")), http.StatusForbidden, "AccessDenied")
+	expectNoObject(t, c, bucket, "v2/allowed/v4")
+
+	// SigV2 in a header or a query string stays refused.
+	req, err := http.NewRequest(http.MethodGet, u+"/v2/root", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "AWS "+ep.AccessKey+":"+sig["signature"])
+	req.Header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	expectXMLError(t, ep.do(t, req), http.StatusBadRequest, "InvalidArgument")
+	q := u + "/v2/root?AWSAccessKeyId=" + ep.AccessKey + "&Expires=" + fmt.Sprint(time.Now().Add(time.Hour).Unix()) + "&Signature=" + strings.ReplaceAll(sig["signature"], "+", "%2B")
+	if req, err = http.NewRequest(http.MethodGet, q, nil); err != nil {
+		t.Fatal(err)
+	}
+	expectXMLError(t, ep.do(t, req), http.StatusBadRequest, "InvalidArgument")
 }
