@@ -2,6 +2,7 @@ package s3backend
 
 import (
 	"bytes"
+	"context"
 	"crypto/md5"
 	"errors"
 	"fmt"
@@ -25,6 +26,7 @@ func (e *bodyError) Sentinel() error { return e.sentinel }
 // MD5 matches, and fails instead, so the upstream sees a short body and
 // stores nothing. An error of the source itself is kept in srcErr.
 type guard struct {
+	ctx    context.Context
 	src    io.Reader
 	left   int64
 	want   []byte // expected MD5, or nil
@@ -33,8 +35,8 @@ type guard struct {
 	done   bool
 }
 
-func newGuard(src io.Reader, size int64, wantMD5 []byte) *guard {
-	g := &guard{src: src, left: size, want: wantMD5}
+func newGuard(ctx context.Context, src io.Reader, size int64, wantMD5 []byte) *guard {
+	g := &guard{ctx: ctx, src: src, left: size, want: wantMD5}
 	if wantMD5 != nil {
 		g.sum = md5.New()
 	}
@@ -76,7 +78,9 @@ func (g *guard) Read(p []byte) (int, error) {
 }
 
 // finish checks, once the declared size is read, that the body ends there
-// and matches its MD5.
+// and matches its MD5, and that the caller still wants it stored (an
+// upstream may store a body that arrived whole before the connection
+// was dropped).
 func (g *guard) finish() error {
 	var probe [1]byte
 	for {
@@ -94,6 +98,10 @@ func (g *guard) finish() error {
 	}
 	if g.sum != nil && !bytes.Equal(g.sum.Sum(nil), g.want) {
 		return &bodyError{object.ErrBadDigest}
+	}
+	if err := g.ctx.Err(); err != nil {
+		g.srcErr = err
+		return err
 	}
 	g.done = true
 	return nil

@@ -189,6 +189,9 @@ func (b *Backend) abortAll(ctx context.Context, bucket string) error {
 	opts := object.ListUploadsOptions{}
 	for {
 		res, err := b.ListMultipartUploads(ctx, bucket, opts)
+		if errors.Is(err, object.ErrUploadNotFound) {
+			return nil // some upstreams' way to say there are none
+		}
 		if err != nil {
 			return err
 		}

@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"io"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -61,6 +61,9 @@ func (b *Backend) UploadPart(ctx context.Context, bucket, key, uploadID string, 
 	if partNumber < 1 || partNumber > object.MaxPartNumber {
 		return object.PartInfo{}, object.ErrInvalidPartNumber
 	}
+	if uploadID == "" {
+		return object.PartInfo{}, object.ErrUploadNotFound
+	}
 	if opts.Size > object.MaxPartSize {
 		return object.PartInfo{}, object.ErrTooLarge
 	}
@@ -73,7 +76,7 @@ func (b *Backend) UploadPart(ctx context.Context, bucket, key, uploadID string, 
 		body, opts.Size = f, n
 	}
 	upBucket, upKey := b.loc(bucket, key)
-	g := newGuard(body, opts.Size, opts.MD5)
+	g := newGuard(ctx, body, opts.Size, opts.MD5)
 	in := &s3.UploadPartInput{
 		Bucket: aws.String(upBucket), Key: aws.String(upKey), UploadId: aws.String(uploadID),
 		PartNumber: aws.Int32(int32(partNumber)), Body: g, ContentLength: aws.Int64(opts.Size),
@@ -103,10 +106,13 @@ func (b *Backend) ListParts(ctx context.Context, bucket, key, uploadID string, o
 	if err := check(bucket, key); err != nil {
 		return object.ListPartsResult{}, err
 	}
+	if uploadID == "" {
+		return object.ListPartsResult{}, object.ErrUploadNotFound
+	}
 	upBucket, upKey := b.loc(bucket, key)
 	in := &s3.ListPartsInput{Bucket: aws.String(upBucket), Key: aws.String(upKey), UploadId: aws.String(uploadID)}
 	if opts.PartNumberMarker > 0 {
-		in.PartNumberMarker = aws.String(fmt.Sprint(opts.PartNumberMarker))
+		in.PartNumberMarker = aws.String(strconv.Itoa(opts.PartNumberMarker))
 	}
 	if opts.MaxParts > 0 {
 		in.MaxParts = aws.Int32(int32(opts.MaxParts))
@@ -122,14 +128,15 @@ func (b *Backend) ListParts(ctx context.Context, bucket, key, uploadID string, o
 		Upload:      object.Upload{Bucket: bucket, Key: key, UploadID: uploadID, Initiated: rec.Initiated, Metadata: rec.metadata()},
 		IsTruncated: aws.ToBool(out.IsTruncated),
 	}
-	if res.IsTruncated {
-		fmt.Sscan(aws.ToString(out.NextPartNumberMarker), &res.NextPartNumberMarker)
-	}
 	for _, p := range out.Parts {
 		res.Parts = append(res.Parts, object.PartInfo{
 			PartNumber: int(aws.ToInt32(p.PartNumber)), ETag: unquote(aws.ToString(p.ETag)),
 			Size: aws.ToInt64(p.Size), ModTime: aws.ToTime(p.LastModified).UTC(),
 		})
+	}
+	if res.IsTruncated && len(res.Parts) > 0 {
+		// The last part listed, whatever marker the upstream suggests.
+		res.NextPartNumberMarker = res.Parts[len(res.Parts)-1].PartNumber
 	}
 	return res, nil
 }
@@ -139,8 +146,17 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 	if err := check(bucket, key); err != nil {
 		return object.ObjectInfo{}, err
 	}
+	if uploadID == "" {
+		return object.ObjectInfo{}, object.ErrUploadNotFound
+	}
 	if len(parts) == 0 {
 		return object.ObjectInfo{}, object.ErrInvalidPart
+	}
+	for i := 1; i < len(parts); i++ {
+		if parts[i].PartNumber <= parts[i-1].PartNumber {
+			// Checked here too: not every upstream does.
+			return object.ObjectInfo{}, object.ErrInvalidPartOrder
+		}
 	}
 	upBucket, upKey := b.loc(bucket, key)
 	done := &types.CompletedMultipartUpload{}
@@ -169,6 +185,9 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 func (b *Backend) AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error {
 	if err := check(bucket, key); err != nil {
 		return err
+	}
+	if uploadID == "" {
+		return object.ErrUploadNotFound
 	}
 	upBucket, upKey := b.loc(bucket, key)
 	_, err := call(ctx, b, "AbortMultipartUpload", func(ctx context.Context) (*s3.AbortMultipartUploadOutput, error) {
@@ -213,6 +232,9 @@ func (b *Backend) ListMultipartUploads(ctx context.Context, bucket string, opts 
 	}
 	res := object.ListUploadsResult{IsTruncated: aws.ToBool(out.IsTruncated)}
 	for _, u := range out.Uploads {
+		if opts.KeyMarker != "" && opts.UploadIDMarker == "" && aws.ToString(u.Key) <= pfx+opts.KeyMarker {
+			continue // an upstream that did not apply the marker
+		}
 		res.Uploads = append(res.Uploads, object.Upload{
 			Bucket: bucket, Key: b.sesameKey(bucket, aws.ToString(u.Key)), UploadID: aws.ToString(u.UploadId),
 			Initiated: aws.ToTime(u.Initiated).UTC(),
@@ -245,7 +267,7 @@ func (b *Backend) putLarge(ctx context.Context, bucket, key string, body io.Read
 	}()
 	// The whole body's size and digest are checked by one guard; each
 	// part reads its share of it.
-	g := newGuard(body, opts.Size, opts.MD5)
+	g := newGuard(ctx, body, opts.Size, opts.MD5)
 	var parts []object.CompletePart
 	for n, left := 1, opts.Size; left > 0; n++ {
 		size := min(partSize, left)
@@ -275,10 +297,11 @@ func (b *Backend) putLarge(ctx context.Context, bucket, key string, body io.Read
 	return info, nil
 }
 
-// uploadNotFound tells a missing upload from a missing bucket in
-// single-bucket mode, where the upstream bucket always exists.
+// uploadNotFound tells a missing upload from a missing bucket: in
+// single-bucket mode the upstream bucket always exists, and some
+// upstreams answer NoSuchUpload either way.
 func (b *Backend) uploadNotFound(ctx context.Context, bucket string, err error) error {
-	if b.singleBucket() && errors.Is(err, object.ErrUploadNotFound) {
+	if errors.Is(err, object.ErrUploadNotFound) {
 		if berr := b.exists(ctx, bucket); berr != nil {
 			return berr
 		}

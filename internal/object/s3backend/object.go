@@ -49,7 +49,7 @@ func (b *Backend) PutObject(ctx context.Context, bucket, key string, body io.Rea
 		return b.putLarge(ctx, bucket, key, body, opts)
 	}
 	upBucket, upKey := b.loc(bucket, key)
-	g := newGuard(body, opts.Size, opts.MD5)
+	g := newGuard(ctx, body, opts.Size, opts.MD5)
 	if opts.Size == 0 {
 		// The client sends no body for a zero length: check it here.
 		if err := g.finish(); err != nil {
@@ -226,7 +226,8 @@ func (b *Backend) ListObjects(ctx context.Context, bucket string, opts object.Li
 	}
 	upBucket, _ := b.loc(bucket, "")
 	pfx := b.keyPrefix(bucket)
-	in := &s3.ListObjectsV2Input{Bucket: aws.String(upBucket), Prefix: aws.String(pfx + opts.Prefix), MaxKeys: aws.Int32(int32(maxKeys))}
+	// One more than asked for tells a full last page from a truncated one.
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(upBucket), Prefix: aws.String(pfx + opts.Prefix), MaxKeys: aws.Int32(int32(min(maxKeys+1, 1000)))}
 	if opts.Delimiter != "" {
 		in.Delimiter = aws.String(opts.Delimiter)
 	}
@@ -247,8 +248,21 @@ func (b *Backend) ListObjects(ctx context.Context, bucket string, opts object.Li
 			obj  *object.ObjectInfo
 		}
 		var entries []entry
+		seen := map[string]bool{}
+		for _, cp := range page.CommonPrefixes {
+			seen[b.sesameKey(bucket, aws.ToString(cp.Prefix))] = true
+		}
 		for _, o := range page.Contents {
 			k := b.sesameKey(bucket, aws.ToString(o.Key))
+			if cp, ok := rolledUp(k, opts.Prefix, opts.Delimiter); ok {
+				// An upstream that did not roll this key into its
+				// common prefix.
+				if !seen[cp] && cp > opts.After {
+					seen[cp] = true
+					entries = append(entries, entry{name: cp})
+				}
+				continue
+			}
 			if k <= opts.After {
 				continue
 			}
@@ -288,8 +302,20 @@ func (b *Backend) ListObjects(ctx context.Context, bucket string, opts object.Li
 		}
 		in.StartAfter = nil
 		in.ContinuationToken = page.NextContinuationToken
-		in.MaxKeys = aws.Int32(int32(maxKeys - len(res.Objects) - len(res.CommonPrefixes)))
+		in.MaxKeys = aws.Int32(int32(min(maxKeys-len(res.Objects)-len(res.CommonPrefixes)+1, 1000)))
 	}
+}
+
+// rolledUp returns the common prefix key falls under, if any.
+func rolledUp(key, prefix, delim string) (string, bool) {
+	if delim == "" || !strings.HasPrefix(key, prefix) {
+		return "", false
+	}
+	i := strings.Index(key[len(prefix):], delim)
+	if i < 0 {
+		return "", false
+	}
+	return key[:len(prefix)+i+len(delim)], true
 }
 
 // setPutMetadata copies the metadata into a PutObject request.
