@@ -5,9 +5,15 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"maps"
+	"net"
+	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -172,6 +178,91 @@ func TestConformance_Gofakes3(t *testing.T) {
 	}{{"BucketPrefix", false}, {"SingleBucket", true}} {
 		t.Run(mode.name, func(t *testing.T) {
 			skips := maps.Clone(gofakes3Skips)
+			maps.Copy(skips, skipSingle(mode.single))
+			objecttest.RunWith(t, func(t *testing.T) object.Backend { return newBackend(t, u, mode.single) }, objecttest.Options{Skip: skips})
+		})
+	}
+}
+
+// minioBinary returns the MinIO server binary: $SESAME_MINIO_BIN, minio on
+// the PATH, or ~/go/bin/minio; "" when there is none.
+func minioBinary() string {
+	if p := os.Getenv("SESAME_MINIO_BIN"); p != "" {
+		return p
+	}
+	if p, err := exec.LookPath("minio"); err == nil {
+		return p
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		if p := filepath.Join(home, "go", "bin", "minio"); fileExists(p) {
+			return p
+		}
+	}
+	return ""
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
+}
+
+// startMinIO starts a MinIO server on a temporary directory, or skips.
+func startMinIO(t *testing.T) upstream {
+	t.Helper()
+	bin := minioBinary()
+	if bin == "" {
+		t.Skip("no MinIO server binary (set SESAME_MINIO_BIN, or put minio on the PATH or in ~/go/bin): the conformance suite against MinIO is skipped")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, "server", "--quiet", "--address", addr, t.TempDir())
+	cmd.Env = append(os.Environ(), "MINIO_ROOT_USER=minioadmin", "MINIO_ROOT_PASSWORD=minioadmin", "MINIO_BROWSER=off")
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", bin, err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/minio/health/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("MinIO at %s is not ready: %v", addr, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return upstream{url: "http://" + addr, accessKey: "minioadmin", secretKey: "minioadmin"}
+}
+
+// minioSkips are the conformance cases a MinIO upstream cannot pass.
+var minioSkips = func() map[string]string {
+	m := maps.Clone(keyConflictSkips)
+	m["List/ManyKeysAcrossDirectories"] = "thousands of PUTs take MinIO over ten minutes on a small machine"
+	return m
+}()
+
+func TestConformance_MinIO(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: no MinIO")
+	}
+	u := startMinIO(t)
+	for _, mode := range []struct {
+		name   string
+		single bool
+	}{{"BucketPrefix", false}, {"SingleBucket", true}} {
+		t.Run(mode.name, func(t *testing.T) {
+			skips := maps.Clone(minioSkips)
 			maps.Copy(skips, skipSingle(mode.single))
 			objecttest.RunWith(t, func(t *testing.T) object.Backend { return newBackend(t, u, mode.single) }, objecttest.Options{Skip: skips})
 		})
