@@ -34,6 +34,7 @@ var upstreamCodes = map[string]error{
 	"InvalidPart":             object.ErrInvalidPart,
 	"InvalidPartOrder":        object.ErrInvalidPartOrder,
 	"EntityTooSmall":          object.ErrEntityTooSmall,
+	"XMinioInvalidObjectName": object.ErrInvalidKey,
 	"SlowDown":                object.ErrSlowDown,
 	"ServiceUnavailable":      object.ErrSlowDown,
 	"RequestLimitExceeded":    object.ErrSlowDown,

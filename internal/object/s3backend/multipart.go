@@ -189,6 +189,11 @@ func (b *Backend) AbortMultipartUpload(ctx context.Context, bucket, key, uploadI
 	if uploadID == "" {
 		return object.ErrUploadNotFound
 	}
+	// Some upstreams (MinIO) answer 204 for any upload ID; S3 answers
+	// NoSuchUpload for one that is not of this key, as the contract does.
+	if _, err := b.ListParts(ctx, bucket, key, uploadID, object.ListPartsOptions{MaxParts: 1}); err != nil {
+		return err
+	}
 	upBucket, upKey := b.loc(bucket, key)
 	_, err := call(ctx, b, "AbortMultipartUpload", func(ctx context.Context) (*s3.AbortMultipartUploadOutput, error) {
 		return b.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(upBucket), Key: aws.String(upKey), UploadId: aws.String(uploadID)})

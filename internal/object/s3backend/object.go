@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
+	"mime"
 	"strconv"
 	"strings"
 	"time"
@@ -126,10 +126,17 @@ func (b *Backend) GetObject(ctx context.Context, bucket, key string, opts object
 			return nil, fmt.Errorf("s3 backend: GetObject: upstream Content-Range %q", cr)
 		}
 		offset, info.Size = first, total
-	} else if opts.Range != nil && opts.Range.Suffix == 0 && opts.Range.First > 0 {
-		// An upstream that ignored the range would send the whole body.
-		out.Body.Close()
-		return nil, fmt.Errorf("s3 backend: GetObject: upstream ignored the range")
+	} else if r := opts.Range; r != nil {
+		// The upstream sent the whole object: right when the range
+		// covers it, but no range is satisfiable in an empty object.
+		whole := r.Suffix >= length || r.Suffix == 0 && r.First == 0 && (r.Last < 0 || r.Last >= length-1)
+		if length == 0 || !whole {
+			out.Body.Close()
+			if length == 0 {
+				return nil, fmt.Errorf("s3 backend: range of an empty object: %w", object.ErrInvalidRange)
+			}
+			return nil, fmt.Errorf("s3 backend: GetObject: the upstream ignored the range")
+		}
 	}
 	return &object.Reader{ReadCloser: out.Body, Info: info, Offset: offset, Length: length}, nil
 }
@@ -326,8 +333,34 @@ func setPutMetadata(in *s3.PutObjectInput, md object.Metadata) {
 	in.ContentLanguage = optional(md.ContentLanguage)
 	in.CacheControl = optional(md.CacheControl)
 	if len(md.User) > 0 {
-		in.Metadata = maps.Clone(md.User)
+		in.Metadata = make(map[string]string, len(md.User))
+		for k, v := range md.User {
+			in.Metadata[k] = encodeMeta(v)
+		}
 	}
+}
+
+// encodeMeta makes a metadata value header-safe as S3 does on the way
+// out: RFC 2047 for values that are not printable ASCII.
+func encodeMeta(v string) string {
+	for i := 0; i < len(v); i++ {
+		if v[i] < 0x20 || v[i] > 0x7e {
+			return mime.QEncoding.Encode("UTF-8", v)
+		}
+	}
+	return v
+}
+
+// decodeMeta undoes encodeMeta, and the same encoding by an upstream.
+func decodeMeta(v string) string {
+	if !strings.HasPrefix(v, "=?") {
+		return v
+	}
+	d, err := new(mime.WordDecoder).DecodeHeader(v)
+	if err != nil {
+		return v
+	}
+	return d
 }
 
 // metadataOf builds Metadata from a response's headers.
@@ -339,7 +372,7 @@ func metadataOf(ctype, cenc, cdisp, clang, cache, expires *string, user map[stri
 	if len(user) > 0 {
 		md.User = make(map[string]string, len(user))
 		for k, v := range user {
-			md.User[strings.ToLower(k)] = v
+			md.User[strings.ToLower(k)] = decodeMeta(v)
 		}
 	}
 	return md
