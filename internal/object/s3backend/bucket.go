@@ -184,8 +184,15 @@ func (b *Backend) DeleteBucket(ctx context.Context, bucket string) error {
 	return b.local.drop(bucket)
 }
 
-// abortAll aborts the bucket's multipart uploads: they go with it.
+// abortAll aborts the bucket's multipart uploads: they go with it. The
+// uploads started through Sesame are known from their records, in case
+// the upstream's listing misses them (MinIO lists one key's only).
 func (b *Backend) abortAll(ctx context.Context, bucket string) error {
+	for _, rec := range b.local.uploads(bucket) {
+		if err := b.AbortMultipartUpload(ctx, bucket, rec.Key, rec.UploadID); err != nil && !errors.Is(err, object.ErrUploadNotFound) {
+			return err
+		}
+	}
 	opts := object.ListUploadsOptions{}
 	for {
 		res, err := b.ListMultipartUploads(ctx, bucket, opts)

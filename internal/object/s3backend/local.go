@@ -97,10 +97,12 @@ type uploadRecord struct {
 	Expires            string            `json:"ex,omitempty"`
 	User               map[string]string `json:"user,omitempty"`
 	Initiated          time.Time         `json:"initiated"`
+	Key                string            `json:"key"`
+	UploadID           string            `json:"uploadId"`
 }
 
-func recordOf(md object.Metadata, initiated time.Time) uploadRecord {
-	return uploadRecord{md.ContentType, md.ContentEncoding, md.ContentDisposition, md.ContentLanguage, md.CacheControl, md.Expires, md.User, initiated}
+func recordOf(key, uploadID string, md object.Metadata, initiated time.Time) uploadRecord {
+	return uploadRecord{md.ContentType, md.ContentEncoding, md.ContentDisposition, md.ContentLanguage, md.CacheControl, md.Expires, md.User, initiated, key, uploadID}
 }
 
 func (r uploadRecord) metadata() object.Metadata {
@@ -138,4 +140,18 @@ func (s *localStore) getUpload(bucket, uploadID string) uploadRecord {
 func (s *localStore) dropUpload(bucket, uploadID string) error {
 	bk, name := s.uploadFile(bucket, uploadID)
 	return s.remove(bk, name)
+}
+
+// uploads returns the records of bucket's uploads.
+func (s *localStore) uploads(bucket string) []uploadRecord {
+	entries, _ := os.ReadDir(s.path(bucket, "uploads"))
+	var out []uploadRecord
+	for _, e := range entries {
+		data, err := os.ReadFile(s.path(bucket, "uploads", e.Name()))
+		var rec uploadRecord
+		if err == nil && json.Unmarshal(data, &rec) == nil && rec.UploadID != "" {
+			out = append(out, rec)
+		}
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
 	"slices"
@@ -45,7 +46,7 @@ func (b *Backend) CreateMultipartUpload(ctx context.Context, bucket, key string,
 		return "", err
 	}
 	id := aws.ToString(out.UploadId)
-	if err := b.local.putUpload(bucket, id, recordOf(opts.Metadata, b.opts.Now().UTC())); err != nil {
+	if err := b.local.putUpload(bucket, id, recordOf(key, id, opts.Metadata, b.opts.Now().UTC())); err != nil {
 		_ = b.AbortMultipartUpload(context.WithoutCancel(ctx), bucket, key, id)
 		return "", err
 	}
@@ -306,6 +307,11 @@ func (b *Backend) putLarge(ctx context.Context, bucket, key string, body io.Read
 // single-bucket mode the upstream bucket always exists, and some
 // upstreams answer NoSuchUpload either way.
 func (b *Backend) uploadNotFound(ctx context.Context, bucket string, err error) error {
+	var ue *upstreamError
+	if errors.As(err, &ue) && ue.Code == "XMinioInvalidResourceName" {
+		// MinIO's answer to an upload ID no upload of its could have.
+		err = fmt.Errorf("s3 backend: %w", object.ErrUploadNotFound)
+	}
 	if errors.Is(err, object.ErrUploadNotFound) {
 		if berr := b.exists(ctx, bucket); berr != nil {
 			return berr

@@ -125,6 +125,11 @@ func (b *Backend) GetObject(ctx context.Context, bucket, key string, opts object
 			out.Body.Close()
 			return nil, fmt.Errorf("s3 backend: GetObject: upstream Content-Range %q", cr)
 		}
+		if total == 0 {
+			// An upstream that answers a range of an empty object.
+			out.Body.Close()
+			return nil, fmt.Errorf("s3 backend: range of an empty object: %w", object.ErrInvalidRange)
+		}
 		offset, info.Size = first, total
 	} else if r := opts.Range; r != nil {
 		// The upstream sent the whole object: right when the range
