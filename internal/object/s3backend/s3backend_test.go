@@ -242,7 +242,18 @@ func startMinIO(t *testing.T) upstream {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return upstream{url: "http://" + addr, accessKey: "minioadmin", secretKey: "minioadmin"}
+	u := upstream{url: "http://" + addr, accessKey: "minioadmin", secretKey: "minioadmin"}
+	// Ready is not yet initialized: wait for a signed request to pass.
+	for {
+		_, err := u.client().ListBuckets(context.Background(), &s3.ListBucketsInput{})
+		if err == nil {
+			return u
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("MinIO at %s does not serve: %v", addr, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // minioSkips are the conformance cases a MinIO upstream cannot pass.
