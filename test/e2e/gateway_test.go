@@ -70,7 +70,9 @@ func upstreamFor(t testing.TB, dir string) *s3backend.Config {
 		ts.Close()
 		srv.Close()
 	})
-	c := &s3backend.Config{Endpoint: ts.URL, AccessKey: upstreamUser, SecretKey: upstreamSecret, BucketPrefix: "sesame-"}
+	// No bucket prefix: the upstream is this directory's alone, and
+	// names keep S3's full 63 characters.
+	c := &s3backend.Config{Endpoint: ts.URL, AccessKey: upstreamUser, SecretKey: upstreamSecret}
 	upstreams.Store(dir, c)
 	return c
 }

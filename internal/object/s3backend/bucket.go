@@ -82,6 +82,9 @@ func (b *Backend) CreateBucket(ctx context.Context, bucket string) error {
 		})
 		return err
 	}
+	if len(b.cfg.BucketPrefix+bucket) > 63 {
+		return fmt.Errorf("s3 backend: bucket %s: with the prefix %q, longer than an upstream bucket name may be: %w", bucket, b.cfg.BucketPrefix, object.ErrInvalidBucketName)
+	}
 	in := &s3.CreateBucketInput{Bucket: aws.String(b.cfg.BucketPrefix + bucket)}
 	if b.cfg.Region != DefaultRegion {
 		in.CreateBucketConfiguration = &types.CreateBucketConfiguration{LocationConstraint: types.BucketLocationConstraint(b.cfg.Region)}
