@@ -28,8 +28,9 @@ import (
 // The S3 backend (docs/GATEWAY.md) in the end-to-end suites: with
 // SESAME_E2E_BACKEND=s3, every in-process server this package starts keeps
 // its objects in a second in-process Sesame (posix) instead of its
-// directory; the tests named TestGateway_* do so always, and re-run the
-// STS, IAM and OPA scenarios that way.
+// directory, in bucket mode (s3-bucket: in single-bucket mode); the tests
+// named TestGateway* do so always (TestGatewaySingle* in single-bucket
+// mode), and re-run the STS, IAM and OPA scenarios that way.
 
 const (
 	upstreamUser   = "upstream"
@@ -42,7 +43,7 @@ var upstreams sync.Map // dir -> *s3backend.Config
 
 // gatewayMode reports whether t's servers run on the S3 backend.
 func gatewayMode(t testing.TB) bool {
-	return os.Getenv("SESAME_E2E_BACKEND") == "s3" || strings.HasPrefix(t.Name(), "TestGateway")
+	return strings.HasPrefix(os.Getenv("SESAME_E2E_BACKEND"), "s3") || strings.HasPrefix(t.Name(), "TestGateway")
 }
 
 // useBackend puts cfg on the S3 backend in gateway mode.
@@ -73,6 +74,13 @@ func upstreamFor(t testing.TB, dir string) *s3backend.Config {
 	// No bucket prefix: the upstream is this directory's alone, and
 	// names keep S3's full 63 characters.
 	c := &s3backend.Config{Endpoint: ts.URL, AccessKey: upstreamUser, SecretKey: upstreamSecret}
+	if os.Getenv("SESAME_E2E_BACKEND") == "s3-bucket" || strings.HasPrefix(t.Name(), "TestGatewaySingle") {
+		c.Bucket = "sesame-data"
+		up := endpoint{URL: ts.URL, AccessKey: upstreamUser, SecretKey: upstreamSecret, Region: testRegion}
+		if _, err := sdkClient(up).CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(c.Bucket)}); err != nil {
+			t.Fatalf("creating the upstream bucket: %v", err)
+		}
+	}
 	upstreams.Store(dir, c)
 	return c
 }
@@ -81,7 +89,13 @@ func upstreamFor(t testing.TB, dir string) *s3backend.Config {
 // Sesame whose objects live upstream: AssumeRole with a session policy,
 // WebIdentity (SDK providers, IRSA roles), client grants, IAM policies
 // across a restart, and OPA's denials.
-func TestGateway_Scenarios(t *testing.T) {
+func TestGateway_Scenarios(t *testing.T) { runScenarios(t) }
+
+// TestGatewaySingle_Scenarios is TestGateway_Scenarios in single-bucket
+// mode: Sesame's buckets are prefixes of one upstream bucket.
+func TestGatewaySingle_Scenarios(t *testing.T) { runScenarios(t) }
+
+func runScenarios(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		run  func(*testing.T)
@@ -223,7 +237,13 @@ func TestGateway_UpstreamFaults(t *testing.T) {
 // TestGateway_ObjectsLiveUpstream checks that the gateway keeps objects
 // upstream, in the upstream bucket named by the prefix, and keeps the
 // upstream's credentials to itself.
-func TestGateway_ObjectsLiveUpstream(t *testing.T) {
+func TestGateway_ObjectsLiveUpstream(t *testing.T) { objectsLiveUpstream(t) }
+
+// TestGatewaySingle_ObjectsLiveUpstream is the same in single-bucket mode:
+// bucket b's keys live under "b/" in the one upstream bucket.
+func TestGatewaySingle_ObjectsLiveUpstream(t *testing.T) { objectsLiveUpstream(t) }
+
+func objectsLiveUpstream(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	ep, _ := startServerOn(t, dir)
@@ -234,7 +254,11 @@ func TestGateway_ObjectsLiveUpstream(t *testing.T) {
 	})
 	up := upstreamFor(t, dir)
 	upc := sdkClient(endpoint{URL: up.Endpoint, AccessKey: up.AccessKey, SecretKey: up.SecretKey, Region: testRegion})
-	out, err := upc.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(up.BucketPrefix + bucket), Key: aws.String("dir/doc.txt")})
+	upBucket, upKey := up.BucketPrefix+bucket, "dir/doc.txt"
+	if up.Bucket != "" {
+		upBucket, upKey = up.Bucket, bucket+"/dir/doc.txt"
+	}
+	out, err := upc.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(upBucket), Key: aws.String(upKey)})
 	if err != nil {
 		t.Fatalf("the object is not upstream: %v", err)
 	}
