@@ -54,6 +54,7 @@ import (
 	"github.com/sesame-s3/sesame/internal/iam/store/etcd"
 	"github.com/sesame-s3/sesame/internal/idplugin"
 	"github.com/sesame-s3/sesame/internal/ldap"
+	"github.com/sesame-s3/sesame/internal/object/s3backend"
 	"github.com/sesame-s3/sesame/internal/oidc"
 	"github.com/sesame-s3/sesame/internal/opa"
 )
@@ -110,6 +111,10 @@ type Config struct {
 	// Etcd, when set, is the etcd cluster that holds IAM state for every
 	// node (MINIO_ETCD_*); otherwise IAM state is a bbolt file in Dir.
 	Etcd *etcd.Config
+	// S3Backend, when set, keeps objects in an upstream S3 service
+	// instead of Dir (--s3-backend, docs/GATEWAY.md); Dir then keeps
+	// Sesame's own state.
+	S3Backend *s3backend.Config
 
 	// CertsDir holds the server's certificate (public.crt) and key
 	// (private.key), as MinIO lays it out, and CAs/ with further trusted
@@ -224,6 +229,7 @@ var (
 type flagValues struct {
 	configFile, domain, certsDir, logFormat, logLevel, accessLog, auditLog, pprof *string
 	loginPath                                                                     *string
+	s3Backend, s3BackendBucket, s3BackendPrefix, s3BackendRegion                  *string
 	stsRequireTLS                                                                 *bool
 }
 
@@ -246,6 +252,10 @@ func newFlagSet(cfg *Config) (*flag.FlagSet, flagValues) {
 	v.accessLog = fs.String("access-log", "", "write one line per request to `file`, or to stderr; reopened on SIGHUP (env SESAME_ACCESS_LOG; default off)")
 	v.auditLog = fs.String("audit-log", "", "append audit records (STS issuances and refusals, IAM changes) as JSON lines to `file`; reopened on SIGHUP (env SESAME_AUDIT_LOG_FILE)")
 	v.loginPath = fs.String("login-path", "", "`path` of the login page, /minio/sesame/login by default; off: no login page (env SESAME_LOGIN_PATH)")
+	v.s3Backend = fs.String("s3-backend", "", "keep objects in the S3 service at `URL` (path-style) instead of DIR, which keeps Sesame's own state (env SESAME_S3_BACKEND; credentials from SESAME_S3_BACKEND_ACCESS_KEY and SESAME_S3_BACKEND_SECRET_KEY, else the AWS SDK's default chain)")
+	v.s3BackendPrefix = fs.String("s3-backend-bucket-prefix", "", "with --s3-backend: bucket b is the upstream bucket `P`b (env SESAME_S3_BACKEND_BUCKET_PREFIX)")
+	v.s3BackendBucket = fs.String("s3-backend-bucket", "", "with --s3-backend: bucket b is the prefix b/ of the one upstream `bucket` (env SESAME_S3_BACKEND_BUCKET)")
+	v.s3BackendRegion = fs.String("s3-backend-region", "", "with --s3-backend: the upstream's region, default us-east-1 (env SESAME_S3_BACKEND_REGION)")
 	v.pprof = fs.String("pprof", "", "serve Go's profiles at http://`addr`/debug/pprof/ on a separate listener; a bare :port binds to localhost (env SESAME_PPROF_ADDR; default off)")
 	return fs, v
 }
@@ -317,6 +327,10 @@ func Load(args []string, environ []string, stderr io.Writer) (Config, error) {
 	fromEnv("audit-log", v.auditLog, "SESAME_AUDIT_LOG_FILE")
 	fromEnv("pprof", v.pprof, "SESAME_PPROF_ADDR")
 	fromEnv("login-path", v.loginPath, "SESAME_LOGIN_PATH")
+	fromEnv("s3-backend", v.s3Backend, envS3Backend)
+	fromEnv("s3-backend-bucket-prefix", v.s3BackendPrefix, envS3BackendBucketPrefix)
+	fromEnv("s3-backend-bucket", v.s3BackendBucket, envS3BackendBucket)
+	fromEnv("s3-backend-region", v.s3BackendRegion, envS3BackendRegion)
 	for _, d := range strings.Split(*v.domain, ",") {
 		if d = strings.ToLower(strings.TrimSpace(d)); d != "" {
 			cfg.Domains = append(cfg.Domains, d)
@@ -331,6 +345,9 @@ func Load(args []string, environ []string, stderr io.Writer) (Config, error) {
 	cfg.LoginPath = strings.TrimRight(strings.TrimSpace(*v.loginPath), "/")
 	cfg.Audit.File = strings.TrimSpace(*v.auditLog)
 	var err error
+	if cfg.S3Backend, err = s3BackendConfig(v, getenv); err != nil {
+		return cfg, err
+	}
 	if cfg.STSRequireTLS, err = boolSetting(*v.stsRequireTLS, set["sts-require-tls"], getenv, "SESAME_STS_REQUIRE_TLS"); err != nil {
 		return cfg, err
 	}
@@ -527,8 +544,41 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--login-path %q: want an absolute path such as /login, or off", c.LoginPath)
 	case c.MetricsAuth != "" && c.MetricsAuth != MetricsAuthJWT && c.MetricsAuth != MetricsAuthPublic:
 		return fmt.Errorf("metrics authentication %q: want jwt or public", c.MetricsAuth)
+	case c.S3Backend != nil:
+		return c.S3Backend.Validate()
 	}
 	return nil
+}
+
+// The settings of the S3 backend (docs/GATEWAY.md).
+const (
+	envS3Backend             = "SESAME_S3_BACKEND"
+	envS3BackendBucketPrefix = "SESAME_S3_BACKEND_BUCKET_PREFIX"
+	envS3BackendBucket       = "SESAME_S3_BACKEND_BUCKET"
+	envS3BackendRegion       = "SESAME_S3_BACKEND_REGION"
+	envS3BackendAccessKey    = "SESAME_S3_BACKEND_ACCESS_KEY"
+	envS3BackendSecretKey    = "SESAME_S3_BACKEND_SECRET_KEY"
+)
+
+// s3BackendConfig returns the S3 backend's settings, or nil without
+// --s3-backend; a mapping flag without it is a mistake.
+func s3BackendConfig(v flagValues, getenv func(string) string) (*s3backend.Config, error) {
+	url := strings.TrimSpace(*v.s3Backend)
+	if url == "" {
+		if *v.s3BackendBucket != "" || *v.s3BackendPrefix != "" || *v.s3BackendRegion != "" {
+			return nil, fmt.Errorf("%w: --s3-backend-bucket, --s3-backend-bucket-prefix and --s3-backend-region need --s3-backend URL", ErrUsage)
+		}
+		return nil, nil
+	}
+	c := &s3backend.Config{
+		Endpoint:     url,
+		Region:       strings.TrimSpace(*v.s3BackendRegion),
+		BucketPrefix: strings.TrimSpace(*v.s3BackendPrefix),
+		Bucket:       strings.TrimSpace(*v.s3BackendBucket),
+		AccessKey:    getenv(envS3BackendAccessKey),
+		SecretKey:    getenv(envS3BackendSecretKey),
+	}
+	return c, c.Validate()
 }
 
 func firstSet(getenv func(string) string, names ...string) string {

@@ -32,7 +32,9 @@ var knownVariables = []string{
 	identityTLSEnable, identityTLSSkipVerify,
 	idplugin.EnvURL, idplugin.EnvAuthToken, idplugin.EnvToken, idplugin.EnvRolePolicy, idplugin.EnvRoleID,
 	idplugin.EnvComment, idplugin.EnvEnable, idplugin.EnvTimeout,
-	"SESAME_LOGIN_PATH", // login page (docs/LOGIN.md)
+	"SESAME_LOGIN_PATH",                                                            // login page (docs/LOGIN.md)
+	envS3Backend, envS3BackendBucketPrefix, envS3BackendBucket, envS3BackendRegion, // docs/GATEWAY.md
+	envS3BackendAccessKey, envS3BackendSecretKey,
 }
 
 // toolVariables are SESAME_* variables of Sesame's tests and tools, which

@@ -80,6 +80,14 @@ Environment (MinIO's names where MinIO has the setting; see README.md and docs/)
   MINIO_ETCD_PATH_PREFIX, MINIO_ETCD_USERNAME, MINIO_ETCD_PASSWORD,
   MINIO_ETCD_CLIENT_CERT, MINIO_ETCD_CLIENT_CERT_KEY, MINIO_ETCD_CA
 
+  Objects in an upstream S3 service (docs/GATEWAY.md):
+  SESAME_S3_BACKEND                      --s3-backend URL
+  SESAME_S3_BACKEND_BUCKET_PREFIX        --s3-backend-bucket-prefix
+  SESAME_S3_BACKEND_BUCKET               --s3-backend-bucket
+  SESAME_S3_BACKEND_REGION               --s3-backend-region
+  SESAME_S3_BACKEND_ACCESS_KEY, SESAME_S3_BACKEND_SECRET_KEY
+                                         Sesame's keys at the upstream (else the AWS SDK's default chain)
+
   Operations (docs/OPERATIONS.md):
   SESAME_CERTS_DIR                       --certs-dir
   SESAME_STS_REQUIRE_TLS                 on: --sts-require-tls

@@ -80,6 +80,12 @@ var (
 	ErrInvalidPartNumber = errors.New("object: invalid part number")
 	// ErrNoSuchBucketPolicy is returned by GetBucketPolicy when none is set.
 	ErrNoSuchBucketPolicy = errors.New("object: no bucket policy")
+	// ErrSlowDown is returned when the storage asks for fewer requests
+	// (an upstream's 503 SlowDown); the caller may retry later.
+	ErrSlowDown = errors.New("object: storage asks to slow down")
+	// ErrUnavailable is returned when the storage cannot be reached (an
+	// upstream that is down); the caller may retry later.
+	ErrUnavailable = errors.New("object: storage unavailable")
 )
 
 // Metadata is what S3 stores with an object besides its bytes.

@@ -59,6 +59,7 @@ var (
 	ErrInvalidChecksum              = &APIError{Code: "BadDigest", Message: "The checksum you specified did not match the calculated checksum.", Status: http.StatusBadRequest}
 	ErrMaxMessageLength             = &APIError{Code: "MaxMessageLengthExceeded", Message: "Your request was too big: send x-amz-content-sha256 with a body over 1 MiB.", Status: http.StatusBadRequest}
 	ErrServiceUnavailable           = &APIError{Code: "ServiceUnavailable", Message: "Please reduce your request rate.", Status: http.StatusServiceUnavailable}
+	ErrSlowDown                     = &APIError{Code: "SlowDown", Message: "Please reduce your request rate.", Status: http.StatusServiceUnavailable}
 	ErrRequestTimeout               = &APIError{Code: "RequestTimeout", Message: "Your socket connection to the server was not read from or written to within the timeout period.", Status: http.StatusBadRequest}
 )
 
@@ -154,6 +155,10 @@ func toAPIError(err error) *APIError {
 		return ErrNoSuchVersion
 	case errors.Is(err, object.ErrInvalidVersionID):
 		return ErrInvalidArgument.WithMessage("Invalid version id specified")
+	case errors.Is(err, object.ErrSlowDown):
+		return ErrSlowDown
+	case errors.Is(err, object.ErrUnavailable):
+		return ErrServiceUnavailable.WithMessage("The storage behind this server is unavailable; please retry.")
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return ErrRequestTimeout
 	case isTimeout(err):

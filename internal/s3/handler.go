@@ -322,6 +322,9 @@ func (a *API) writeError(req *request, err error) {
 	if apiErr.Status == http.StatusMethodNotAllowed {
 		w.Header().Set("Allow", "GET, HEAD, PUT, POST, DELETE")
 	}
+	if apiErr.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
 	if req.Method == http.MethodHead {
 		// HEAD responses have no body; clients read the status and the code header.
 		w.Header().Set("X-Amz-Error-Code", apiErr.Code)

@@ -96,6 +96,21 @@ func (s *Server) Effective() Effective {
 	tl.add("sts_require_tls", onOff(c.STSRequireTLS))
 	sub("tls", "", tl)
 
+	var ob settings
+	if b := c.S3Backend; b != nil {
+		ob.add("backend", "s3")
+		ob.add("endpoint", safeURL(b.Endpoint))
+		ob.add("region", b.Region)
+		ob.add("bucket", b.Bucket)
+		ob.add("bucket_prefix", b.BucketPrefix)
+		ob.add("access_key", b.AccessKey)
+		ob.add("secret_key", secret(b.SecretKey))
+	} else {
+		ob.add("backend", "posix")
+		ob.add("path", c.Dir)
+	}
+	sub("object_backend", "", ob)
+
 	var st settings
 	if c.Etcd == nil {
 		st.add("backend", "bbolt")

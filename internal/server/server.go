@@ -43,7 +43,9 @@ import (
 	"github.com/sesame-s3/sesame/internal/idplugin"
 	"github.com/sesame-s3/sesame/internal/ldap"
 	"github.com/sesame-s3/sesame/internal/metrics"
+	"github.com/sesame-s3/sesame/internal/object"
 	"github.com/sesame-s3/sesame/internal/object/posix"
+	"github.com/sesame-s3/sesame/internal/object/s3backend"
 	"github.com/sesame-s3/sesame/internal/oidc"
 	"github.com/sesame-s3/sesame/internal/opa"
 	"github.com/sesame-s3/sesame/internal/s3"
@@ -194,7 +196,7 @@ type Options struct {
 type Server struct {
 	cfg     config.Config
 	log     *slog.Logger
-	backend *posix.Backend
+	backend backend
 	store   store.Store // as opened; the IAM service uses it through timedStore
 	iam     *iam.Service
 	authn   *auth.Authenticator
@@ -249,8 +251,8 @@ func Open(cfg config.Config, opts Options) (_ *Server, err error) {
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	if s.backend, err = posix.Open(cfg.Dir, posix.Options{Logger: opts.Logger}); err != nil {
-		return nil, fmt.Errorf("data directory %s: %w", cfg.Dir, err)
+	if s.backend, err = openBackend(cfg, opts.Logger); err != nil {
+		return nil, err
 	}
 	st, err := openStore(cfg, opts.Logger)
 	if err != nil {
@@ -466,6 +468,35 @@ func (s *Server) openAudit(client *http.Client) (*audit.Logger, error) {
 // openStore opens where IAM state lives: the etcd cluster cfg.Etcd names,
 // waiting up to etcdStartTimeout for it, or else a bbolt file in the data
 // directory.
+// backend is the object backend the server opened and closes.
+type backend interface {
+	object.Backend
+	Close() error
+}
+
+// openBackend opens the posix directory, or the S3 backend with the
+// directory as its state.
+func openBackend(cfg config.Config, log *slog.Logger) (backend, error) {
+	if c := cfg.S3Backend; c != nil {
+		b, err := s3backend.Open(*c, s3backend.Options{StateDir: filepath.Join(cfg.Dir, ".sesame.sys", "s3backend"), Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		mode := "bucket_prefix"
+		if c.Bucket != "" {
+			mode = "bucket"
+		}
+		// The credentials are never logged.
+		log.Info("objects in the S3 backend at "+safeURL(c.Endpoint), "mode", mode, "bucket", c.Bucket, "bucket_prefix", c.BucketPrefix)
+		return b, nil
+	}
+	b, err := posix.Open(cfg.Dir, posix.Options{Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", cfg.Dir, err)
+	}
+	return b, nil
+}
+
 func openStore(cfg config.Config, log *slog.Logger) (store.Store, error) {
 	if cfg.Etcd == nil {
 		return bolt.Open(filepath.Join(cfg.Dir, ".sesame.sys", "iam.db"), bolt.Options{Logger: log})

@@ -74,6 +74,7 @@ func startServer(t testing.TB, edit func(*config.Config)) endpoint {
 	if edit != nil {
 		edit(&cfg)
 	}
+	useBackend(t, &cfg)
 	srv, err := server.Open(cfg, server.Options{})
 	if err != nil {
 		t.Fatalf("server.Open: %v", err)
@@ -92,7 +93,9 @@ func startServer(t testing.TB, edit func(*config.Config)) endpoint {
 // aws-chunked bodies with trailing checksums.
 func startTLSServer(t testing.TB) endpoint {
 	t.Helper()
-	srv, err := server.Open(config.Config{Dir: t.TempDir(), RootUser: rootUser, RootPassword: rootPassword, Region: testRegion}, server.Options{})
+	cfg := config.Config{Dir: t.TempDir(), RootUser: rootUser, RootPassword: rootPassword, Region: testRegion}
+	useBackend(t, &cfg)
+	srv, err := server.Open(cfg, server.Options{})
 	if err != nil {
 		t.Fatalf("server.Open: %v", err)
 	}

@@ -31,7 +31,9 @@ func iamClient(ep endpoint) *iam.Client {
 // startServerOn serves dir until the returned stop function is called.
 func startServerOn(t *testing.T, dir string) (endpoint, func()) {
 	t.Helper()
-	srv, err := server.Open(config.Config{Dir: dir, RootUser: rootUser, RootPassword: rootPassword, Region: testRegion}, server.Options{})
+	cfg := config.Config{Dir: dir, RootUser: rootUser, RootPassword: rootPassword, Region: testRegion}
+	useBackend(t, &cfg)
+	srv, err := server.Open(cfg, server.Options{})
 	if err != nil {
 		t.Fatalf("server.Open: %v", err)
 	}

@@ -163,7 +163,7 @@ func TestSTS_AssumeRole(t *testing.T) {
 
 	// Tampered and foreign tokens are refused, never a panic.
 	tok := *c.SessionToken
-	tampered := tok[:50] + string("AB"[strings.IndexByte("AB", tok[50])+1&1]) + tok[51:]
+	tampered := tok[:50] + string("AB"[(strings.IndexByte("AB", tok[50])+1)&1]) + tok[51:]
 	for name, token := range map[string]string{"tampered": tampered, "truncated": tok[:len(tok)/2], "garbage": "definitely-not-a-token"} {
 		bad := s3WithCreds(root, credentials.NewStaticCredentialsProvider(*c.AccessKeyId, *c.SecretAccessKey, token))
 		_, err := bad.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("uploads"), Key: aws.String("folder/a.txt")})

@@ -17,6 +17,21 @@ import (
 // parallel (t.Parallel), so backends made by newBackend must not share state.
 func Run(t *testing.T, newBackend func(t *testing.T) object.Backend) {
 	t.Helper()
+	RunWith(t, newBackend, Options{})
+}
+
+// Options tune RunWith.
+type Options struct {
+	// Skip names subtests (as "Key/Conflicts") the backend cannot pass,
+	// each with the reason, which the skip reports. Keep it for what is
+	// truly out of a backend's reach, such as a rule its storage does
+	// not enforce.
+	Skip map[string]string
+}
+
+// RunWith is Run with options.
+func RunWith(t *testing.T, newBackend func(t *testing.T) object.Backend, opts Options) {
+	t.Helper()
 	groups := [][]subtest{
 		bucketTests(),
 		objectTests(),
@@ -34,6 +49,9 @@ func Run(t *testing.T, newBackend func(t *testing.T) object.Backend) {
 	for _, group := range groups {
 		for _, st := range group {
 			t.Run(st.name, func(t *testing.T) {
+				if why, ok := opts.Skip[st.name]; ok {
+					t.Skip(why)
+				}
 				t.Parallel()
 				st.run(t, newBackend(t))
 			})

@@ -1,0 +1,157 @@
+package s3backend
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/sesame-s3/sesame/internal/object"
+)
+
+// localStore keeps the documents Sesame enforces itself — bucket policies
+// and bucket configuration documents — in the state directory, so that
+// every upstream works, whatever it supports:
+//
+//	<dir>/buckets/<bucket>/policy.json
+//	<dir>/buckets/<bucket>/config/<name>
+//	<dir>/buckets/<bucket>/uploads/<sha256 of the upload ID>.json
+//
+// Each file is written to a temporary name and renamed, so a reader sees
+// the old document or the new one. Bucket names are S3's (no "/", no
+// ".."), checked by the caller before any path is built.
+type localStore struct {
+	dir string
+}
+
+func openLocalStore(dir string) (*localStore, error) {
+	dir = filepath.Join(dir, "buckets")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("s3 backend: state directory: %w", err)
+	}
+	return &localStore{dir: dir}, nil
+}
+
+func (s *localStore) path(bucket string, elem ...string) string {
+	return filepath.Join(append([]string{s.dir, bucket}, elem...)...)
+}
+
+// put writes one document atomically.
+func (s *localStore) put(bucket string, doc []byte, elem ...string) error {
+	p := s.path(bucket, elem...)
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(doc); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), p)
+}
+
+// get reads one document; a missing one is fs.ErrNotExist.
+func (s *localStore) get(bucket string, elem ...string) ([]byte, error) {
+	return os.ReadFile(s.path(bucket, elem...))
+}
+
+// remove deletes one document; a missing one is no error.
+func (s *localStore) remove(bucket string, elem ...string) error {
+	err := os.Remove(s.path(bucket, elem...))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+// drop removes every document of bucket.
+func (s *localStore) drop(bucket string) error {
+	return os.RemoveAll(s.path(bucket))
+}
+
+// uploadRecord is what the state directory keeps of an upstream multipart
+// upload, which S3's ListParts does not report: its metadata and start.
+// It is the file's own format, not object.Metadata's JSON.
+type uploadRecord struct {
+	ContentType        string            `json:"ct,omitempty"`
+	ContentEncoding    string            `json:"ce,omitempty"`
+	ContentDisposition string            `json:"cd,omitempty"`
+	ContentLanguage    string            `json:"cl,omitempty"`
+	CacheControl       string            `json:"cc,omitempty"`
+	Expires            string            `json:"ex,omitempty"`
+	User               map[string]string `json:"user,omitempty"`
+	Initiated          time.Time         `json:"initiated"`
+	Key                string            `json:"key"`
+	UploadID           string            `json:"uploadId"`
+}
+
+func recordOf(key, uploadID string, md object.Metadata, initiated time.Time) uploadRecord {
+	return uploadRecord{md.ContentType, md.ContentEncoding, md.ContentDisposition, md.ContentLanguage, md.CacheControl, md.Expires, md.User, initiated, key, uploadID}
+}
+
+func (r uploadRecord) metadata() object.Metadata {
+	return object.Metadata{ContentType: r.ContentType, ContentEncoding: r.ContentEncoding, ContentDisposition: r.ContentDisposition,
+		ContentLanguage: r.ContentLanguage, CacheControl: r.CacheControl, Expires: r.Expires, User: r.User}
+}
+
+// uploadFile names an upload's record by a digest: upload IDs are the
+// upstream's and may hold any character.
+func (s *localStore) uploadFile(bucket, uploadID string) (string, string) {
+	sum := sha256.Sum256([]byte(uploadID))
+	return bucket, filepath.Join("uploads", hex.EncodeToString(sum[:])+".json")
+}
+
+func (s *localStore) putUpload(bucket, uploadID string, rec uploadRecord) error {
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	bk, name := s.uploadFile(bucket, uploadID)
+	return s.put(bk, data, name)
+}
+
+// getUpload returns the record, or a zero one when there is none (an
+// upload started behind Sesame's back).
+func (s *localStore) getUpload(bucket, uploadID string) uploadRecord {
+	var rec uploadRecord
+	bk, name := s.uploadFile(bucket, uploadID)
+	if data, err := s.get(bk, name); err == nil {
+		_ = json.Unmarshal(data, &rec)
+	}
+	return rec
+}
+
+func (s *localStore) dropUpload(bucket, uploadID string) error {
+	bk, name := s.uploadFile(bucket, uploadID)
+	return s.remove(bk, name)
+}
+
+// uploads returns the records of bucket's uploads.
+func (s *localStore) uploads(bucket string) []uploadRecord {
+	entries, _ := os.ReadDir(s.path(bucket, "uploads"))
+	var out []uploadRecord
+	for _, e := range entries {
+		data, err := os.ReadFile(s.path(bucket, "uploads", e.Name()))
+		var rec uploadRecord
+		if err == nil && json.Unmarshal(data, &rec) == nil && rec.UploadID != "" {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
