@@ -59,3 +59,8 @@ func TestChecksums_AttributesAuthz(t *testing.T) {
 		}
 	}
 }
+
+// TestChecksums_Boto3 runs test/boto3/test_checksums.py: boto3's default
+// checksums, s3transfer's multipart uploads, GetObjectAttributes and
+// partNumber.
+func TestChecksums_Boto3(t *testing.T) { runBoto3(t, "test_checksums.py") }
