@@ -1,15 +1,19 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/minio/minio-go/v7"
 )
 
 // TestChecksums_AttributesAuthz checks that GetObjectAttributes needs both
@@ -64,3 +68,45 @@ func TestChecksums_AttributesAuthz(t *testing.T) {
 // checksums, s3transfer's multipart uploads, GetObjectAttributes and
 // partNumber.
 func TestChecksums_Boto3(t *testing.T) { runBoto3(t, "test_checksums.py") }
+
+// TestChecksums_MinioTrailer uploads with minio-go's trailing checksums
+// (STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER over plain http, the signed
+// form) in one PUT and in a multipart upload, and reads the checksums back.
+func TestChecksums_MinioTrailer(t *testing.T) {
+	ep := testEndpoint(t)
+	u, err := url.Parse(ep.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mc, err := minio.New(u.Host, &minio.Options{Creds: minioCreds(ep), Secure: u.Scheme == "https", Region: ep.Region,
+		MaxRetries: 1, TrailingHeaders: true})
+	if err != nil {
+		t.Fatalf("minio.New: %v", err)
+	}
+	bucket := newBucket(t, ep)
+	c := sdkClient(ep)
+	ctx := context.Background()
+	data := randomBytes(300_000)
+	if _, err := mc.PutObject(ctx, bucket, "one", bytes.NewReader(data), int64(len(data)),
+		minio.PutObjectOptions{Checksum: minio.ChecksumCRC32C, DisableMultipart: true}); err != nil {
+		t.Fatalf("PutObject: %v", err)
+	}
+	if got, want := headChecksum(t, c, bucket, "one", types.ChecksumAlgorithmCrc32c, true), checksumOf(types.ChecksumAlgorithmCrc32c, data); got != want {
+		t.Errorf("stored CRC32C = %q, want %q", got, want)
+	}
+	big := randomBytes(11 * mib)
+	if _, err := mc.PutObject(ctx, bucket, "multi", bytes.NewReader(big), int64(len(big)),
+		minio.PutObjectOptions{Checksum: minio.ChecksumSHA256, PartSize: 5 * mib}); err != nil {
+		t.Fatalf("PutObject (multipart): %v", err)
+	}
+	h, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: aws.String("multi"), ChecksumMode: types.ChecksumModeEnabled})
+	if err != nil {
+		t.Fatalf("HeadObject: %v", err)
+	}
+	if v := aws.ToString(h.ChecksumSHA256); !strings.HasSuffix(v, "-3") {
+		t.Errorf("multipart SHA256 checksum = %q, want a composite of 3 parts", v)
+	}
+	if got := getObject(t, c, bucket, "multi"); !bytes.Equal(got, big) {
+		t.Error("multipart object differs")
+	}
+}
