@@ -322,6 +322,7 @@ func (a *API) listMultipartUploads(req *request) error {
 		out.Uploads = append(out.Uploads, uploadEntry{
 			Key: enc(u.Key), UploadID: u.UploadID, Initiator: theOwner, Owner: theOwner,
 			StorageClass: "STANDARD", Initiated: isoTime(u.Initiated),
+			ChecksumAlgorithm: u.Metadata.Checksum.Algorithm, ChecksumType: u.Metadata.Checksum.Type,
 		})
 	}
 	for _, p := range res.CommonPrefixes {

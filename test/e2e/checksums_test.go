@@ -236,6 +236,10 @@ func caseChecksumMultipartComposite(t *testing.T, ep endpoint) {
 	id := startUpload(t, c, bucket, key, func(in *s3.CreateMultipartUploadInput) { in.ChecksumAlgorithm = types.ChecksumAlgorithmSha256 })
 	done := uploadChecksummedParts(t, c, bucket, key, id, types.ChecksumAlgorithmSha256, parts)
 
+	lu, err := c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: &bucket})
+	if err != nil || len(lu.Uploads) != 1 || lu.Uploads[0].ChecksumAlgorithm != types.ChecksumAlgorithmSha256 || lu.Uploads[0].ChecksumType != types.ChecksumTypeComposite {
+		t.Errorf("ListMultipartUploads = %+v, %v; want the upload with SHA256 COMPOSITE", lu, err)
+	}
 	lp, err := c.ListParts(ctx, &s3.ListPartsInput{Bucket: &bucket, Key: &key, UploadId: &id})
 	if err != nil {
 		t.Fatalf("ListParts: %v", err)

@@ -11,6 +11,7 @@
 //	  .sesame.sys/                          system folder (0700), never a bucket
 //	    tmp/<random>                        files being written; emptied by Open
 //	    meta/<bucket>/<meta path of key>    per-object JSON: etag, size, mtime, metadata
+//	                                        (checksum included), part layout and upload ID
 //	    multipart/<bucket>/<uploadID>/      upload.json, layout.json and data (parts
 //	                                        written in place), <n> (spooled parts) and <n>.json
 //	    buckets/<bucket>/bucket.json        creation time
@@ -272,7 +273,14 @@
 // parts are concatenated into a temp file while each part's MD5 is
 // recomputed (a part changed on disk is ErrInvalidPart). Either way the
 // ETag is hex(md5(part MD5s))-N, the metadata the upload's, and the upload
-// folder is removed afterwards. docs/STORAGE.md has the crash-safety
+// folder is removed afterwards. The meta file also records the part layout
+// (number, size and checksum of each part: ObjectInfo.Parts), the upload
+// ID, and, when the upload has a checksum algorithm, the object's
+// MultipartChecksum, computed from the part records (a part without that
+// checksum fails the completion with ErrInvalidPart). A completion of an
+// upload that is gone is answered with the object at the key when that
+// object's meta names the upload and the parts listed give its ETag: a
+// retry after a success (multipart_retry.go). docs/STORAGE.md has the crash-safety
 // argument.
 // ListMultipartUploads sorts by key and then upload ID (initiation order).
 package posix
