@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -131,7 +132,7 @@ func pageValue(t testing.TB, p page, id string) string {
 	if m == nil {
 		t.Fatalf("no #%s in page (%d):\n%s", id, p.status, p.body)
 	}
-	return m[1]
+	return html.UnescapeString(m[1])
 }
 
 // checkPageHeaders fails unless p carries the page's security headers.
