@@ -33,6 +33,7 @@ var knownVariables = []string{
 	idplugin.EnvURL, idplugin.EnvAuthToken, idplugin.EnvToken, idplugin.EnvRolePolicy, idplugin.EnvRoleID,
 	idplugin.EnvComment, idplugin.EnvEnable, idplugin.EnvTimeout,
 	"SESAME_LOGIN_PATH", // login page (docs/LOGIN.md)
+	"SESAME_SSE_KEYRING", "SESAME_SSE_C_ALLOW_INSECURE", "SESAME_LIFECYCLE_INTERVAL", "SESAME_LIFECYCLE_DAY", // docs/ENCRYPTION.md, docs/S3.md
 }
 
 // toolVariables are SESAME_* variables of Sesame's tests and tools, which

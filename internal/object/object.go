@@ -93,6 +93,8 @@ type Metadata struct {
 	// User holds x-amz-meta-* values keyed by the lower-case name without
 	// the "x-amz-meta-" prefix.
 	User map[string]string `json:"user,omitempty"`
+	// Encryption is set when the S3 layer stored the object encrypted.
+	Encryption *Encryption `json:"encryption,omitempty"`
 }
 
 // BucketInfo describes a bucket.

@@ -9,12 +9,14 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/sesame-s3/sesame/internal/auth"
 	"github.com/sesame-s3/sesame/internal/httpx"
 	"github.com/sesame-s3/sesame/internal/iam"
 	"github.com/sesame-s3/sesame/internal/object"
 	"github.com/sesame-s3/sesame/internal/sigv4"
+	"github.com/sesame-s3/sesame/internal/sse"
 )
 
 // Options configure an API.
@@ -29,6 +31,14 @@ type Options struct {
 	// IAM decides every request (iam.Service.Authorize).
 	IAM    *iam.Service
 	Logger *slog.Logger
+	// SSEKeys are the SSE-S3 master keys; nil: SSE-S3 answers 501.
+	SSEKeys *sse.Keyring
+	// SSECAllowInsecure accepts SSE-C keys over plain HTTP (tests only:
+	// S3 refuses them, since the key crossed the network in clear).
+	SSECAllowInsecure bool
+	// LifecycleDay is how long a lifecycle rule's day lasts for the
+	// lifecycle worker (0: 24h; shorter only in tests).
+	LifecycleDay time.Duration
 }
 
 // API serves the S3 REST API.
@@ -41,6 +51,12 @@ type API struct {
 	log     *slog.Logger
 	// policies caches parsed bucket policies.
 	policies policyCache
+	// sseKeys and sseCInsecure are Options.SSEKeys and SSECAllowInsecure.
+	sseKeys      *sse.Keyring
+	sseCInsecure bool
+	lifecycleDay time.Duration
+	// lifecycles caches parsed lifecycle rules (lifecycle.go).
+	lifecycles lifecycleCache
 }
 
 // New returns an API.
@@ -51,7 +67,8 @@ func New(opts Options) *API {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &API{backend: opts.Backend, auth: opts.Auth, region: opts.Region, domains: opts.Domains, iam: opts.IAM, log: opts.Logger}
+	return &API{backend: opts.Backend, auth: opts.Auth, region: opts.Region, domains: opts.Domains, iam: opts.IAM, log: opts.Logger,
+		sseKeys: opts.SSEKeys, sseCInsecure: opts.SSECAllowInsecure, lifecycleDay: opts.LifecycleDay}
 }
 
 // request is one S3 call after routing and authentication.
@@ -139,8 +156,8 @@ func (a *API) virtualHostBucket(host string) (string, bool) {
 // Sub-resources Sesame does not implement: a request naming one is answered
 // with 501 NotImplemented rather than being mistaken for a plain call.
 var unsupported = []string{
-	"accelerate", "acl", "analytics", "attributes", "cors", "encryption",
-	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging",
+	"accelerate", "acl", "analytics", "attributes", "cors",
+	"intelligent-tiering", "inventory", "legal-hold", "logging",
 	"metadataTable", "metrics", "notification", "object-lock", "ownershipControls",
 	"policyStatus", "publicAccessBlock", "replication", "requestPayment", "restore",
 	"retention", "select", "tagging", "torrent", "versionId", "versions", "website",
@@ -166,6 +183,9 @@ func (a *API) route(req *request) operation {
 			return operation{notImplemented(k), ""}
 		}
 	}
+	if req.key != "" && (has("encryption") || has("lifecycle")) {
+		return operation{notImplemented("encryption/lifecycle of an object"), ""} // bucket sub-resources only
+	}
 	copying := req.Header.Get("X-Amz-Copy-Source") != ""
 	m := req.Method
 	switch {
@@ -185,6 +205,10 @@ func (a *API) route(req *request) operation {
 				return operation{a.listMultipartUploads, "s3:ListBucketMultipartUploads"}
 			case has("versioning"):
 				return operation{a.getBucketVersioning, "s3:GetBucketVersioning"}
+			case has("encryption"):
+				return operation{a.getBucketEncryption, "s3:GetEncryptionConfiguration"}
+			case has("lifecycle"):
+				return operation{a.getBucketLifecycle, "s3:GetLifecycleConfiguration"}
 			case q.Get("list-type") == "2":
 				return operation{a.listObjectsV2, "s3:ListBucket"}
 			}
@@ -197,11 +221,20 @@ func (a *API) route(req *request) operation {
 				return operation{a.putBucketPolicy, "s3:PutBucketPolicy"}
 			case has("versioning"):
 				return operation{notImplemented("versioning"), ""}
+			case has("encryption"):
+				return operation{a.putBucketEncryption, "s3:PutEncryptionConfiguration"}
+			case has("lifecycle"):
+				return operation{a.putBucketLifecycle, "s3:PutLifecycleConfiguration"}
 			}
 			return operation{a.createBucket, "s3:CreateBucket"}
 		case http.MethodDelete:
-			if has("policy") {
+			switch {
+			case has("policy"):
 				return operation{a.deleteBucketPolicy, "s3:DeleteBucketPolicy"}
+			case has("encryption"):
+				return operation{a.deleteBucketEncryption, "s3:PutEncryptionConfiguration"}
+			case has("lifecycle"):
+				return operation{a.deleteBucketLifecycle, "s3:PutLifecycleConfiguration"}
 			}
 			return operation{a.deleteBucket, "s3:DeleteBucket"}
 		case http.MethodPost:

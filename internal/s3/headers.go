@@ -9,7 +9,7 @@ import (
 	"github.com/sesame-s3/sesame/internal/iam"
 )
 
-// Request headers that ask for a feature Sesame does not have: encryption,
+// Request headers that ask for a feature Sesame does not have: SSE-KMS,
 // object lock, tagging, ACLs, storage classes, website redirects. A request
 // carrying one is refused before anything is read or written, never served
 // as if the header were absent: a client must not believe its data is
@@ -37,12 +37,8 @@ var cannedACLs = []string{
 
 // Errors of refused headers.
 var (
-	errSSE = ErrNotImplemented.WithMessage("Server-side encryption (SSE-S3, SSE-KMS, DSSE-KMS) is not implemented by this server: the object would be stored unencrypted.")
-	// errSSEC answers a request that asks to encrypt with a customer key.
-	errSSEC = ErrNotImplemented.WithMessage("Server-side encryption with customer-provided keys (SSE-C) is not implemented by this server: the object would be stored unencrypted.")
 	// errSSECNotApplicable answers customer-key headers that name an
-	// existing object or upload: none is ever stored with SSE-C (S3's
-	// answer for an object that was not).
+	// existing object or upload not stored with SSE-C (S3's answer).
 	errSSECNotApplicable = ErrInvalidRequest.WithMessage("The encryption parameters are not applicable to this object.")
 	errObjectLock        = ErrNotImplemented.WithMessage("Object Lock is not implemented by this server: objects cannot be protected from deletion or overwrite.")
 	errTagging           = ErrNotImplemented.WithMessage("Object tagging is not implemented by this server.")
@@ -114,16 +110,8 @@ func hasPrefix(h http.Header, prefix string) bool {
 // an object (PutObject, CopyObject, CreateMultipartUpload) asking for a
 // feature this server lacks.
 func checkObjectWriteHeaders(h http.Header) error {
-	for _, v := range values(h, hdrSSE) {
-		if !slices.Contains([]string{"AES256", "aws:kms", "aws:kms:dsse"}, v) {
-			return ErrInvalidArgument.WithMessage("The encryption method specified is not supported.")
-		}
-	}
+	// Encryption headers are read by writeEncryption (sse.go).
 	switch {
-	case hasAny(h, hdrSSE, hdrSSEKMSKeyID, hdrSSEContext, hdrSSEBucketKey):
-		return errSSE
-	case hasSSEC(h, "X-Amz-"):
-		return errSSEC
 	case hasAny(h, "X-Amz-Object-Lock-Mode", "X-Amz-Object-Lock-Retain-Until-Date", "X-Amz-Object-Lock-Legal-Hold"):
 		return errObjectLock
 	case hasAny(h, "X-Amz-Tagging"):

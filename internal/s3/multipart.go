@@ -21,10 +21,14 @@ func (a *API) createMultipartUpload(req *request) error {
 	if err != nil {
 		return err
 	}
+	if meta.Encryption, _, err = a.writeEncryption(req); err != nil {
+		return err
+	}
 	id, err := a.backend.CreateMultipartUpload(req.Context(), req.bucket, req.key, object.PutOptions{Metadata: meta, Size: -1})
 	if err != nil {
 		return err
 	}
+	setSSEHeaders(req.w.Header(), meta.Encryption)
 	writeXML(req.w, http.StatusOK, initiateMultipartUploadResult{Xmlns: s3NS, Bucket: req.bucket, Key: req.key, UploadID: id})
 	return nil
 }
@@ -43,18 +47,20 @@ func (a *API) uploadPart(req *request) error {
 	if err != nil {
 		return err
 	}
-	if err := checkSSECNotApplicable(req.amz, "X-Amz-"); err != nil {
-		return err
-	}
 	opts, err := putOptions(req, object.MaxPartSize, ErrEntityTooLarge.WithMessage("Your proposed upload exceeds the maximum allowed part size of 5 GiB."))
 	if err != nil {
 		return err
 	}
-	part, err := a.backend.UploadPart(req.Context(), req.bucket, req.key, req.query.Get("uploadId"), n, req.Body, opts)
+	enc, dk, err := a.uploadEncryption(req, false)
+	if err != nil {
+		return err
+	}
+	part, err := a.uploadPartBody(req, n, enc, dk, req.Body, opts)
 	if err != nil {
 		return err
 	}
 	req.w.Header().Set("ETag", quote(part.ETag))
+	setSSEHeaders(req.w.Header(), enc)
 	req.w.WriteHeader(http.StatusOK)
 	return nil
 }
@@ -64,7 +70,8 @@ func (a *API) uploadPartCopy(req *request) error {
 	if err != nil {
 		return err
 	}
-	if err := checkSSECNotApplicable(req.amz, "X-Amz-"); err != nil {
+	enc, dk, err := a.uploadEncryption(req, false)
+	if err != nil {
 		return err
 	}
 	var rg *object.Range
@@ -86,10 +93,11 @@ func (a *API) uploadPartCopy(req *request) error {
 	if rd.Length > object.MaxPartSize {
 		return ErrEntityTooLarge.WithMessage("Your proposed upload exceeds the maximum allowed part size of 5 GiB.")
 	}
-	part, err := a.backend.UploadPart(req.Context(), req.bucket, req.key, req.query.Get("uploadId"), n, rd, object.PutOptions{Size: rd.Length})
+	part, err := a.uploadPartBody(req, n, enc, dk, rd, object.PutOptions{Size: rd.Length})
 	if err != nil {
 		return err
 	}
+	setSSEHeaders(req.w.Header(), enc)
 	writeXML(req.w, http.StatusOK, copyPartResult{Xmlns: s3NS, LastModified: isoTime(part.ModTime), ETag: quote(part.ETag)})
 	return nil
 }
@@ -103,7 +111,8 @@ func errCopyRange(size int64) error {
 }
 
 func (a *API) completeMultipartUpload(req *request) error {
-	if err := checkSSECNotApplicable(req.amz, "X-Amz-"); err != nil {
+	enc, _, err := a.uploadEncryption(req, true)
+	if err != nil {
 		return err
 	}
 	var body completeMultipartUpload
@@ -130,6 +139,10 @@ func (a *API) completeMultipartUpload(req *request) error {
 	if err != nil {
 		return err
 	}
+	if enc != nil {
+		a.recordPlainSize(req.Context(), info)
+	}
+	setSSEHeaders(req.w.Header(), enc)
 	loc := (&url.URL{Scheme: "http", Host: req.Host, Path: "/" + req.bucket + "/" + req.key}).String()
 	if req.TLS != nil {
 		loc = "https" + strings.TrimPrefix(loc, "http")
@@ -158,7 +171,7 @@ func (a *API) checkObjectSize(req *request, parts []object.CompletePart) error {
 			return err
 		}
 		for _, p := range res.Parts {
-			sizes[p.PartNumber] = p.Size
+			sizes[p.PartNumber] = plainPartSize(res.Upload, p.Size)
 		}
 		if !res.IsTruncated || res.NextPartNumberMarker <= opts.PartNumberMarker {
 			break
@@ -221,7 +234,7 @@ func (a *API) listParts(req *request) error {
 		MaxParts: maxParts, IsTruncated: res.IsTruncated, Parts: []partEntry{},
 	}
 	for _, p := range res.Parts {
-		out.Parts = append(out.Parts, partEntry{PartNumber: p.PartNumber, LastModified: isoTime(p.ModTime), ETag: quote(p.ETag), Size: p.Size})
+		out.Parts = append(out.Parts, partEntry{PartNumber: p.PartNumber, LastModified: isoTime(p.ModTime), ETag: quote(p.ETag), Size: plainPartSize(res.Upload, p.Size)})
 	}
 	writeXML(req.w, http.StatusOK, out)
 	return nil

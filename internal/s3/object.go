@@ -3,7 +3,6 @@ package s3
 import (
 	"crypto/md5"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -87,14 +86,25 @@ func (a *API) putObject(req *request) error {
 	if opts.Metadata, err = metadataFromHeaders(req.Header); err != nil {
 		return err
 	}
+	enc, dk, err := a.writeEncryption(req)
+	if err != nil {
+		return err
+	}
 	if err := a.checkWriteConditions(req); err != nil {
 		return err
 	}
-	info, err := a.backend.PutObject(req.Context(), req.bucket, req.key, req.Body, opts)
+	var info object.ObjectInfo
+	if enc != nil {
+		info, err = a.putEncrypted(req.Context(), req.bucket, req.key, enc, dk, req.Body, opts)
+	} else {
+		info, err = a.backend.PutObject(req.Context(), req.bucket, req.key, req.Body, opts)
+	}
 	if err != nil {
 		return err
 	}
 	req.w.Header().Set("ETag", quote(info.ETag))
+	setSSEHeaders(req.w.Header(), enc)
+	a.setExpirationHeader(req, info)
 	req.w.WriteHeader(http.StatusOK)
 	return nil
 }
@@ -232,23 +242,17 @@ func (a *API) getObject(req *request) error {
 			}
 		}
 	}
-	rd, err := a.backend.GetObject(req.Context(), req.bucket, req.key, opts)
+	rd, err := a.openPlain(req, req.bucket, req.key, opts.Range, "X-Amz-")
 	if err != nil {
-		if opts.Range != nil && errors.Is(err, object.ErrInvalidRange) {
-			if info, herr := a.backend.HeadObject(req.Context(), req.bucket, req.key); herr == nil {
-				req.w.Header().Set("Content-Range", fmt.Sprintf("bytes */%d", info.Size))
-			}
-		}
 		return err
 	}
 	defer rd.Close()
-	if err := checkSSECNotApplicable(req.amz, "X-Amz-"); err != nil {
-		return err
-	}
 	if status := checkPreconditions(req.Header, rd.Info, ""); status != 0 {
 		return preconditionResult(req, rd.Info, status)
 	}
 	setObjectHeaders(req.w, rd.Info)
+	setSSEHeaders(req.w.Header(), rd.Info.Encryption)
+	a.setExpirationHeader(req, rd.Info)
 	for k, header := range responseOverrides {
 		if v := req.query.Get(k); v != "" {
 			req.w.Header().Set(header, v)
@@ -285,17 +289,16 @@ func (a *API) headObject(req *request) error {
 	if req.query.Has("partNumber") {
 		return ErrNotImplemented.WithMessage("HeadObject by partNumber is not implemented by this server.")
 	}
-	info, err := a.backend.HeadObject(req.Context(), req.bucket, req.key)
+	info, err := a.headPlain(req, req.bucket, req.key, "X-Amz-")
 	if err != nil {
-		return err
-	}
-	if err := checkSSECNotApplicable(req.amz, "X-Amz-"); err != nil {
 		return err
 	}
 	if status := checkPreconditions(req.Header, info, ""); status != 0 {
 		return preconditionResult(req, info, status)
 	}
 	setObjectHeaders(req.w, info)
+	setSSEHeaders(req.w.Header(), info.Encryption)
+	a.setExpirationHeader(req, info)
 	size := info.Size
 	status := http.StatusOK
 	if v := req.Header.Get("Range"); v != "" {
@@ -383,12 +386,8 @@ func (a *API) openCopySource(req *request, rg *object.Range) (*object.Reader, er
 	if err := a.authorize(req, "s3:GetObject", bucket, key); err != nil {
 		return nil, err
 	}
-	rd, err := a.backend.GetObject(req.Context(), bucket, key, object.GetOptions{Range: rg})
+	rd, err := a.openPlain(req, bucket, key, rg, "X-Amz-Copy-Source-")
 	if err != nil {
-		return nil, err
-	}
-	if err := checkSSECNotApplicable(req.amz, "X-Amz-Copy-Source-"); err != nil {
-		rd.Close()
 		return nil, err
 	}
 	if status := checkPreconditions(req.Header, rd.Info, "X-Amz-Copy-Source-"); status != 0 {
@@ -419,8 +418,13 @@ func (a *API) copyObject(req *request) error {
 	if d := strings.ToUpper(req.amz.Get("X-Amz-Tagging-Directive")); d != "" && d != "COPY" && d != "REPLACE" {
 		return ErrInvalidArgument.WithMessage("Unknown tagging directive.")
 	}
-	if directive != "REPLACE" && srcBucket == req.bucket && srcKey == req.key {
+	changesEncryption := hasAny(req.amz, hdrSSE) || hasSSEC(req.amz, "X-Amz-")
+	if directive != "REPLACE" && srcBucket == req.bucket && srcKey == req.key && !changesEncryption {
 		return ErrInvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+	}
+	enc, dk, err := a.writeEncryption(req)
+	if err != nil {
+		return err
 	}
 	if err := a.checkWriteConditions(req); err != nil {
 		return err
@@ -431,15 +435,23 @@ func (a *API) copyObject(req *request) error {
 	}
 	defer rd.Close()
 	meta := rd.Info.Metadata
+	meta.Encryption = nil // the destination's own, below
 	if directive == "REPLACE" {
 		if meta, err = metadataFromHeaders(req.Header); err != nil {
 			return err
 		}
 	}
-	info, err := a.backend.PutObject(req.Context(), req.bucket, req.key, rd, object.PutOptions{Metadata: meta, Size: rd.Length})
+	popts := object.PutOptions{Metadata: meta, Size: rd.Length}
+	var info object.ObjectInfo
+	if enc != nil {
+		info, err = a.putEncrypted(req.Context(), req.bucket, req.key, enc, dk, rd, popts)
+	} else {
+		info, err = a.backend.PutObject(req.Context(), req.bucket, req.key, rd, popts)
+	}
 	if err != nil {
 		return err
 	}
+	setSSEHeaders(req.w.Header(), enc)
 	writeXML(req.w, http.StatusOK, copyObjectResult{Xmlns: s3NS, LastModified: isoTime(info.ModTime), ETag: quote(info.ETag)})
 	return nil
 }

@@ -172,7 +172,7 @@ type Encrypter struct {
 	nonce    []byte
 	ad       []byte
 	err      error
-	observer func([]byte) // sees the plaintext
+	observer func(p []byte, final bool) error // sees the plaintext
 }
 
 // NewEncrypter returns a reader of the segment encrypting the size bytes of
@@ -180,8 +180,10 @@ type Encrypter struct {
 // ErrShortBody or ErrLongBody when src does not hold exactly size bytes
 // (after the last chunk is withheld, so a wrong body never yields a valid
 // segment). observe, when not nil, sees every plaintext byte in order, so a
-// caller can digest the plaintext as it goes.
-func NewEncrypter(dataKey Key, src io.Reader, size int64, random io.Reader, observe func([]byte)) (*Encrypter, error) {
+// caller can digest the plaintext as it goes; final is set on its last call,
+// made before the last chunk is released, and an error it returns then
+// fails the read (a digest mismatch).
+func NewEncrypter(dataKey Key, src io.Reader, size int64, random io.Reader, observe func(p []byte, final bool) error) (*Encrypter, error) {
 	var h Header
 	if _, err := io.ReadFull(random, h.Salt[:]); err != nil {
 		return nil, err
@@ -234,7 +236,9 @@ func (e *Encrypter) next() error {
 		}
 	}
 	if e.observer != nil {
-		e.observer(plain)
+		if err := e.observer(plain, final); err != nil {
+			return err
+		}
 	}
 	chunkParams(e.nonce, e.ad, e.hb, e.i, final)
 	e.out = e.aead.Seal(plain[:0], e.nonce, plain, e.ad)

@@ -79,7 +79,11 @@ func startSesame(ctx context.Context, bin, dataDir, logPath string, env []string
 		return nil, err
 	}
 	cmd := exec.Command(bin, "server", "--address", "127.0.0.1:0", dataDir)
-	cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+rootUser, "MINIO_ROOT_PASSWORD="+rootPassword)
+	cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+rootUser, "MINIO_ROOT_PASSWORD="+rootPassword,
+		// The suite speaks plain http, sends SSE-C keys, and counts a
+		// lifecycle "day" as its lc_debug_interval (10 s), as RGW's test
+		// setup does (rgw_crypt_require_ssl=false, rgw_lc_debug_interval).
+		"SESAME_SSE_C_ALLOW_INSECURE=on", "SESAME_LIFECYCLE_DAY=10s", "SESAME_LIFECYCLE_INTERVAL=2s")
 	cmd.Env = append(cmd.Env, env...)
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = logFile, pw
