@@ -32,7 +32,7 @@ var knownVariables = []string{
 	identityTLSEnable, identityTLSSkipVerify,
 	idplugin.EnvURL, idplugin.EnvAuthToken, idplugin.EnvToken, idplugin.EnvRolePolicy, idplugin.EnvRoleID,
 	idplugin.EnvComment, idplugin.EnvEnable, idplugin.EnvTimeout,
-	"SESAME_LOGIN_PATH", // login page (docs/LOGIN.md)
+	"SESAME_LOGIN_PATH",                                                                                      // login page (docs/LOGIN.md)
 	"SESAME_SSE_KEYRING", "SESAME_SSE_C_ALLOW_INSECURE", "SESAME_LIFECYCLE_INTERVAL", "SESAME_LIFECYCLE_DAY", // docs/ENCRYPTION.md, docs/S3.md
 }
 
