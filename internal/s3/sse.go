@@ -137,17 +137,17 @@ func sealLabel(mode string) string { return "sesame " + mode + " data key" }
 // the upload's key (400), a read of an object its key (403).
 func (a *API) dataKey(req *request, enc *object.Encryption, prefix string, forUpload bool) (sse.Key, error) {
 	var dk sse.Key
-	ck, err := a.parseCustomerKey(req, prefix)
-	if err != nil {
-		return dk, err
-	}
 	if enc == nil || enc.Mode != object.SSEC {
-		if ck != nil {
+		if hasSSEC(req.amz, prefix) {
 			return dk, errSSECNotApplicable
 		}
 		if enc == nil {
 			return dk, nil
 		}
+	}
+	ck, err := a.parseCustomerKey(req, prefix)
+	if err != nil {
+		return dk, err
 	}
 	switch enc.Mode {
 	case object.SSEC:
