@@ -81,14 +81,7 @@ func (a *API) putBucketEncryption(req *request) error {
 }
 
 func (a *API) getBucketEncryption(req *request) error {
-	bc, err := a.bucketConfigs("Bucket encryption")
-	if err != nil {
-		return err
-	}
-	doc, err := bc.GetBucketConfig(req.Context(), req.bucket, object.ConfigEncryption)
-	if errors.Is(err, object.ErrNoSuchBucketConfig) {
-		return ErrNoSuchEncryptionConfig
-	}
+	doc, err := a.bucketConfigDoc(req, "Bucket encryption", object.ConfigEncryption, ErrNoSuchEncryptionConfig)
 	if err != nil {
 		return err
 	}
@@ -102,14 +95,34 @@ func (a *API) getBucketEncryption(req *request) error {
 }
 
 func (a *API) deleteBucketEncryption(req *request) error {
-	bc, err := a.bucketConfigs("Bucket encryption")
+	return a.deleteBucketConfigDoc(req, "Bucket encryption", object.ConfigEncryption)
+}
+
+// bucketConfigDoc returns the request bucket's configuration document
+// name, or notFound.
+func (a *API) bucketConfigDoc(req *request, what, name string, notFound *APIError) ([]byte, error) {
+	bc, err := a.bucketConfigs(what)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := bc.GetBucketConfig(req.Context(), req.bucket, name)
+	if errors.Is(err, object.ErrNoSuchBucketConfig) {
+		return nil, notFound
+	}
+	return doc, err
+}
+
+// deleteBucketConfigDoc removes the request bucket's configuration
+// document name and answers 204 (also when there was none).
+func (a *API) deleteBucketConfigDoc(req *request, what, name string) error {
+	bc, err := a.bucketConfigs(what)
 	if err != nil {
 		return err
 	}
 	if _, err := a.backend.HeadBucket(req.Context(), req.bucket); err != nil {
 		return err
 	}
-	if err := bc.DeleteBucketConfig(req.Context(), req.bucket, object.ConfigEncryption); err != nil {
+	if err := bc.DeleteBucketConfig(req.Context(), req.bucket, name); err != nil {
 		return err
 	}
 	req.w.WriteHeader(http.StatusNoContent)

@@ -295,14 +295,7 @@ func (a *API) putBucketLifecycle(req *request) error {
 }
 
 func (a *API) getBucketLifecycle(req *request) error {
-	bc, err := a.bucketConfigs("Bucket lifecycle")
-	if err != nil {
-		return err
-	}
-	doc, err := bc.GetBucketConfig(req.Context(), req.bucket, object.ConfigLifecycle)
-	if errors.Is(err, object.ErrNoSuchBucketConfig) {
-		return ErrNoSuchLifecycleConfiguration
-	}
+	doc, err := a.bucketConfigDoc(req, "Bucket lifecycle", object.ConfigLifecycle, ErrNoSuchLifecycleConfiguration)
 	if err != nil {
 		return err
 	}
@@ -316,19 +309,8 @@ func (a *API) getBucketLifecycle(req *request) error {
 }
 
 func (a *API) deleteBucketLifecycle(req *request) error {
-	bc, err := a.bucketConfigs("Bucket lifecycle")
-	if err != nil {
-		return err
-	}
-	if _, err := a.backend.HeadBucket(req.Context(), req.bucket); err != nil {
-		return err
-	}
-	if err := bc.DeleteBucketConfig(req.Context(), req.bucket, object.ConfigLifecycle); err != nil {
-		return err
-	}
 	a.lifecycles.forget(req.bucket)
-	req.w.WriteHeader(http.StatusNoContent)
-	return nil
+	return a.deleteBucketConfigDoc(req, "Bucket lifecycle", object.ConfigLifecycle)
 }
 
 // lifecycleRules returns the bucket's parsed rules (nil for none), cached
