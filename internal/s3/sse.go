@@ -81,6 +81,9 @@ func (a *API) parseCustomerKey(req *request, prefix string) (*customerKey, error
 // key, or nil when the object is stored in clear.
 func (a *API) writeEncryption(req *request) (*object.Encryption, sse.Key, error) {
 	var dk sse.Key
+	if hasAny(req.amz, hdrSSE) && hasSSEC(req.amz, "X-Amz-") {
+		return nil, dk, ErrInvalidArgument.WithMessage("Server Side Encryption with Customer provided key is incompatible with the encryption method specified.")
+	}
 	mode := ""
 	for _, v := range values(req.amz, hdrSSE) {
 		switch v {
@@ -100,9 +103,6 @@ func (a *API) writeEncryption(req *request) (*object.Encryption, sse.Key, error)
 		return nil, dk, err
 	}
 	if ck != nil {
-		if mode != "" {
-			return nil, dk, ErrInvalidArgument.WithMessage("Server Side Encryption with Customer provided key is incompatible with the encryption method specified.")
-		}
 		mode = object.SSEC
 	}
 	if mode == "" {
