@@ -26,6 +26,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) object.Backend) {
 		multipartEdgeTests(),
 		policyTests(),
 		configTests(),
+		encryptionTests(),
 		concurrencyTests(),
 	}
 	for _, group := range groups {
