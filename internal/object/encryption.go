@@ -4,8 +4,9 @@ import "context"
 
 // Encryption modes recorded in Encryption.Mode.
 const (
-	SSES3 = "SSE-S3"
-	SSEC  = "SSE-C"
+	SSES3  = "SSE-S3"
+	SSEKMS = "SSE-KMS" // sealed by a named master key (docs/ENCRYPTION.md)
+	SSEC   = "SSE-C"
 )
 
 // Encryption describes how the S3 layer encrypted an object's stored bytes
@@ -13,9 +14,9 @@ const (
 // its multipart upload as given, never interpret it, and report the stored
 // (encrypted) size and ETag as for any object.
 type Encryption struct {
-	// Mode is SSES3 or SSEC.
+	// Mode is SSES3, SSEKMS or SSEC.
 	Mode string `json:"mode"`
-	// MasterKeyID names the SSE-S3 master key that sealed DataKey.
+	// MasterKeyID names the master key that sealed DataKey (SSE-S3, SSE-KMS).
 	MasterKeyID string `json:"masterKeyId,omitempty"`
 	// DataKey is the object's data key, sealed (never in clear).
 	DataKey string `json:"dataKey"`

@@ -60,8 +60,15 @@ func (a *API) putBucketEncryption(req *request) error {
 		if d.KMSMasterKeyID != "" {
 			return ErrInvalidArgument.WithMessage("a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse")
 		}
-	case "aws:kms", "aws:kms:dsse":
-		return errSSEKMS
+	case "aws:kms":
+		if d.KMSMasterKeyID == "" {
+			return errKMSNoKeyID
+		}
+		if _, err := a.kmsKey(d.KMSMasterKeyID); err != nil {
+			return err
+		}
+	case "aws:kms:dsse":
+		return errDSSEKMS
 	default:
 		return ErrMalformedXML
 	}
@@ -129,26 +136,32 @@ func (a *API) deleteBucketConfigDoc(req *request, what, name string) error {
 	return nil
 }
 
-// defaultEncryption returns the mode the bucket's default encryption
-// applies to a write without SSE headers ("" for none).
-func (a *API) defaultEncryption(ctx context.Context, bucket string) (string, error) {
+// defaultEncryption returns the mode (and SSE-KMS key id) the bucket's
+// default encryption applies to a write without SSE headers ("" for none).
+func (a *API) defaultEncryption(ctx context.Context, bucket string) (mode, keyID string, err error) {
 	bc, ok := a.backend.(object.BucketConfigs)
 	if !ok {
-		return "", nil
+		return "", "", nil
 	}
 	doc, err := bc.GetBucketConfig(ctx, bucket, object.ConfigEncryption)
 	switch {
 	case errors.Is(err, object.ErrNoSuchBucketConfig), errors.Is(err, object.ErrBucketNotFound):
-		return "", nil
+		return "", "", nil
 	case err != nil:
-		return "", err
+		return "", "", err
 	}
 	var cfg sseConfiguration
 	if err := xml.Unmarshal(doc, &cfg); err != nil {
-		return "", err
+		return "", "", err
 	}
-	if len(cfg.Rules) > 0 && cfg.Rules[0].Default != nil && cfg.Rules[0].Default.SSEAlgorithm == "AES256" {
-		return object.SSES3, nil
+	if len(cfg.Rules) == 0 || cfg.Rules[0].Default == nil {
+		return "", "", nil
 	}
-	return "", nil
+	switch d := cfg.Rules[0].Default; d.SSEAlgorithm {
+	case "AES256":
+		return object.SSES3, "", nil
+	case "aws:kms":
+		return object.SSEKMS, d.KMSMasterKeyID, nil
+	}
+	return "", "", nil
 }

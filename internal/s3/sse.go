@@ -27,7 +27,11 @@ import (
 var (
 	ErrInvalidEncryptionAlgorithm = &APIError{Code: "InvalidEncryptionAlgorithmError", Message: "The Encryption request you specified is not valid. Supported value: AES256.", Status: http.StatusBadRequest}
 
-	errSSEKMS          = ErrNotImplemented.WithMessage("Server-side encryption with AWS KMS keys (SSE-KMS, DSSE-KMS) is not implemented by this server: use AES256 (SSE-S3) or customer-provided keys (SSE-C).")
+	errDSSEKMS    = ErrNotImplemented.WithMessage("Dual-layer server-side encryption (DSSE-KMS) is not implemented by this server: use aws:kms, AES256 (SSE-S3) or customer-provided keys (SSE-C).")
+	errKMSContext = ErrNotImplemented.WithMessage("An SSE-KMS encryption context is not implemented by this server.")
+	errKMSNoKeyID = ErrInvalidArgument.WithMessage("Server Side Encryption with KMS managed key requires HTTP header x-amz-server-side-encryption-aws-kms-key-id naming a key: this server has no default KMS key (use AES256 for SSE-S3).")
+	// ErrKMSNotFound answers an SSE-KMS key id the server's keyring lacks.
+	ErrKMSNotFound     = &APIError{Code: "KMS.NotFoundException", Message: "Invalid keyId.", Status: http.StatusBadRequest}
 	errSSENoKeys       = ErrNotImplemented.WithMessage("Server-side encryption (SSE-S3) is not configured on this server: it has no master key.")
 	errSSECInsecure    = ErrInvalidRequest.WithMessage("Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.")
 	errSSECMissing     = ErrInvalidRequest.WithMessage("The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.")
@@ -84,19 +88,29 @@ func (a *API) writeEncryption(req *request) (*object.Encryption, sse.Key, error)
 	if hasAny(req.amz, hdrSSE) && hasSSEC(req.amz, "X-Amz-") {
 		return nil, dk, ErrInvalidArgument.WithMessage("Server Side Encryption with Customer provided key is incompatible with the encryption method specified.")
 	}
-	mode := ""
+	mode, keyID := "", ""
 	for _, v := range values(req.amz, hdrSSE) {
 		switch v {
 		case "AES256":
 			mode = object.SSES3
-		case "aws:kms", "aws:kms:dsse":
-			return nil, dk, errSSEKMS
+		case "aws:kms":
+			mode = object.SSEKMS
+		case "aws:kms:dsse":
+			return nil, dk, errDSSEKMS
 		default:
 			return nil, dk, ErrInvalidArgument.WithMessage("The encryption method specified is not supported.")
 		}
 	}
-	if hasAny(req.amz, hdrSSEKMSKeyID, hdrSSEContext) {
+	if mode != object.SSEKMS && hasAny(req.amz, hdrSSEKMSKeyID, hdrSSEContext) {
 		return nil, dk, ErrInvalidArgument.WithMessage("Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms.")
+	}
+	if mode == object.SSEKMS {
+		if hasAny(req.amz, hdrSSEContext) {
+			return nil, dk, errKMSContext
+		}
+		if keyID = req.amz.Get(hdrSSEKMSKeyID); keyID == "" {
+			return nil, dk, errKMSNoKeyID
+		}
 	}
 	ck, err := a.parseCustomerKey(req, "X-Amz-")
 	if err != nil {
@@ -106,7 +120,7 @@ func (a *API) writeEncryption(req *request) (*object.Encryption, sse.Key, error)
 		mode = object.SSEC
 	}
 	if mode == "" {
-		if mode, err = a.defaultEncryption(req.Context(), req.bucket); err != nil || mode == "" {
+		if mode, keyID, err = a.defaultEncryption(req.Context(), req.bucket); err != nil || mode == "" {
 			return nil, dk, err
 		}
 	}
@@ -123,6 +137,11 @@ func (a *API) writeEncryption(req *request) (*object.Encryption, sse.Key, error)
 		return nil, dk, errSSENoKeys
 	}
 	mk := a.sseKeys.Active()
+	if mode == object.SSEKMS {
+		if mk, err = a.kmsKey(keyID); err != nil {
+			return nil, dk, err
+		}
+	}
 	enc.MasterKeyID = mk.ID
 	enc.DataKey, err = sse.SealKey(mk.Key, dk, sealLabel(mode), rand.Reader)
 	return enc, dk, err
@@ -165,7 +184,7 @@ func (a *API) dataKey(req *request, enc *object.Encryption, prefix string, forUp
 			return dk, wrong
 		}
 		return dk, nil
-	case object.SSES3:
+	case object.SSES3, object.SSEKMS:
 		if a.sseKeys == nil {
 			return dk, errSSENoKeys
 		}
@@ -189,6 +208,9 @@ func setSSEHeaders(h http.Header, enc *object.Encryption) {
 	switch enc.Mode {
 	case object.SSES3:
 		h.Set(hdrSSE, "AES256")
+	case object.SSEKMS:
+		h.Set(hdrSSE, "aws:kms")
+		h.Set(hdrSSEKMSKeyID, enc.MasterKeyID)
 	case object.SSEC:
 		h.Set("X-Amz-"+sseCAlgorithm, "AES256")
 		h.Set("X-Amz-"+sseCKeyMD5, enc.CustomerKeyMD5)
@@ -643,4 +665,17 @@ func plainPartSize(up object.Upload, size int64) int64 {
 		return n
 	}
 	return size
+}
+
+// kmsKey returns the master key an SSE-KMS request names: the server's
+// keyring is its key management service.
+func (a *API) kmsKey(id string) (sse.MasterKey, error) {
+	if a.sseKeys == nil {
+		return sse.MasterKey{}, errSSENoKeys
+	}
+	mk, err := a.sseKeys.Get(strings.TrimPrefix(id, "alias/"))
+	if err != nil {
+		return mk, ErrKMSNotFound.WithMessage("Invalid keyId %s: this server's keyring has no such key.", id)
+	}
+	return mk, nil
 }

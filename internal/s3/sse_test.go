@@ -53,7 +53,9 @@ func newSSEFixture(t *testing.T, edit func(*Options)) *sseFixture {
 	}
 	t.Cleanup(func() { svc.Close(); st.Close() })
 	mk, _ := sse.NewMasterKey(rand.Reader)
-	ring, _ := sse.NewKeyring(mk)
+	named, _ := sse.NewMasterKey(rand.Reader)
+	named.ID = "testkey-1"
+	ring, _ := sse.NewKeyring(mk, named)
 	opts := Options{Backend: backend, Auth: auth.New(sigv4.NewVerifier(sigv4.Options{}), auth.IAM(svc)), IAM: svc,
 		SSEKeys: ring, SSECAllowInsecure: true}
 	if edit != nil {
@@ -267,7 +269,7 @@ func TestSSE_CustomerKeyNeedsTLS(t *testing.T) {
 func TestSSE_NoKeyring(t *testing.T) {
 	fx := newSSEFixture(t, func(o *Options) { o.SSEKeys = nil })
 	want(t, fx.do(t, http.MethodPut, "/bkt/k", "", map[string]string{"X-Amz-Server-Side-Encryption": "AES256"}, []byte("x")), 501, "NotImplemented")
-	want(t, fx.do(t, http.MethodPut, "/bkt/k", "", map[string]string{"X-Amz-Server-Side-Encryption": "aws:kms"}, []byte("x")), 501, "NotImplemented")
+	want(t, fx.do(t, http.MethodPut, "/bkt/k", "", map[string]string{"X-Amz-Server-Side-Encryption": "aws:kms", "X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id": "testkey-1"}, []byte("x")), 501, "NotImplemented")
 }
 
 func TestSSE_Multipart(t *testing.T) {
@@ -318,8 +320,9 @@ func TestSSE_BucketDefault(t *testing.T) {
 	fx := newSSEFixture(t, nil)
 	want(t, fx.do(t, http.MethodGet, "/bkt", "encryption=", nil, nil), 404, "ServerSideEncryptionConfigurationNotFoundError")
 	cfg := `<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>`
-	kms := strings.Replace(cfg, "AES256", "aws:kms", 1)
-	want(t, fx.do(t, http.MethodPut, "/bkt", "encryption=", nil, []byte(kms)), 501, "NotImplemented")
+	want(t, fx.do(t, http.MethodPut, "/bkt", "encryption=", nil, []byte(strings.Replace(cfg, "AES256", "aws:kms:dsse", 1))), 501, "NotImplemented")
+	want(t, fx.do(t, http.MethodPut, "/bkt", "encryption=", nil, []byte(strings.Replace(cfg, "AES256", "aws:kms", 1))), 400, "InvalidArgument")
+	want(t, fx.do(t, http.MethodPut, "/bkt", "encryption=", nil, []byte(strings.Replace(cfg, "<SSEAlgorithm>AES256</SSEAlgorithm>", "<SSEAlgorithm>aws:kms</SSEAlgorithm><KMSMasterKeyID>nokey</KMSMasterKeyID>", 1))), 400, "KMS.NotFoundException")
 	want(t, fx.do(t, http.MethodPut, "/bkt", "encryption=", nil, []byte(strings.Replace(cfg, "AES256", "DES", 1))), 400, "MalformedXML")
 	want(t, fx.do(t, http.MethodPut, "/bkt", "encryption=", nil, []byte(cfg)), 200, "")
 	rec := fx.do(t, http.MethodGet, "/bkt", "encryption=", nil, nil)
@@ -343,4 +346,29 @@ func TestSSE_BucketDefault(t *testing.T) {
 	if rec.Header().Get("X-Amz-Server-Side-Encryption") != "" {
 		t.Error("default still applied after delete")
 	}
+}
+
+func TestSSE_KMS(t *testing.T) {
+	fx := newSSEFixture(t, nil)
+	kms := map[string]string{"X-Amz-Server-Side-Encryption": "aws:kms", "X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id": "testkey-1"}
+	rec := fx.do(t, http.MethodPut, "/bkt/k", "", kms, []byte("kms secret"))
+	want(t, rec, 200, "")
+	if rec.Header().Get("X-Amz-Server-Side-Encryption") != "aws:kms" || rec.Header().Get("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id") != "testkey-1" {
+		t.Errorf("PUT headers %v", rec.Header())
+	}
+	rec = fx.do(t, http.MethodGet, "/bkt/k", "", nil, nil)
+	want(t, rec, 200, "")
+	if rec.Body.String() != "kms secret" || rec.Header().Get("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id") != "testkey-1" {
+		t.Errorf("GET: %q %v", rec.Body.String(), rec.Header())
+	}
+	for _, f := range fx.storedFiles(t) {
+		if strings.Contains(string(f), "kms secret") {
+			t.Fatal("plaintext on disk")
+		}
+	}
+	want(t, fx.do(t, http.MethodGet, "/bkt/k", "", kms, nil), 400, "InvalidArgument")
+	want(t, fx.do(t, http.MethodPut, "/bkt/k2", "", map[string]string{"X-Amz-Server-Side-Encryption": "aws:kms"}, []byte("x")), 400, "InvalidArgument")
+	want(t, fx.do(t, http.MethodPut, "/bkt/k2", "", mergeHeaders(kms, map[string]string{"X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id": "other"}), []byte("x")), 400, "KMS.NotFoundException")
+	want(t, fx.do(t, http.MethodPut, "/bkt/k2", "", map[string]string{"X-Amz-Server-Side-Encryption": "aws:kms:dsse"}, []byte("x")), 501, "NotImplemented")
+	want(t, fx.do(t, http.MethodPut, "/bkt/k2", "", map[string]string{"X-Amz-Server-Side-Encryption": "AES256", "X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id": "testkey-1"}, []byte("x")), 400, "InvalidArgument")
 }

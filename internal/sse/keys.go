@@ -78,7 +78,7 @@ func gcm(k Key) cipher.AEAD {
 // MasterKey is one SSE-S3 master key and its id, recorded with each object
 // it seals.
 type MasterKey struct {
-	ID  string // 16 hex digits
+	ID  string // see ValidKeyID
 	Key Key
 }
 
@@ -113,6 +113,22 @@ func NewKeyring(keys ...MasterKey) (*Keyring, error) {
 	return &Keyring{keys: keys}, nil
 }
 
+// ValidKeyID reports whether id may name a master key: 1 to 128 bytes of
+// letters, digits and "._:/-" (random keys get 16 hex digits; a named key,
+// such as "backups", is what SSE-KMS requests name).
+func ValidKeyID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("._:/-", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
 // ParseKeyring reads a keyring file: one key a line, "<id> <base64 key>",
 // the first line the active key; empty lines and lines starting with "#"
 // are skipped.
@@ -126,8 +142,13 @@ func ParseKeyring(data []byte) (*Keyring, error) {
 		}
 		id, b64, ok := strings.Cut(s, " ")
 		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(b64))
-		if _, herr := hex.DecodeString(id); !ok || err != nil || herr != nil || len(id) != 16 || len(raw) != KeySize {
-			return nil, fmt.Errorf("sse: keyring line %d: want \"<16 hex digits> <base64 of 32 bytes>\"", line)
+		if !ok || err != nil || !ValidKeyID(id) || len(raw) != KeySize {
+			return nil, fmt.Errorf("sse: keyring line %d: want \"<key id> <base64 of 32 bytes>\"", line)
+		}
+		for _, o := range keys {
+			if o.ID == id {
+				return nil, fmt.Errorf("sse: keyring line %d: key id %q given twice", line, id)
+			}
 		}
 		var k MasterKey
 		k.ID = id

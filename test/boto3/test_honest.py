@@ -84,8 +84,9 @@ class HonestTest(unittest.TestCase):
         self.put("InvalidRequest", 400, SSECustomerAlgorithm="AES256", SSECustomerKey=SSEC_KEY)
 
     def test_sse_kms(self):
-        # SSE-S3 (AES256) is implemented (docs/ENCRYPTION.md); SSE-KMS is not.
-        self.put("NotImplemented", 501, ServerSideEncryption="aws:kms", SSEKMSKeyId="alias/k")
+        # SSE-S3 and SSE-KMS with the keyring's keys are implemented
+        # (docs/ENCRYPTION.md): an unknown key id and DSSE-KMS are not.
+        self.put("KMS.NotFoundException", 400, ServerSideEncryption="aws:kms", SSEKMSKeyId="alias/k")
         self.put("NotImplemented", 501, ServerSideEncryption="aws:kms:dsse")
 
     def test_sse_c_on_read_of_plain_object(self):

@@ -53,7 +53,7 @@ var objectWriteRefusals = []refusedHeader{
 	{"SSE-KMS", map[string]string{"x-amz-server-side-encryption": "aws:kms", "x-amz-server-side-encryption-aws-kms-key-id": "alias/k"},
 		func(in *s3.PutObjectInput) {
 			in.ServerSideEncryption, in.SSEKMSKeyId = types.ServerSideEncryptionAwsKms, aws.String("alias/k")
-		}, "NotImplemented", 501},
+		}, "KMS.NotFoundException", 400}, // no such key in the server's keyring
 	{"DSSE-KMS", map[string]string{"x-amz-server-side-encryption": "aws:kms:dsse"},
 		func(in *s3.PutObjectInput) { in.ServerSideEncryption = types.ServerSideEncryptionAwsKmsDsse }, "NotImplemented", 501},
 	{"SSE-KMS key id alone", map[string]string{"x-amz-server-side-encryption-aws-kms-key-id": "alias/k"},
@@ -437,7 +437,7 @@ func TestHonest_HoistedHeaders(t *testing.T) {
 		{"x-amz-acl", "public-read", "AccessControlListNotSupported", 400},
 		{"x-amz-storage-class", "GLACIER", "InvalidStorageClass", 400},
 		{"x-amz-tagging", "team=a", "NotImplemented", 501},
-		{"x-amz-server-side-encryption", "aws:kms", "NotImplemented", 501},
+		{"x-amz-server-side-encryption", "aws:kms:dsse", "NotImplemented", 501},
 		{"X-Amz-Object-Lock-Legal-Hold", "ON", "NotImplemented", 501},
 		{"x-amz-grant-read", "id=someone", "AccessControlListNotSupported", 400},
 	} {

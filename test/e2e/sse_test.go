@@ -162,8 +162,10 @@ func TestSSE_BucketDefaultAndLifecycle(t *testing.T) {
 		t.Errorf("SSE-S3 ETag %s is not the plaintext MD5", aws.ToString(out.ETag))
 	}
 	expectObject(t, c, bucket, "logs/a", []byte("encrypted by default"))
-	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("k"), Body: strings.NewReader("x"), ServerSideEncryption: types.ServerSideEncryptionAwsKms})
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("k"), Body: strings.NewReader("x"), ServerSideEncryption: types.ServerSideEncryptionAwsKmsDsse})
 	expectError(t, err, "NotImplemented", http.StatusNotImplemented)
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("k"), Body: strings.NewReader("x"), ServerSideEncryption: types.ServerSideEncryptionAwsKms, SSEKMSKeyId: aws.String("no-such-key")})
+	expectError(t, err, "KMS.NotFoundException", http.StatusBadRequest)
 
 	_, err = c.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: &bucket})
 	expectError(t, err, "NoSuchLifecycleConfiguration", http.StatusNotFound)
