@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -46,8 +47,8 @@ type lcRule struct {
 	Filter                         *lcFilter           `xml:"Filter"`
 	Status                         string              `xml:"Status"`
 	Expiration                     *lcExpiration       `xml:"Expiration"`
-	Transitions                    []lcAny             `xml:"Transition"`
-	NoncurrentVersionTransitions   []lcAny             `xml:"NoncurrentVersionTransition"`
+	Transitions                    []lcTransition      `xml:"Transition"`
+	NoncurrentVersionTransitions   []lcTransition      `xml:"NoncurrentVersionTransition"`
 	NoncurrentVersionExpiration    *lcNoncurExpiration `xml:"NoncurrentVersionExpiration"`
 	AbortIncompleteMultipartUpload *lcAbort            `xml:"AbortIncompleteMultipartUpload"`
 }
@@ -87,9 +88,12 @@ type lcAbort struct {
 	DaysAfterInitiation *int `xml:"DaysAfterInitiation"`
 }
 
-// lcAny is an element kept only to be refused (transitions).
-type lcAny struct {
-	Inner []byte `xml:",innerxml"`
+// lcTransition is checked and then refused (one storage class here).
+type lcTransition struct {
+	Days           *int   `xml:"Days"`
+	NoncurrentDays *int   `xml:"NoncurrentDays"`
+	Date           string `xml:"Date"`
+	StorageClass   string `xml:"StorageClass"`
 }
 
 // lcMatch is what a rule's filter selects.
@@ -227,6 +231,16 @@ func validateLifecycle(cfg *lifecycleConfiguration) ([]lcMatch, error) {
 			}
 			if n != 1 {
 				return nil, ErrMalformedXML.WithMessage("An Expiration action holds exactly one of Days, Date or ExpiredObjectDeleteMarker.")
+			}
+		}
+		for _, tr := range append(slices.Clone(r.Transitions), r.NoncurrentVersionTransitions...) {
+			if tr.Date != "" {
+				if _, err := parseLifecycleDate(tr.Date); err != nil {
+					return nil, err
+				}
+			}
+			if tr.Days != nil && *tr.Days < 0 || tr.NoncurrentDays != nil && *tr.NoncurrentDays < 0 {
+				return nil, errLifecycle("'Days' for Transition action must be a non-negative integer")
 			}
 		}
 		if len(r.Transitions) > 0 || len(r.NoncurrentVersionTransitions) > 0 {
