@@ -26,6 +26,7 @@ import (
 	"github.com/sesame-s3/sesame/internal/auth"
 	"github.com/sesame-s3/sesame/internal/iam"
 	"github.com/sesame-s3/sesame/internal/iam/store/memory"
+	"github.com/sesame-s3/sesame/internal/object"
 	"github.com/sesame-s3/sesame/internal/object/posix"
 	"github.com/sesame-s3/sesame/internal/sigv4"
 	"github.com/sesame-s3/sesame/internal/sse"
@@ -36,6 +37,9 @@ type sseFixture struct {
 	api  *API
 	data string
 }
+
+// plainBackend hides a backend's optional interfaces.
+type plainBackend struct{ object.Backend }
 
 func newSSEFixture(t *testing.T, edit func(*Options)) *sseFixture {
 	t.Helper()
@@ -371,4 +375,38 @@ func TestSSE_KMS(t *testing.T) {
 	want(t, fx.do(t, http.MethodPut, "/bkt/k2", "", mergeHeaders(kms, map[string]string{"X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id": "other"}), []byte("x")), 400, "KMS.NotFoundException")
 	want(t, fx.do(t, http.MethodPut, "/bkt/k2", "", map[string]string{"X-Amz-Server-Side-Encryption": "aws:kms:dsse"}, []byte("x")), 501, "NotImplemented")
 	want(t, fx.do(t, http.MethodPut, "/bkt/k2", "", map[string]string{"X-Amz-Server-Side-Encryption": "AES256", "X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id": "testkey-1"}, []byte("x")), 400, "InvalidArgument")
+}
+
+// TestSSE_WithoutOptionalInterfaces runs encrypted multipart uploads on a
+// backend with neither MetadataUpdater nor UploadDescriber: sizes come
+// from the segment headers.
+func TestSSE_WithoutOptionalInterfaces(t *testing.T) {
+	fx := newSSEFixture(t, func(o *Options) { o.Backend = plainBackend{o.Backend} })
+	h := map[string]string{"X-Amz-Server-Side-Encryption": "AES256"}
+	rec := fx.do(t, http.MethodPost, "/bkt/m", "uploads=", h, nil)
+	want(t, rec, 200, "")
+	var init initiateMultipartUploadResult
+	xml.Unmarshal(rec.Body.Bytes(), &init)
+	parts := [][]byte{randomBytes(5 << 20), randomBytes(1000)}
+	doc := "<CompleteMultipartUpload>"
+	for i, p := range parts {
+		rec = fx.do(t, http.MethodPut, "/bkt/m", fmt.Sprintf("partNumber=%d&uploadId=%s", i+1, init.UploadID), nil, p)
+		want(t, rec, 200, "")
+		doc += fmt.Sprintf("<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>", i+1, rec.Header().Get("ETag"))
+	}
+	want(t, fx.do(t, http.MethodPost, "/bkt/m", "uploadId="+init.UploadID, nil, []byte(doc+"</CompleteMultipartUpload>")), 200, "")
+	plain := append(bytes.Clone(parts[0]), parts[1]...)
+	rec = fx.do(t, http.MethodHead, "/bkt/m", "", nil, nil)
+	if rec.Header().Get("Content-Length") != fmt.Sprint(len(plain)) {
+		t.Errorf("HEAD size %s, want %d", rec.Header().Get("Content-Length"), len(plain))
+	}
+	rec = fx.do(t, http.MethodGet, "/bkt/m", "", map[string]string{"Range": "bytes=5242000-5243000"}, nil)
+	want(t, rec, 206, "")
+	if !bytes.Equal(rec.Body.Bytes(), plain[5242000:5243001]) {
+		t.Error("range across parts: wrong bytes")
+	}
+	rec = fx.do(t, http.MethodGet, "/bkt", "list-type=2", nil, nil)
+	if !strings.Contains(rec.Body.String(), fmt.Sprintf("<Size>%d</Size>", len(plain))) {
+		t.Errorf("listing: %s", rec.Body.String())
+	}
 }
