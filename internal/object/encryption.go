@@ -27,6 +27,10 @@ type Encryption struct {
 	// object completed but not yet described: the S3 layer then reads the
 	// sizes from the data).
 	Size int64 `json:"size"`
+	// Parts, when set, are the plaintext sizes of the segments of a
+	// completed multipart upload (one per part), so that a range finds
+	// its parts without reading every part's header.
+	Parts []int64 `json:"parts,omitempty"`
 	// ETag, when set, is the ETag to report instead of the stored one
 	// (the hex MD5 of the plaintext for SSE-S3).
 	ETag string `json:"etag,omitempty"`

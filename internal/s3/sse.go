@@ -442,19 +442,20 @@ func rangeError(req *request, prefix string, size int64) error {
 // decrypt returns a reader of the plaintext range rg of the encrypted
 // object info (as stored), opening only the chunks it needs.
 func (a *API) decrypt(ctx context.Context, info object.ObjectInfo, dk sse.Key, rg *object.Range, req *request, prefix string) (*object.Reader, error) {
-	var segs []segment
-	var err error
-	if strings.Contains(info.ETag, "-") || info.Encryption.Size < 0 {
+	// The segments' sizes come from the record when it has them (their
+	// headers are then read only for the segments the range needs), else
+	// from reading every header.
+	segs, headersRead := recordedSegments(info), false
+	if segs == nil {
+		var err error
 		if segs, err = a.segments(ctx, info); err != nil {
 			return nil, err
 		}
+		headersRead = true
 	}
-	size := info.Encryption.Size
-	if segs != nil {
-		size = 0
-		for _, s := range segs {
-			size += s.header.Size
-		}
+	size := int64(0)
+	for _, s := range segs {
+		size += s.header.Size
 	}
 	first, length := int64(0), size
 	if rg != nil {
@@ -462,10 +463,6 @@ func (a *API) decrypt(ctx context.Context, info object.ObjectInfo, dk sse.Key, r
 		if first, length, ok = resolveRange(*rg, size); !ok {
 			return nil, rangeError(req, prefix, size)
 		}
-	}
-	if segs == nil {
-		// One segment: its header is read with the first chunk's range below.
-		segs = []segment{{off: 0, header: sse.Header{Size: size}}}
 	}
 	out := &object.Reader{Info: plainInfo(info, size), Offset: first, Length: length}
 	var parts []io.Reader
@@ -476,7 +473,7 @@ func (a *API) decrypt(ctx context.Context, info object.ObjectInfo, dk sse.Key, r
 		if length > 0 && segEnd > first && pos < first+length {
 			lo := max(first, pos) - pos
 			n := min(first+length, segEnd) - pos - lo
-			parts = append(parts, &lazySegment{a: a, ctx: ctx, info: info, seg: s, single: len(segs) == 1 && info.Encryption.Size >= 0,
+			parts = append(parts, &lazySegment{a: a, ctx: ctx, info: info, seg: s, needHeader: !headersRead,
 				sp: sse.SpanOf(s.header.Size, lo, n), dk: dk, lo: lo, n: n, closers: &closers})
 		}
 		pos = segEnd
@@ -491,7 +488,7 @@ type lazySegment struct {
 	ctx     context.Context
 	info    object.ObjectInfo
 	seg     segment
-	single  bool // header not read yet
+	needHeader bool // header not read yet
 	sp      sse.Span
 	dk      sse.Key
 	lo, n   int64
@@ -514,36 +511,26 @@ func (l *lazySegment) Read(p []byte) (int, error) {
 
 func (l *lazySegment) open() error {
 	h := l.seg.header
-	if l.single {
-		// The header was not read yet: read it with the chunks when they
-		// start the segment, else on its own.
-		first := l.seg.off
-		if l.sp.Offset > sse.HeaderSize {
-			segs, err := l.a.segments(l.ctx, l.info)
-			if err != nil {
-				return err
-			}
-			h = segs[0].header
-		} else {
-			rd, err := l.get(first, sse.HeaderSize+l.sp.Length)
-			if err != nil {
-				return err
-			}
-			buf := make([]byte, sse.HeaderSize)
-			if _, err := io.ReadFull(rd, buf); err != nil {
-				return err
-			}
-			if h, err = sse.ParseHeader(buf); err != nil {
-				return errSSEStored
-			}
-			if h.Size != l.seg.header.Size {
-				return errSSEStored
-			}
+	if l.needHeader {
+		// Read with the chunks when they start the segment, else on its own.
+		n := int64(sse.HeaderSize)
+		if l.sp.Offset == sse.HeaderSize {
+			n += l.sp.Length
+		}
+		rd, err := l.get(l.seg.off, n)
+		if err != nil {
+			return err
+		}
+		buf := make([]byte, sse.HeaderSize)
+		if _, err := io.ReadFull(rd, buf); err != nil {
+			return err
+		}
+		if h, err = sse.ParseHeader(buf); err != nil || h.Size != l.seg.header.Size {
+			return errSSEStored
+		}
+		if n > sse.HeaderSize {
 			l.r = sse.NewDecrypter(l.dk, h, rd, l.lo, l.n)
 			return nil
-		}
-		if h.Size != l.seg.header.Size {
-			return errSSEStored
 		}
 	}
 	rd, err := l.get(l.seg.off+l.sp.Offset, l.sp.Length)
@@ -630,13 +617,17 @@ func (a *API) recordPlainSize(ctx context.Context, info object.ObjectInfo) {
 	if _, ok := a.backend.(object.MetadataUpdater); !ok {
 		return
 	}
-	size, err := a.plainSize(ctx, info)
+	segs, err := a.segments(ctx, info)
 	if err != nil {
 		a.log.WarnContext(ctx, "sse: reading a completed upload's sizes failed", "bucket", info.Bucket, "key", info.Key, "err", err)
 		return
 	}
 	enc := *info.Encryption
-	enc.Size = size
+	enc.Size, enc.Parts = 0, nil
+	for _, s := range segs {
+		enc.Size += s.header.Size
+		enc.Parts = append(enc.Parts, s.header.Size)
+	}
 	a.recordEncryption(ctx, info, &enc)
 }
 
@@ -678,4 +669,27 @@ func (a *API) kmsKey(id string) (sse.MasterKey, error) {
 		return mk, ErrKMSNotFound.WithMessage("Invalid keyId %s: this server's keyring has no such key.", id)
 	}
 	return mk, nil
+}
+
+// recordedSegments returns the segments of an encrypted object as its
+// record describes them (headers not read), or nil when it does not.
+func recordedSegments(info object.ObjectInfo) []segment {
+	enc := info.Encryption
+	sizes := enc.Parts
+	if len(sizes) == 0 {
+		if enc.Size < 0 || strings.Contains(info.ETag, "-") {
+			return nil
+		}
+		sizes = []int64{enc.Size}
+	}
+	segs := make([]segment, 0, len(sizes))
+	off := int64(0)
+	for _, n := range sizes {
+		segs = append(segs, segment{off: off, header: sse.Header{Size: n}})
+		off += sse.EncryptedSize(n)
+	}
+	if off != info.Size {
+		return nil // not this data's record: read the headers
+	}
+	return segs
 }
