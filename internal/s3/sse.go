@@ -484,16 +484,16 @@ func (a *API) decrypt(ctx context.Context, info object.ObjectInfo, dk sse.Key, r
 
 // lazySegment opens and decrypts one segment's wanted chunks on first read.
 type lazySegment struct {
-	a       *API
-	ctx     context.Context
-	info    object.ObjectInfo
-	seg     segment
+	a          *API
+	ctx        context.Context
+	info       object.ObjectInfo
+	seg        segment
 	needHeader bool // header not read yet
-	sp      sse.Span
-	dk      sse.Key
-	lo, n   int64
-	r       io.Reader
-	closers *[]io.Closer
+	sp         sse.Span
+	dk         sse.Key
+	lo, n      int64
+	r          io.Reader
+	closers    *[]io.Closer
 }
 
 func (l *lazySegment) Read(p []byte) (int, error) {
