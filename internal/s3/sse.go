@@ -265,25 +265,30 @@ func (a *API) putEncrypted(ctx context.Context, bucket, key string, enc *object.
 		return info, err
 	}
 	if enc.Mode == object.SSES3 {
+		// Reported only once recorded, so that later reads agree.
 		enc.ETag = hex.EncodeToString(digest.Sum(nil))
-		a.recordEncryption(ctx, info, enc)
+		if !a.recordEncryption(ctx, info, enc) {
+			enc.ETag = ""
+		}
 	}
 	return plainInfo(info, size), nil
 }
 
 // recordEncryption stores what was learned after the write (plaintext
-// ETag, size) when the backend can update metadata; best effort, since
-// readers derive both again without it.
-func (a *API) recordEncryption(ctx context.Context, info object.ObjectInfo, enc *object.Encryption) {
+// ETag, sizes) when the backend can update metadata, and reports whether
+// it did; best effort, since readers derive sizes again without it.
+func (a *API) recordEncryption(ctx context.Context, info object.ObjectInfo, enc *object.Encryption) bool {
 	u, ok := a.backend.(object.MetadataUpdater)
 	if !ok {
-		return
+		return false
 	}
 	meta := info.Metadata
 	meta.Encryption = enc
-	if err := u.UpdateMetadata(ctx, info.Bucket, info.Key, info.ETag, meta); err != nil && !errors.Is(err, object.ErrObjectNotFound) {
+	err := u.UpdateMetadata(ctx, info.Bucket, info.Key, info.ETag, meta)
+	if err != nil && !errors.Is(err, object.ErrObjectNotFound) {
 		a.log.WarnContext(ctx, "sse: recording encryption metadata failed", "bucket", info.Bucket, "key", info.Key, "err", err)
 	}
+	return err == nil
 }
 
 // plainInfo is info as the client sees an encrypted object of size
