@@ -373,7 +373,7 @@ func (a *API) headPlain(req *request, bucket, key, prefix string) (object.Object
 	if err != nil {
 		return info, err
 	}
-	if err := checkReadSSE(req, info.Encryption, prefix); err != nil {
+	if err := checkReadSSE(req, prefix); err != nil {
 		return info, err
 	}
 	if _, err := a.dataKey(req, info.Encryption, prefix, false); err != nil {
@@ -388,7 +388,7 @@ func (a *API) headPlain(req *request, bucket, key, prefix string) (object.Object
 
 // checkReadSSE refuses x-amz-server-side-encryption on a read (S3 answers
 // 400: SSE-S3 objects are decrypted without asking).
-func checkReadSSE(req *request, _ *object.Encryption, prefix string) error {
+func checkReadSSE(req *request, prefix string) error {
 	if prefix == "X-Amz-" && hasAny(req.amz, hdrSSE) {
 		return errSSEHeaderOnRead
 	}
@@ -400,7 +400,7 @@ func checkReadSSE(req *request, _ *object.Encryption, prefix string) error {
 // encrypted (with the customer key of the headers with prefix for SSE-C).
 func (a *API) openPlain(req *request, bucket, key string, rg *object.Range, prefix string) (*object.Reader, error) {
 	ctx := req.Context()
-	if err := checkReadSSE(req, nil, prefix); err != nil {
+	if err := checkReadSSE(req, prefix); err != nil {
 		return nil, err
 	}
 	rd, err := a.backend.GetObject(ctx, bucket, key, object.GetOptions{Range: rg})
