@@ -358,7 +358,8 @@ func (a *API) lifecycleRules(ctx context.Context, bucket string) ([]lcMatch, err
 }
 
 // matches reports whether the rule selects an object (tag filters select
-// nothing yet: objects have no tags here).
+// nothing yet: objects have no tags here). TODO(tagging): match the
+// object's tags once objects have them.
 func (m *lcMatch) matches(key string, size int64) bool {
 	return m.enabled && !m.needsObjectTags && strings.HasPrefix(key, m.prefix) &&
 		(!m.hasGT || size > m.sizeGT) && (!m.hasLT || size < m.sizeLT)

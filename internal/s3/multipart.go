@@ -143,6 +143,7 @@ func (a *API) completeMultipartUpload(req *request) error {
 		a.recordPlainSize(req.Context(), info)
 	}
 	setSSEHeaders(req.w.Header(), enc)
+	a.setExpirationHeader(req, info)
 	loc := (&url.URL{Scheme: "http", Host: req.Host, Path: "/" + req.bucket + "/" + req.key}).String()
 	if req.TLS != nil {
 		loc = "https" + strings.TrimPrefix(loc, "http")

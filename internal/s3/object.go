@@ -452,6 +452,7 @@ func (a *API) copyObject(req *request) error {
 		return err
 	}
 	setSSEHeaders(req.w.Header(), enc)
+	a.setExpirationHeader(req, info)
 	writeXML(req.w, http.StatusOK, copyObjectResult{Xmlns: s3NS, LastModified: isoTime(info.ModTime), ETag: quote(info.ETag)})
 	return nil
 }
