@@ -138,3 +138,49 @@ func TestOpenKeyringFile(t *testing.T) {
 		t.Error("bad line accepted")
 	}
 }
+
+// TestDecrypter_RandomRanges checks random ranges of random segment sizes
+// against the plaintext.
+func TestDecrypter_RandomRanges(t *testing.T) {
+	k, _ := NewDataKey(rand.Reader)
+	var seed [2]byte
+	for range 40 {
+		rand.Read(seed[:])
+		n := int(seed[0])<<10 + int(seed[1]) // up to ~256 KiB, any alignment
+		plain := make([]byte, n)
+		rand.Read(plain)
+		seg := encrypt(t, k, plain)
+		for range 10 {
+			rand.Read(seed[:])
+			first := (int(seed[0])<<8 | int(seed[1])) % max(n, 1)
+			rand.Read(seed[:])
+			length := min((int(seed[0])<<8|int(seed[1]))*4, n-first)
+			got, err := decrypt(k, seg, int64(first), int64(length))
+			if err != nil || !bytes.Equal(got, plain[first:first+length]) {
+				t.Fatalf("n=%d range %d+%d: err %v", n, first, length, err)
+			}
+		}
+	}
+}
+
+func BenchmarkEncrypter(b *testing.B) {
+	k, _ := NewDataKey(rand.Reader)
+	plain := make([]byte, 8<<20)
+	b.SetBytes(int64(len(plain)))
+	for b.Loop() {
+		e, _ := NewEncrypter(k, bytes.NewReader(plain), int64(len(plain)), rand.Reader, nil)
+		io.Copy(io.Discard, e)
+	}
+}
+
+func BenchmarkDecrypter(b *testing.B) {
+	k, _ := NewDataKey(rand.Reader)
+	plain := make([]byte, 8<<20)
+	e, _ := NewEncrypter(k, bytes.NewReader(plain), int64(len(plain)), rand.Reader, nil)
+	seg, _ := io.ReadAll(e)
+	h, _ := ParseHeader(seg)
+	b.SetBytes(int64(len(plain)))
+	for b.Loop() {
+		io.Copy(io.Discard, NewDecrypter(k, h, bytes.NewReader(seg[HeaderSize:]), 0, int64(len(plain))))
+	}
+}
