@@ -141,6 +141,16 @@ type Config struct {
 	// its default, /minio/sesame/login; "off" for no page (the providers
 	// document of `sesame login` goes with it).
 	LoginPath string
+	// SSEKeyring is the file of SSE-S3 master keys (docs/ENCRYPTION.md):
+	// "" for DIR/.sesame.sys/sse/keyring, created on first start.
+	SSEKeyring string
+	// SSECAllowInsecure accepts SSE-C customer keys over plain HTTP
+	// (SESAME_SSE_C_ALLOW_INSECURE=on; for tests only).
+	SSECAllowInsecure bool
+	// LifecycleInterval is how often the lifecycle worker runs (0: hourly;
+	// negative: never). LifecycleDay is the length of a lifecycle rule's
+	// "day" (0: 24h; shorter only for tests).
+	LifecycleInterval, LifecycleDay time.Duration
 
 	// Warnings are problems Load found that do not stop the server: an
 	// unknown variable, a setting without effect. The server logs them.
@@ -228,9 +238,9 @@ var (
 // flagValues are the flags whose values are not Config fields as given.
 type flagValues struct {
 	configFile, domain, certsDir, logFormat, logLevel, accessLog, auditLog, pprof *string
-	loginPath                                                                     *string
+	loginPath, sseKeyring, lifecycleInterval, lifecycleDay                        *string
 	s3Backend, s3BackendBucket, s3BackendPrefix, s3BackendRegion                  *string
-	stsRequireTLS                                                                 *bool
+	stsRequireTLS, sseCInsecure                                                   *bool
 }
 
 // newFlagSet returns the server's flags, writing into cfg and v.
@@ -256,6 +266,10 @@ func newFlagSet(cfg *Config) (*flag.FlagSet, flagValues) {
 	v.s3BackendPrefix = fs.String("s3-backend-bucket-prefix", "", "with --s3-backend: bucket b is the upstream bucket `P`b (env SESAME_S3_BACKEND_BUCKET_PREFIX)")
 	v.s3BackendBucket = fs.String("s3-backend-bucket", "", "with --s3-backend: bucket b is the prefix b/ of the one upstream `bucket` (env SESAME_S3_BACKEND_BUCKET)")
 	v.s3BackendRegion = fs.String("s3-backend-region", "", "with --s3-backend: the upstream's region, default us-east-1 (env SESAME_S3_BACKEND_REGION)")
+	v.sseKeyring = fs.String("sse-keyring", "", "`file` of the SSE-S3 master keys (env SESAME_SSE_KEYRING; default DIR/.sesame.sys/sse/keyring)")
+	v.sseCInsecure = fs.Bool("sse-c-insecure", false, "accept SSE-C customer keys over plain http, for tests (env SESAME_SSE_C_ALLOW_INSECURE=on)")
+	v.lifecycleInterval = fs.String("lifecycle-interval", "", "how often bucket lifecycle rules are applied (env SESAME_LIFECYCLE_INTERVAL; default 1h; off: never)")
+	v.lifecycleDay = fs.String("lifecycle-day", "", "length of a lifecycle rule's day, for tests (env SESAME_LIFECYCLE_DAY; default 24h)")
 	v.pprof = fs.String("pprof", "", "serve Go's profiles at http://`addr`/debug/pprof/ on a separate listener; a bare :port binds to localhost (env SESAME_PPROF_ADDR; default off)")
 	return fs, v
 }
@@ -326,6 +340,9 @@ func Load(args []string, environ []string, stderr io.Writer) (Config, error) {
 	fromEnv("access-log", v.accessLog, "SESAME_ACCESS_LOG")
 	fromEnv("audit-log", v.auditLog, "SESAME_AUDIT_LOG_FILE")
 	fromEnv("pprof", v.pprof, "SESAME_PPROF_ADDR")
+	fromEnv("sse-keyring", v.sseKeyring, "SESAME_SSE_KEYRING")
+	fromEnv("lifecycle-interval", v.lifecycleInterval, "SESAME_LIFECYCLE_INTERVAL")
+	fromEnv("lifecycle-day", v.lifecycleDay, "SESAME_LIFECYCLE_DAY")
 	fromEnv("login-path", v.loginPath, "SESAME_LOGIN_PATH")
 	fromEnv("s3-backend", v.s3Backend, envS3Backend)
 	fromEnv("s3-backend-bucket-prefix", v.s3BackendPrefix, envS3BackendBucketPrefix)
@@ -349,6 +366,16 @@ func Load(args []string, environ []string, stderr io.Writer) (Config, error) {
 		return cfg, err
 	}
 	if cfg.STSRequireTLS, err = boolSetting(*v.stsRequireTLS, set["sts-require-tls"], getenv, "SESAME_STS_REQUIRE_TLS"); err != nil {
+		return cfg, err
+	}
+	if cfg.SSECAllowInsecure, err = boolSetting(*v.sseCInsecure, set["sse-c-insecure"], getenv, "SESAME_SSE_C_ALLOW_INSECURE"); err != nil {
+		return cfg, err
+	}
+	cfg.SSEKeyring = strings.TrimSpace(*v.sseKeyring)
+	if cfg.LifecycleInterval, err = durationSetting(*v.lifecycleInterval, "lifecycle-interval", true); err != nil {
+		return cfg, err
+	}
+	if cfg.LifecycleDay, err = durationSetting(*v.lifecycleDay, "lifecycle-day", false); err != nil {
 		return cfg, err
 	}
 	if cfg.Log, err = logConfig(*v.logFormat, *v.logLevel); err != nil {
@@ -588,4 +615,21 @@ func firstSet(getenv func(string) string, names ...string) string {
 		}
 	}
 	return ""
+}
+
+// durationSetting parses a duration flag: "" is 0, "off" (when allowed) is
+// -1, anything else a positive Go duration.
+func durationSetting(v, name string, offOK bool) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	switch {
+	case v == "":
+		return 0, nil
+	case offOK && v == "off":
+		return -1, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("--%s: %q is not a positive duration", name, v)
+	}
+	return d, nil
 }

@@ -35,6 +35,7 @@ var knownVariables = []string{
 	"SESAME_LOGIN_PATH",                                                            // login page (docs/LOGIN.md)
 	envS3Backend, envS3BackendBucketPrefix, envS3BackendBucket, envS3BackendRegion, // docs/GATEWAY.md
 	envS3BackendAccessKey, envS3BackendSecretKey,
+	"SESAME_SSE_KEYRING", "SESAME_SSE_C_ALLOW_INSECURE", "SESAME_LIFECYCLE_INTERVAL", "SESAME_LIFECYCLE_DAY", // docs/ENCRYPTION.md, docs/S3.md
 }
 
 // toolVariables are SESAME_* variables of Sesame's tests and tools, which

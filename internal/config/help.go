@@ -96,6 +96,10 @@ Environment (MinIO's names where MinIO has the setting; see README.md and docs/)
   SESAME_AUDIT_LOG_FILE                  --audit-log
   SESAME_PPROF_ADDR                      --pprof
   SESAME_LOGIN_PATH                      --login-path (docs/LOGIN.md; off: no login page)
+  SESAME_SSE_KEYRING                     --sse-keyring (docs/ENCRYPTION.md)
+  SESAME_SSE_C_ALLOW_INSECURE            on: --sse-c-insecure (tests only)
+  SESAME_LIFECYCLE_INTERVAL              --lifecycle-interval (default 1h; off: never)
+  SESAME_LIFECYCLE_DAY                   --lifecycle-day (tests only; default 24h)
   MINIO_AUDIT_WEBHOOK_ENABLE             on: POST every audit record to the webhook
   MINIO_AUDIT_WEBHOOK_ENDPOINT           its URL
   MINIO_AUDIT_WEBHOOK_AUTH_TOKEN         sent as its Authorization header

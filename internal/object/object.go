@@ -106,6 +106,8 @@ type Metadata struct {
 	Tags []Tag `json:"tags,omitempty"`
 	// Lock is the version's Object Lock state (objectlock.go).
 	Lock ObjectLock `json:"lock,omitzero"`
+	// Encryption is set when the S3 layer stored the object encrypted.
+	Encryption *Encryption `json:"encryption,omitempty"`
 }
 
 // BucketInfo describes a bucket.

@@ -205,9 +205,13 @@ func (a *API) list(req *request, p listParams, after string) (object.ListResult,
 		_, err := a.backend.HeadBucket(req.Context(), req.bucket)
 		return object.ListResult{}, err
 	}
-	return a.backend.ListObjects(req.Context(), req.bucket, object.ListOptions{
+	res, err := a.backend.ListObjects(req.Context(), req.bucket, object.ListOptions{
 		Prefix: p.prefix, Delimiter: p.delimiter, After: after, MaxKeys: p.maxKeys,
 	})
+	if err == nil {
+		err = a.plainListing(req.Context(), res.Objects)
+	}
+	return res, err
 }
 
 // encoder returns the function that encodes keys for encoding-type: with

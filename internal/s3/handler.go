@@ -9,12 +9,14 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/sesame-s3/sesame/internal/auth"
 	"github.com/sesame-s3/sesame/internal/httpx"
 	"github.com/sesame-s3/sesame/internal/iam"
 	"github.com/sesame-s3/sesame/internal/object"
 	"github.com/sesame-s3/sesame/internal/sigv4"
+	"github.com/sesame-s3/sesame/internal/sse"
 )
 
 // Options configure an API.
@@ -29,6 +31,14 @@ type Options struct {
 	// IAM decides every request (iam.Service.Authorize).
 	IAM    *iam.Service
 	Logger *slog.Logger
+	// SSEKeys are the SSE-S3 master keys; nil: SSE-S3 answers 501.
+	SSEKeys *sse.Keyring
+	// SSECAllowInsecure accepts SSE-C keys over plain HTTP (tests only:
+	// S3 refuses them, since the key crossed the network in clear).
+	SSECAllowInsecure bool
+	// LifecycleDay is how long a lifecycle rule's day lasts for the
+	// lifecycle worker (0: 24h; shorter only in tests).
+	LifecycleDay time.Duration
 }
 
 // API serves the S3 REST API.
@@ -45,6 +55,12 @@ type API struct {
 	cors corsCache
 	// restricted caches the buckets' RestrictPublicBuckets settings.
 	restricted restrictCache
+	// sseKeys and sseCInsecure are Options.SSEKeys and SSECAllowInsecure.
+	sseKeys      *sse.Keyring
+	sseCInsecure bool
+	lifecycleDay time.Duration
+	// lifecycles caches parsed lifecycle rules (lifecycle.go).
+	lifecycles lifecycleCache
 }
 
 // New returns an API.
@@ -55,7 +71,8 @@ func New(opts Options) *API {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &API{backend: opts.Backend, auth: opts.Auth, region: opts.Region, domains: opts.Domains, iam: opts.IAM, log: opts.Logger}
+	return &API{backend: opts.Backend, auth: opts.Auth, region: opts.Region, domains: opts.Domains, iam: opts.IAM, log: opts.Logger,
+		sseKeys: opts.SSEKeys, sseCInsecure: opts.SSECAllowInsecure, lifecycleDay: opts.LifecycleDay}
 }
 
 // request is one S3 call after routing and authentication.
@@ -150,8 +167,8 @@ func (a *API) virtualHostBucket(host string) (string, bool) {
 // Sub-resources Sesame does not implement: a request naming one is answered
 // with 501 NotImplemented rather than being mistaken for a plain call.
 var unsupported = []string{
-	"accelerate", "analytics", "attributes", "encryption",
-	"intelligent-tiering", "inventory", "lifecycle",
+	"accelerate", "analytics", "attributes",
+	"intelligent-tiering", "inventory",
 	"metadataTable", "metrics", "notification",
 	"replication", "requestPayment", "restore",
 	"select", "torrent", "website",
@@ -176,6 +193,9 @@ func (a *API) route(req *request) operation {
 			}
 			return operation{notImplemented(k), ""}
 		}
+	}
+	if req.key != "" && (has("encryption") || has("lifecycle")) {
+		return operation{notImplemented("encryption/lifecycle of an object"), ""} // bucket sub-resources only
 	}
 	if op, ok := a.routeConfig(req); ok {
 		return op
@@ -205,6 +225,10 @@ func (a *API) route(req *request) operation {
 				return operation{a.listObjectVersions, "s3:ListBucketVersions"}
 			case has("object-lock"):
 				return operation{a.getObjectLockConfiguration, "s3:GetBucketObjectLockConfiguration"}
+			case has("encryption"):
+				return operation{a.getBucketEncryption, "s3:GetEncryptionConfiguration"}
+			case has("lifecycle"):
+				return operation{a.getBucketLifecycle, "s3:GetLifecycleConfiguration"}
 			case q.Get("list-type") == "2":
 				return operation{a.listObjectsV2, "s3:ListBucket"}
 			}
@@ -221,6 +245,10 @@ func (a *API) route(req *request) operation {
 				return operation{a.putBucketVersioning, "s3:PutBucketVersioning"}
 			case has("object-lock"):
 				return operation{a.putObjectLockConfiguration, "s3:PutBucketObjectLockConfiguration"}
+			case has("encryption"):
+				return operation{a.putBucketEncryption, "s3:PutEncryptionConfiguration"}
+			case has("lifecycle"):
+				return operation{a.putBucketLifecycle, "s3:PutLifecycleConfiguration"}
 			}
 			return operation{a.createBucket, "s3:CreateBucket"}
 		case http.MethodDelete:
@@ -229,6 +257,10 @@ func (a *API) route(req *request) operation {
 				return operation{a.deleteBucketPolicy, "s3:DeleteBucketPolicy"}
 			case has("cors"):
 				return operation{a.deleteBucketCors, "s3:PutBucketCORS"} // AWS has no s3:DeleteBucketCORS
+			case has("encryption"):
+				return operation{a.deleteBucketEncryption, "s3:PutEncryptionConfiguration"}
+			case has("lifecycle"):
+				return operation{a.deleteBucketLifecycle, "s3:PutLifecycleConfiguration"}
 			}
 			return operation{a.deleteBucket, "s3:DeleteBucket"}
 		case http.MethodPost:

@@ -9,7 +9,7 @@ import (
 	"github.com/sesame-s3/sesame/internal/iam"
 )
 
-// Request headers that ask for a feature Sesame does not have: encryption,
+// Request headers that ask for a feature Sesame does not have: DSSE-KMS,
 // ACLs, storage classes, website redirects (Object Lock headers are
 // objectlock.go's: refused where the backend or bucket lacks it). A request
 // carrying one is refused before anything is read or written, never served
@@ -38,12 +38,8 @@ var cannedACLs = []string{
 
 // Errors of refused headers.
 var (
-	errSSE = ErrNotImplemented.WithMessage("Server-side encryption (SSE-S3, SSE-KMS, DSSE-KMS) is not implemented by this server: the object would be stored unencrypted.")
-	// errSSEC answers a request that asks to encrypt with a customer key.
-	errSSEC = ErrNotImplemented.WithMessage("Server-side encryption with customer-provided keys (SSE-C) is not implemented by this server: the object would be stored unencrypted.")
 	// errSSECNotApplicable answers customer-key headers that name an
-	// existing object or upload: none is ever stored with SSE-C (S3's
-	// answer for an object that was not).
+	// existing object or upload not stored with SSE-C (S3's answer).
 	errSSECNotApplicable = ErrInvalidRequest.WithMessage("The encryption parameters are not applicable to this object.")
 	errWebsiteRedirect   = ErrNotImplemented.WithMessage("Website redirects (x-amz-website-redirect-location) are not implemented by this server.")
 	errAppend            = ErrNotImplemented.WithMessage("Appending to an object (x-amz-write-offset-bytes) is not implemented by this server.")
@@ -113,16 +109,8 @@ func hasPrefix(h http.Header, prefix string) bool {
 // an object (PutObject, CopyObject, CreateMultipartUpload) asking for a
 // feature this server lacks.
 func checkObjectWriteHeaders(h http.Header) error {
-	for _, v := range values(h, hdrSSE) {
-		if !slices.Contains([]string{"AES256", "aws:kms", "aws:kms:dsse"}, v) {
-			return ErrInvalidArgument.WithMessage("The encryption method specified is not supported.")
-		}
-	}
+	// Encryption headers are read by writeEncryption (sse.go).
 	switch {
-	case hasAny(h, hdrSSE, hdrSSEKMSKeyID, hdrSSEContext, hdrSSEBucketKey):
-		return errSSE
-	case hasSSEC(h, "X-Amz-"):
-		return errSSEC
 	case hasAny(h, "X-Amz-Website-Redirect-Location"):
 		return errWebsiteRedirect
 	case hasAny(h, "X-Amz-Write-Offset-Bytes"):

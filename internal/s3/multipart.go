@@ -34,6 +34,9 @@ func (a *API) createMultipartUpload(req *request) error {
 	if meta.Lock, err = a.objectLockFor(req, state); err != nil {
 		return err
 	}
+	if meta.Encryption, _, err = a.writeEncryption(req); err != nil {
+		return err
+	}
 	id, err := a.backend.CreateMultipartUpload(req.Context(), req.bucket, req.key, object.PutOptions{Metadata: meta, Size: -1})
 	if err != nil {
 		return err
@@ -42,6 +45,7 @@ func (a *API) createMultipartUpload(req *request) error {
 		req.w.Header().Set(hdrChecksumAlgorithm, c.Algorithm)
 		req.w.Header().Set(hdrChecksumType, c.Type)
 	}
+	setSSEHeaders(req.w.Header(), meta.Encryption)
 	writeXML(req.w, http.StatusOK, initiateMultipartUploadResult{Xmlns: s3NS, Bucket: req.bucket, Key: req.key, UploadID: id})
 	return nil
 }
@@ -60,10 +64,11 @@ func (a *API) uploadPart(req *request) error {
 	if err != nil {
 		return err
 	}
-	if err := checkSSECNotApplicable(req.amz, "X-Amz-"); err != nil {
+	opts, err := putOptions(req, object.MaxPartSize, ErrEntityTooLarge.WithMessage("Your proposed upload exceeds the maximum allowed part size of 5 GiB."))
+	if err != nil {
 		return err
 	}
-	opts, err := putOptions(req, object.MaxPartSize, ErrEntityTooLarge.WithMessage("Your proposed upload exceeds the maximum allowed part size of 5 GiB."))
+	enc, dk, err := a.uploadEncryption(req, false)
 	if err != nil {
 		return err
 	}
@@ -75,12 +80,13 @@ func (a *API) uploadPart(req *request) error {
 	if cr != nil {
 		body, opts.Checksum = cr, cr.result
 	}
-	part, err := a.backend.UploadPart(req.Context(), req.bucket, req.key, req.query.Get("uploadId"), n, body, opts)
+	part, err := a.uploadPartBody(req, n, enc, dk, body, opts)
 	if err != nil {
 		return err
 	}
 	req.w.Header().Set("ETag", quote(part.ETag))
 	setChecksumHeaders(req.w, object.Checksum{Algorithm: part.Checksum.Algorithm, Value: part.Checksum.Value})
+	setSSEHeaders(req.w.Header(), enc)
 	req.w.WriteHeader(http.StatusOK)
 	return nil
 }
@@ -90,7 +96,8 @@ func (a *API) uploadPartCopy(req *request) error {
 	if err != nil {
 		return err
 	}
-	if err := checkSSECNotApplicable(req.amz, "X-Amz-"); err != nil {
+	enc, dk, err := a.uploadEncryption(req, false)
+	if err != nil {
 		return err
 	}
 	var rg *object.Range
@@ -120,10 +127,11 @@ func (a *API) uploadPartCopy(req *request) error {
 	if err != nil {
 		return err
 	}
-	part, err := a.backend.UploadPart(req.Context(), req.bucket, req.key, req.query.Get("uploadId"), n, body, object.PutOptions{Size: rd.Length, Checksum: sum})
+	part, err := a.uploadPartBody(req, n, enc, dk, body, object.PutOptions{Size: rd.Length, Checksum: sum})
 	if err != nil {
 		return err
 	}
+	setSSEHeaders(req.w.Header(), enc)
 	writeXML(req.w, http.StatusOK, copyPartResult{Xmlns: s3NS, LastModified: isoTime(part.ModTime), ETag: quote(part.ETag), checksumElems: newChecksumElems(part.Checksum)})
 	return nil
 }
@@ -137,7 +145,8 @@ func errCopyRange(size int64) error {
 }
 
 func (a *API) completeMultipartUpload(req *request) error {
-	if err := checkSSECNotApplicable(req.amz, "X-Amz-"); err != nil {
+	enc, _, err := a.uploadEncryption(req, true)
+	if err != nil {
 		return err
 	}
 	var body completeMultipartUpload
@@ -165,7 +174,6 @@ func (a *API) completeMultipartUpload(req *request) error {
 		return err
 	}
 	var info object.ObjectInfo
-	var err error
 	if cw, ok := a.backend.(object.ConditionalWriter); ok {
 		info, err = cw.CompleteMultipartUploadWith(req.Context(), req.bucket, req.key, req.query.Get("uploadId"), parts, opts)
 	} else {
@@ -175,6 +183,11 @@ func (a *API) completeMultipartUpload(req *request) error {
 		return err
 	}
 	setVersionHeader(req.w, writtenVersion(info.VersionID))
+	if enc != nil {
+		a.recordPlainSize(req.Context(), info)
+	}
+	setSSEHeaders(req.w.Header(), enc)
+	a.setExpirationHeader(req, info)
 	loc := (&url.URL{Scheme: "http", Host: req.Host, Path: "/" + req.bucket + "/" + req.key}).String()
 	if req.TLS != nil {
 		loc = "https" + strings.TrimPrefix(loc, "http")
@@ -196,13 +209,13 @@ func (a *API) checkObjectSize(req *request, parts []object.CompletePart) error {
 	if err != nil || want < 0 {
 		return ErrInvalidArgument.WithMessage("The x-amz-mp-object-size header must be a non-negative integer.")
 	}
-	_, stored, err := a.allParts(req)
+	upload, stored, err := a.allParts(req)
 	if err != nil {
 		return err
 	}
 	var got int64
 	for _, p := range parts {
-		got += stored[p.PartNumber].Size // a missing part fails the completion itself
+		got += plainPartSize(upload, stored[p.PartNumber].Size) // a missing part fails the completion itself
 	}
 	if got != want {
 		return ErrInvalidRequest.WithMessage("The x-amz-mp-object-size header (%d) does not match the size of the parts (%d).", want, got)
@@ -275,7 +288,7 @@ func (a *API) listParts(req *request) error {
 		MaxParts: maxParts, IsTruncated: res.IsTruncated, Parts: []partEntry{},
 	}
 	for _, p := range res.Parts {
-		out.Parts = append(out.Parts, partEntry{PartNumber: p.PartNumber, LastModified: isoTime(p.ModTime), ETag: quote(p.ETag), Size: p.Size,
+		out.Parts = append(out.Parts, partEntry{PartNumber: p.PartNumber, LastModified: isoTime(p.ModTime), ETag: quote(p.ETag), Size: plainPartSize(res.Upload, p.Size),
 			checksumElems: newChecksumElems(p.Checksum)})
 	}
 	out.ChecksumAlgorithm, out.ChecksumType = res.Upload.Metadata.Checksum.Algorithm, res.Upload.Metadata.Checksum.Type

@@ -92,6 +92,10 @@ func (a *API) putObject(req *request) error {
 	if err := a.writeOptions(req, &opts); err != nil {
 		return err
 	}
+	enc, dk, err := a.writeEncryption(req)
+	if err != nil {
+		return err
+	}
 	var body io.Reader = req.Body
 	cr, err := requestChecksum(req, req.Body)
 	if err != nil {
@@ -100,15 +104,33 @@ func (a *API) putObject(req *request) error {
 	if cr != nil {
 		body, opts.Checksum = cr, cr.result
 	}
-	info, err := a.backend.PutObject(req.Context(), req.bucket, req.key, body, opts)
+	var info object.ObjectInfo
+	if enc != nil {
+		info, err = a.putEncrypted(req.Context(), req.bucket, req.key, enc, dk, body, opts)
+	} else {
+		info, err = a.backend.PutObject(req.Context(), req.bucket, req.key, body, opts)
+	}
 	if err != nil {
 		return err
 	}
 	setVersionHeader(req.w, writtenVersion(info.VersionID))
 	req.w.Header().Set("ETag", quote(info.ETag))
 	setChecksumHeaders(req.w, info.Checksum)
+	setSSEHeaders(req.w.Header(), enc)
+	a.setExpirationHeader(req, info)
 	req.w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// requestSource is the object of a GET or HEAD: the request's key, at its
+// versionId when it names one.
+func (a *API) requestSource(req *request) objectSource {
+	return objectSource{
+		open: func(rg *object.Range) (*object.Reader, error) {
+			return a.openVersion(req, object.GetOptions{Range: rg})
+		},
+		head: func() (object.ObjectInfo, error) { return a.headVersion(req) },
+	}
 }
 
 // parseRange parses a single-range "bytes=" header. Syntax S3 ignores
@@ -258,19 +280,11 @@ func (a *API) getObject(req *request) error {
 			}
 		}
 	}
-	rd, err := a.openVersion(req, opts)
+	rd, err := a.openPlain(req, a.requestSource(req), opts.Range, "X-Amz-")
 	if err != nil {
-		if opts.Range != nil && errors.Is(err, object.ErrInvalidRange) {
-			if info, herr := a.backend.HeadObject(req.Context(), req.bucket, req.key); herr == nil {
-				req.w.Header().Set("Content-Range", fmt.Sprintf("bytes */%d", info.Size))
-			}
-		}
 		return err
 	}
 	defer rd.Close()
-	if err := checkSSECNotApplicable(req.amz, "X-Amz-"); err != nil {
-		return err
-	}
 	if sel != nil && (rd.Info.ETag != want.ETag || rd.Info.Size != want.Size) {
 		return ErrServiceUnavailable.WithMessage("The object changed while its part was being read: please retry.")
 	}
@@ -284,6 +298,8 @@ func (a *API) getObject(req *request) error {
 	case opts.Range == nil && checksumModeEnabled(req):
 		setChecksumHeaders(req.w, rd.Info.Checksum)
 	}
+	setSSEHeaders(req.w.Header(), rd.Info.Encryption)
+	a.setExpirationHeader(req, rd.Info)
 	for k, header := range responseOverrides {
 		if v := req.query.Get(k); v != "" {
 			req.w.Header().Set(header, v)
@@ -321,11 +337,8 @@ func (a *API) headObject(req *request) error {
 	if err != nil {
 		return err
 	}
-	info, err := a.headVersion(req)
+	info, err := a.headPlain(req, a.requestSource(req), "X-Amz-")
 	if err != nil {
-		return err
-	}
-	if err := checkSSECNotApplicable(req.amz, "X-Amz-"); err != nil {
 		return err
 	}
 	if status := checkPreconditions(req.Header, info, ""); status != 0 {
@@ -338,6 +351,8 @@ func (a *API) headObject(req *request) error {
 	if req.Header.Get("Range") == "" && checksumModeEnabled(req) {
 		setChecksumHeaders(req.w, info.Checksum)
 	}
+	setSSEHeaders(req.w.Header(), info.Encryption)
+	a.setExpirationHeader(req, info)
 	size := info.Size
 	status := http.StatusOK
 	if v := req.Header.Get("Range"); v != "" {
@@ -435,20 +450,29 @@ func (a *API) openCopySource(req *request, rg *object.Range) (*object.Reader, er
 	if err := a.authorize(req, action, bucket, key); err != nil {
 		return nil, err
 	}
-	var rd *object.Reader
-	if v != nil {
-		rd, err = v.GetObjectVersion(req.Context(), bucket, key, id, object.GetOptions{Range: rg})
-		if errors.Is(err, object.ErrDeleteMarker) {
-			err = deleteMarkerCopyError(id)
-		}
-	} else {
-		rd, err = a.backend.GetObject(req.Context(), bucket, key, object.GetOptions{Range: rg})
-	}
+	rd, err := a.openPlain(req, objectSource{
+		open: func(rg *object.Range) (*object.Reader, error) {
+			if v == nil {
+				return a.backend.GetObject(req.Context(), bucket, key, object.GetOptions{Range: rg})
+			}
+			rd, err := v.GetObjectVersion(req.Context(), bucket, key, id, object.GetOptions{Range: rg})
+			if errors.Is(err, object.ErrDeleteMarker) {
+				err = deleteMarkerCopyError(id)
+			}
+			return rd, err
+		},
+		head: func() (object.ObjectInfo, error) {
+			if v == nil {
+				return a.backend.HeadObject(req.Context(), bucket, key)
+			}
+			info, err := v.HeadObjectVersion(req.Context(), bucket, key, id)
+			if errors.Is(err, object.ErrDeleteMarker) {
+				err = deleteMarkerCopyError(id)
+			}
+			return info, err
+		},
+	}, rg, "X-Amz-Copy-Source-")
 	if err != nil {
-		return nil, err
-	}
-	if err := checkSSECNotApplicable(req.amz, "X-Amz-Copy-Source-"); err != nil {
-		rd.Close()
 		return nil, err
 	}
 	if status := checkPreconditions(req.Header, rd.Info, "X-Amz-Copy-Source-"); status != 0 {
@@ -479,8 +503,13 @@ func (a *API) copyObject(req *request) error {
 	if tagDirective != "" && tagDirective != "COPY" && tagDirective != "REPLACE" {
 		return ErrInvalidArgument.WithMessage("Unknown tagging directive.")
 	}
-	if directive != "REPLACE" && srcBucket == req.bucket && srcKey == req.key && copySourceVersion(req) == "" {
+	changesEncryption := hasAny(req.amz, hdrSSE) || hasSSEC(req.amz, "X-Amz-")
+	if directive != "REPLACE" && srcBucket == req.bucket && srcKey == req.key && copySourceVersion(req) == "" && !changesEncryption {
 		return ErrInvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+	}
+	enc, dk, err := a.writeEncryption(req)
+	if err != nil {
+		return err
 	}
 	var opts object.PutOptions
 	if err := a.writeOptions(req, &opts); err != nil {
@@ -492,6 +521,7 @@ func (a *API) copyObject(req *request) error {
 	}
 	defer rd.Close()
 	meta := rd.Info.Metadata
+	meta.Encryption = nil // the destination's own, below
 	if directive == "REPLACE" {
 		if meta, err = metadataFromHeaders(req.Header); err != nil {
 			return err
@@ -510,7 +540,12 @@ func (a *API) copyObject(req *request) error {
 	meta.Checksum = object.Checksum{}
 	meta.Lock = opts.Metadata.Lock // never the source's
 	opts.Metadata, opts.Size, opts.Checksum = meta, rd.Length, sum
-	info, err := a.backend.PutObject(req.Context(), req.bucket, req.key, body, opts)
+	var info object.ObjectInfo
+	if enc != nil {
+		info, err = a.putEncrypted(req.Context(), req.bucket, req.key, enc, dk, body, opts)
+	} else {
+		info, err = a.backend.PutObject(req.Context(), req.bucket, req.key, body, opts)
+	}
 	if err != nil {
 		return err
 	}
@@ -518,6 +553,8 @@ func (a *API) copyObject(req *request) error {
 		req.w.Header().Set("X-Amz-Copy-Source-Version-Id", rd.Info.VersionID)
 	}
 	setVersionHeader(req.w, writtenVersion(info.VersionID))
+	setSSEHeaders(req.w.Header(), enc)
+	a.setExpirationHeader(req, info)
 	writeXML(req.w, http.StatusOK, copyObjectResult{Xmlns: s3NS, LastModified: isoTime(info.ModTime), ETag: quote(info.ETag),
 		checksumElems: newChecksumElems(info.Checksum), ChecksumType: checksumTypeOf(info.Checksum)})
 	return nil

@@ -40,6 +40,11 @@ func selectPart(req *request, info object.ObjectInfo) (*partSelection, error) {
 	if err != nil || n < 1 || n > object.MaxPartNumber {
 		return nil, ErrInvalidArgument.WithMessage("Part number must be an integer between 1 and 10000, inclusive.")
 	}
+	if info.Encryption != nil {
+		// The part layout records stored (encrypted) sizes; serving a
+		// part's plaintext would need its segment offsets.
+		return nil, ErrNotImplemented.WithMessage("partNumber is not implemented for encrypted objects: use a Range.")
+	}
 	if len(info.Parts) == 0 {
 		if n != 1 {
 			return nil, errPartNotSatisfiable(n, 1)
@@ -108,7 +113,7 @@ func headPart(req *request, info object.ObjectInfo) error {
 // current object. The part is resolved against a HEAD; GetObject checks
 // that the object it then opens is the same one (its ETag).
 func (a *API) getPartRange(req *request) (*partSelection, object.ObjectInfo, error) {
-	info, err := a.backend.HeadObject(req.Context(), req.bucket, req.key)
+	info, err := a.headVersion(req)
 	if err != nil {
 		return nil, info, err
 	}

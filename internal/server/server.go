@@ -210,6 +210,10 @@ type Server struct {
 	ready     *readiness
 	handler   http.Handler
 
+	// stopLifecycle stops the lifecycle worker (lifecycle.go).
+	stopLifecycle func()
+	lifecycleAPI  *s3.API
+
 	// Set by ServeWith, read by Effective.
 	limits     atomic.Pointer[Limits]
 	listenAddr atomic.Pointer[string]
@@ -337,7 +341,13 @@ func Open(cfg config.Config, opts Options) (_ *Server, err error) {
 	// --- end of OpenID Connect.
 	verifier := sigv4.NewVerifier(sigv4.Options{Now: opts.Now})
 	s.authn = auth.New(verifier, auth.IAM(s.iam))
-	s3API := s3.New(s3.Options{Backend: s.backend, Auth: s.authn, IAM: s.iam, Region: cfg.Region, Domains: cfg.Domains, Logger: opts.Logger})
+	keyring, err := openSSEKeyring(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s3API := s3.New(s3.Options{Backend: s.backend, Auth: s.authn, IAM: s.iam, Region: cfg.Region, Domains: cfg.Domains, Logger: opts.Logger,
+		SSEKeys: keyring, SSECAllowInsecure: cfg.SSECAllowInsecure, LifecycleDay: cfg.LifecycleDay})
+	s.stopLifecycle = s.startLifecycle(cfg, s3API)
 	iamAPI := iamapi.New(iamapi.Options{Service: s.iam, Auth: s.authn, Logger: opts.Logger, OnServed: s.iamServed})
 	stsAPI := sts.New(sts.Options{Service: s.iam, Auth: s.authn, Logger: opts.Logger, MaxDuration: cfg.MaxSessionDuration, OIDC: idp, LDAP: directory, Certificates: certIdentity, Plugin: plugin,
 		RequireTLS: cfg.STSRequireTLS, OnServed: s.stsServed})
@@ -625,6 +635,9 @@ func (s *Server) Reopen() error {
 // seconds for the webhook's queue) and the access log, flushed.
 func (s *Server) Close() error {
 	var errs []error
+	if s.stopLifecycle != nil {
+		s.stopLifecycle()
+	}
 	if s.stopOIDC != nil {
 		s.stopOIDC()
 	}

@@ -267,7 +267,7 @@ func caseNotImplemented(t *testing.T, ep endpoint) {
 	expectError(t, err, "NotImplemented", http.StatusNotImplemented)
 
 	// The answer is a complete S3 error document.
-	resp := ep.do(t, ep.signed(t, http.MethodGet, "/"+name, "lifecycle=", nil))
+	resp := ep.do(t, ep.signed(t, http.MethodGet, "/"+name, "inventory=", nil))
 	expectXMLError(t, resp, http.StatusNotImplemented, "NotImplemented")
 
 	// The refused requests did not fall through to PutObject or GetObject.

@@ -50,20 +50,16 @@ type refusedHeader struct {
 // objectWriteRefusals are the header classes refused on PutObject,
 // CopyObject and CreateMultipartUpload.
 var objectWriteRefusals = []refusedHeader{
-	{"SSE-S3", map[string]string{"x-amz-server-side-encryption": "AES256"},
-		func(in *s3.PutObjectInput) { in.ServerSideEncryption = types.ServerSideEncryptionAes256 }, "NotImplemented", 501},
 	{"SSE-KMS", map[string]string{"x-amz-server-side-encryption": "aws:kms", "x-amz-server-side-encryption-aws-kms-key-id": "alias/k"},
 		func(in *s3.PutObjectInput) {
 			in.ServerSideEncryption, in.SSEKMSKeyId = types.ServerSideEncryptionAwsKms, aws.String("alias/k")
-		}, "NotImplemented", 501},
+		}, "KMS.NotFoundException", 400}, // no such key in the server's keyring
 	{"DSSE-KMS", map[string]string{"x-amz-server-side-encryption": "aws:kms:dsse"},
 		func(in *s3.PutObjectInput) { in.ServerSideEncryption = types.ServerSideEncryptionAwsKmsDsse }, "NotImplemented", 501},
 	{"SSE-KMS key id alone", map[string]string{"x-amz-server-side-encryption-aws-kms-key-id": "alias/k"},
-		func(in *s3.PutObjectInput) { in.SSEKMSKeyId = aws.String("alias/k") }, "NotImplemented", 501},
+		func(in *s3.PutObjectInput) { in.SSEKMSKeyId = aws.String("alias/k") }, "InvalidArgument", 400},
 	{"SSE-KMS context", map[string]string{"x-amz-server-side-encryption-context": "e30="},
-		func(in *s3.PutObjectInput) { in.SSEKMSEncryptionContext = aws.String("e30=") }, "NotImplemented", 501},
-	{"bucket key", map[string]string{"x-amz-server-side-encryption-bucket-key-enabled": "true"},
-		func(in *s3.PutObjectInput) { in.BucketKeyEnabled = aws.Bool(true) }, "NotImplemented", 501},
+		func(in *s3.PutObjectInput) { in.SSEKMSEncryptionContext = aws.String("e30=") }, "InvalidArgument", 400},
 	{"SSE unknown", map[string]string{"x-amz-server-side-encryption": "rot13"},
 		func(in *s3.PutObjectInput) { in.ServerSideEncryption = "rot13" }, "InvalidArgument", 400},
 	{"SSE-C", map[string]string{
@@ -72,7 +68,7 @@ var objectWriteRefusals = []refusedHeader{
 		"x-amz-server-side-encryption-customer-key-MD5":   sseCKeyMD5,
 	}, func(in *s3.PutObjectInput) {
 		in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = aws.String("AES256"), aws.String(sseCKeyB64), aws.String(sseCKeyMD5)
-	}, "NotImplemented", 501},
+	}, "InvalidRequest", 400}, // over plain http: the key crossed the network in clear
 	{"canned ACL public-read", map[string]string{"x-amz-acl": "public-read"},
 		func(in *s3.PutObjectInput) { in.ACL = types.ObjectCannedACLPublicRead }, "AccessControlListNotSupported", 400},
 	{"canned ACL authenticated-read", map[string]string{"x-amz-acl": "authenticated-read"},
@@ -263,8 +259,9 @@ func TestHonest_CreateBucketHeaders(t *testing.T) {
 }
 
 // TestHonest_SSECOnReads checks that customer-key headers naming an
-// object, a copy source or an upload are refused as S3 refuses them for
-// an object not stored with SSE-C, rather than answered with plaintext.
+// object, a copy source or an upload over plain http are refused
+// (InvalidRequest, as S3 refuses any SSE-C key sent in clear), rather than
+// answered with plaintext. sse_test.go has them over TLS.
 func TestHonest_SSECOnReads(t *testing.T) {
 	ep := startServer(t, nil)
 	c := sdkClient(ep)
@@ -442,7 +439,7 @@ func TestHonest_HoistedHeaders(t *testing.T) {
 		{"x-amz-acl", "public-read", "AccessControlListNotSupported", 400},
 		{"x-amz-storage-class", "GLACIER", "InvalidStorageClass", 400},
 		{"x-amz-tagging", "aws:team=a", "InvalidTag", 400},
-		{"x-amz-server-side-encryption", "AES256", "NotImplemented", 501},
+		{"x-amz-server-side-encryption", "aws:kms:dsse", "NotImplemented", 501},
 		{"X-Amz-Object-Lock-Legal-Hold", "ON", "InvalidRequest", 400}, // no Object Lock on the bucket,
 		{"x-amz-grant-read", "id=someone", "AccessControlListNotSupported", 400},
 	} {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/sesame-s3/sesame/internal/sse"
 )
 
 // Root credentials of the server the runner starts ([s3 main]), and its
@@ -78,8 +81,20 @@ func startSesame(ctx context.Context, bin, dataDir, logPath string, env []string
 	if err != nil {
 		return nil, err
 	}
+	keyring, err := writeKeyring(filepath.Dir(logPath))
+	if err != nil {
+		logFile.Close()
+		return nil, err
+	}
 	cmd := exec.Command(bin, "server", "--address", "127.0.0.1:0", dataDir)
-	cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+rootUser, "MINIO_ROOT_PASSWORD="+rootPassword)
+	cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+rootUser, "MINIO_ROOT_PASSWORD="+rootPassword,
+		// The suite speaks plain http, sends SSE-C keys, names the SSE-KMS
+		// keys testkey-1 and testkey-2, and counts a lifecycle "day" as its
+		// lc_debug_interval (10 s), as RGW's test setup does
+		// (rgw_crypt_require_ssl=false, rgw_crypt_s3_kms_encryption_keys,
+		// rgw_lc_debug_interval).
+		"SESAME_SSE_C_ALLOW_INSECURE=on", "SESAME_SSE_KEYRING="+keyring,
+		"SESAME_LIFECYCLE_DAY=10s", "SESAME_LIFECYCLE_INTERVAL=2s")
 	cmd.Env = append(cmd.Env, env...)
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = logFile, pw
@@ -267,4 +282,22 @@ func findSuite(dir, repo string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%w in %s (set -suite-dir or S3TESTS_DIR)", errNoSuite, strings.Join(candidates, ", "))
+}
+
+// writeKeyring writes an SSE keyring into dir with a random default key
+// and the SSE-KMS keys the suite names, and returns its path.
+func writeKeyring(dir string) (string, error) {
+	var keys []sse.MasterKey
+	for _, id := range []string{"", "testkey-1", "testkey-2"} {
+		k, err := sse.NewMasterKey(rand.Reader)
+		if err != nil {
+			return "", err
+		}
+		if id != "" {
+			k.ID = id
+		}
+		keys = append(keys, k)
+	}
+	path := filepath.Join(dir, "sse-keyring")
+	return path, os.WriteFile(path, sse.FormatKeyring(keys...), 0o600)
 }

@@ -43,6 +43,7 @@ func RunWith(t *testing.T, newBackend func(t *testing.T) object.Backend, opts Op
 		configTests(),
 		checksumTests(),
 		taggingTests(),
+		encryptionTests(),
 		concurrencyTests(),
 		versioningTests(),
 	}
