@@ -33,10 +33,14 @@ type guard struct {
 	sum    hash.Hash
 	srcErr error
 	done   bool
+	// hook is PutOptions.Checksum: called in finish, its error refusing
+	// the body; checksum is its result.
+	hook     func() (object.Checksum, error)
+	checksum object.Checksum
 }
 
-func newGuard(ctx context.Context, src io.Reader, size int64, wantMD5 []byte) *guard {
-	g := &guard{ctx: ctx, src: src, left: size, want: wantMD5}
+func newGuard(ctx context.Context, src io.Reader, size int64, wantMD5 []byte, hook func() (object.Checksum, error)) *guard {
+	g := &guard{ctx: ctx, src: src, left: size, want: wantMD5, hook: hook}
 	if wantMD5 != nil {
 		g.sum = md5.New()
 	}
@@ -78,9 +82,10 @@ func (g *guard) Read(p []byte) (int, error) {
 }
 
 // finish checks, once the declared size is read, that the body ends there
-// and matches its MD5, and that the caller still wants it stored (an
-// upstream may store a body that arrived whole before the connection
-// was dropped).
+// and matches its MD5 and the caller's checksum (the PutOptions.Checksum
+// hook, whose error comes back as the write's), and that the caller still
+// wants it stored (an upstream may store a body that arrived whole before
+// the connection was dropped).
 func (g *guard) finish() error {
 	var probe [1]byte
 	for {
@@ -98,6 +103,13 @@ func (g *guard) finish() error {
 	}
 	if g.sum != nil && !bytes.Equal(g.sum.Sum(nil), g.want) {
 		return &bodyError{object.ErrBadDigest}
+	}
+	if g.hook != nil {
+		c, err := g.hook()
+		if err != nil {
+			return &bodyError{fmt.Errorf("checksum: %w", err)}
+		}
+		g.checksum, g.hook = c, nil
 	}
 	if err := g.ctx.Err(); err != nil {
 		g.srcErr = err

@@ -34,7 +34,7 @@ func TestGuard_HoldsBackWrongBodies(t *testing.T) {
 		{"empty but data", "x", 0, nil, context.Background(), object.ErrTooLarge},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			g := newGuard(c.ctx, &oneByteReader{strings.NewReader(c.body)}, c.size, c.md5)
+			g := newGuard(c.ctx, &oneByteReader{strings.NewReader(c.body)}, c.size, c.md5, nil)
 			got, err := io.ReadAll(g)
 			if c.wantErr == nil {
 				if err != nil || string(got) != c.body {
