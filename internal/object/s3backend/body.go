@@ -66,6 +66,11 @@ func (g *guard) Read(p []byte) (int, error) {
 		g.sum.Write(p[:n])
 	}
 	switch {
+	case err != nil && err != io.EOF:
+		// Also with the last bytes: a source that checks the body as it
+		// ends (a checksum) fails on the read that brings them.
+		g.srcErr = err
+		return 0, err
 	case g.left == 0:
 		// Hold the last bytes back until the body is known good.
 		if ferr := g.finish(); ferr != nil {
@@ -74,9 +79,6 @@ func (g *guard) Read(p []byte) (int, error) {
 		return n, nil
 	case err == io.EOF:
 		return 0, &bodyError{object.ErrIncompleteBody}
-	case err != nil:
-		g.srcErr = err
-		return 0, err
 	}
 	return n, nil
 }

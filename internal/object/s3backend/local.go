@@ -207,6 +207,9 @@ type objectRecord struct {
 	Checksum object.Checksum     `json:"checksum,omitzero"`
 	Parts    []object.ObjectPart `json:"parts,omitempty"`
 	Tags     []object.Tag        `json:"tags,omitempty"`
+	// UploadID names the multipart upload that made the object, so that
+	// a retried completion can be answered with it.
+	UploadID string `json:"uploadId,omitempty"`
 }
 
 func (r objectRecord) empty() bool {

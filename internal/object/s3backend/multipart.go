@@ -2,7 +2,9 @@ package s3backend
 
 import (
 	"context"
+	"crypto/md5"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -168,6 +170,14 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 	}
 	rec := b.local.getUpload(bucket, uploadID)
 	layout, err := b.layout(ctx, bucket, key, uploadID, rec, parts)
+	if errors.Is(err, object.ErrUploadNotFound) {
+		// A retry of a completion that succeeded gets the object it made.
+		if info, herr := b.HeadObject(ctx, bucket, key); herr == nil {
+			if orec, ok := b.local.getObject(bucket, key, info.ETag, info.Size); ok && orec.UploadID == uploadID && sameParts(orec.Parts, parts, info.ETag) {
+				return info, nil
+			}
+		}
+	}
 	if err != nil {
 		return object.ObjectInfo{}, err
 	}
@@ -198,13 +208,37 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 	}
 	// The record matches what a HEAD reports (an upstream may report
 	// another ETag than its completion's, gofakes3 does).
-	if err := b.putRecord(bucket, objectRecord{Key: key, ETag: info.ETag, Size: info.Size, Checksum: sum, Parts: layout, Tags: rec.Tags}); err != nil {
+	if err := b.putRecord(bucket, objectRecord{Key: key, ETag: info.ETag, Size: info.Size, Checksum: sum, Parts: layout, Tags: rec.Tags, UploadID: uploadID}); err != nil {
 		return object.ObjectInfo{}, err
 	}
 	info.ETag = etag
 	info.Checksum, info.Parts, info.Tags = sum, layout, rec.Tags
 	_ = b.local.dropUpload(bucket, uploadID)
 	return info, nil
+}
+
+// sameParts reports whether parts are those that made an object of the
+// layout and ETag: the same part numbers and, when the ETag is S3's
+// multipart ETag, the MD5 of their MD5s.
+func sameParts(layout []object.ObjectPart, parts []object.CompletePart, etag string) bool {
+	if len(layout) != len(parts) {
+		return false
+	}
+	h := md5.New()
+	for i, p := range parts {
+		if p.PartNumber != layout[i].PartNumber {
+			return false
+		}
+		sum, err := hex.DecodeString(unquote(p.ETag))
+		if err != nil || len(sum) != md5.Size {
+			return false
+		}
+		h.Write(sum)
+	}
+	if _, n, ok := strings.Cut(etag, "-"); ok && n == strconv.Itoa(len(parts)) {
+		return etag == hex.EncodeToString(h.Sum(nil))+"-"+n
+	}
+	return true
 }
 
 // layout returns the part layout of the object parts will make, with each
@@ -307,9 +341,10 @@ func (b *Backend) ListMultipartUploads(ctx context.Context, bucket string, opts 
 		if opts.KeyMarker != "" && opts.UploadIDMarker == "" && aws.ToString(u.Key) <= pfx+opts.KeyMarker {
 			continue // an upstream that did not apply the marker
 		}
+		id := aws.ToString(u.UploadId)
 		res.Uploads = append(res.Uploads, object.Upload{
-			Bucket: bucket, Key: b.sesameKey(bucket, aws.ToString(u.Key)), UploadID: aws.ToString(u.UploadId),
-			Initiated: aws.ToTime(u.Initiated).UTC(),
+			Bucket: bucket, Key: b.sesameKey(bucket, aws.ToString(u.Key)), UploadID: id,
+			Initiated: aws.ToTime(u.Initiated).UTC(), Metadata: b.local.getUpload(bucket, id).metadata(),
 		})
 	}
 	for _, cp := range out.CommonPrefixes {
