@@ -20,6 +20,10 @@ type bodyError struct{ sentinel error }
 func (e *bodyError) Error() string   { return e.sentinel.Error() }
 func (e *bodyError) Sentinel() error { return e.sentinel }
 
+// Unwrap keeps the sentinel recognizable where the error passes through
+// another guard's source (putLarge's parts read from the whole body's).
+func (e *bodyError) Unwrap() error { return e.sentinel }
+
 // guard streams a body of a declared size to the upstream and makes sure
 // the upstream never receives all of a body that is wrong: before it
 // yields the last bytes it checks that no byte follows them and that the
