@@ -20,6 +20,10 @@ type bodyError struct{ sentinel error }
 func (e *bodyError) Error() string   { return e.sentinel.Error() }
 func (e *bodyError) Sentinel() error { return e.sentinel }
 
+// Unwrap keeps the sentinel recognizable where the error passes through
+// another guard's source (putLarge's parts read from the whole body's).
+func (e *bodyError) Unwrap() error { return e.sentinel }
+
 // guard streams a body of a declared size to the upstream and makes sure
 // the upstream never receives all of a body that is wrong: before it
 // yields the last bytes it checks that no byte follows them and that the
@@ -33,10 +37,14 @@ type guard struct {
 	sum    hash.Hash
 	srcErr error
 	done   bool
+	// hook is PutOptions.Checksum: called in finish, its error refusing
+	// the body; checksum is its result.
+	hook     func() (object.Checksum, error)
+	checksum object.Checksum
 }
 
-func newGuard(ctx context.Context, src io.Reader, size int64, wantMD5 []byte) *guard {
-	g := &guard{ctx: ctx, src: src, left: size, want: wantMD5}
+func newGuard(ctx context.Context, src io.Reader, size int64, wantMD5 []byte, hook func() (object.Checksum, error)) *guard {
+	g := &guard{ctx: ctx, src: src, left: size, want: wantMD5, hook: hook}
 	if wantMD5 != nil {
 		g.sum = md5.New()
 	}
@@ -62,6 +70,11 @@ func (g *guard) Read(p []byte) (int, error) {
 		g.sum.Write(p[:n])
 	}
 	switch {
+	case err != nil && err != io.EOF:
+		// Also with the last bytes: a source that checks the body as it
+		// ends (a checksum) fails on the read that brings them.
+		g.srcErr = err
+		return 0, err
 	case g.left == 0:
 		// Hold the last bytes back until the body is known good.
 		if ferr := g.finish(); ferr != nil {
@@ -70,17 +83,15 @@ func (g *guard) Read(p []byte) (int, error) {
 		return n, nil
 	case err == io.EOF:
 		return 0, &bodyError{object.ErrIncompleteBody}
-	case err != nil:
-		g.srcErr = err
-		return 0, err
 	}
 	return n, nil
 }
 
 // finish checks, once the declared size is read, that the body ends there
-// and matches its MD5, and that the caller still wants it stored (an
-// upstream may store a body that arrived whole before the connection
-// was dropped).
+// and matches its MD5 and the caller's checksum (the PutOptions.Checksum
+// hook, whose error comes back as the write's), and that the caller still
+// wants it stored (an upstream may store a body that arrived whole before
+// the connection was dropped).
 func (g *guard) finish() error {
 	var probe [1]byte
 	for {
@@ -98,6 +109,13 @@ func (g *guard) finish() error {
 	}
 	if g.sum != nil && !bytes.Equal(g.sum.Sum(nil), g.want) {
 		return &bodyError{object.ErrBadDigest}
+	}
+	if g.hook != nil {
+		c, err := g.hook()
+		if err != nil {
+			return &bodyError{fmt.Errorf("checksum: %w", err)}
+		}
+		g.checksum, g.hook = c, nil
 	}
 	if err := g.ctx.Err(); err != nil {
 		g.srcErr = err

@@ -25,6 +25,35 @@
 // the state directory (local.go), written atomically, dropped with the
 // bucket.
 //
+// # Checksums and tags
+//
+// Additional checksums and object tags are not passed to the upstream
+// (not every S3 store has them, and a tag set or checksum that Sesame
+// cannot read back is no use): the state directory keeps them.
+//
+//   - The PutOptions.Checksum hook runs in the guard's last check, before
+//     the last bytes go upstream, so its error (a checksum mismatch) leaves
+//     the upstream a short body and comes back as the write's error.
+//   - A part's checksum is recorded per part (uploads/<digest>.parts/<n>.json,
+//     one file each, as parts arrive concurrently) with the upstream part's
+//     ETag; ListParts reports it when the ETag still matches. A part sent
+//     again without a checksum removes the record.
+//   - An object's record (objects/<digest of the key>.json) holds its
+//     checksum, its part layout (multipart objects), its tags and the
+//     upload that made it, with the upstream object's ETag and size when it
+//     was written. HeadObject and GetObject use it only while the upstream
+//     object still has that ETag and size: an object replaced behind
+//     Sesame's back loses them rather than getting another's. PutObject and
+//     CompleteMultipartUpload write it after the upstream write (a write
+//     with nothing to record removes it), DeleteObject removes it,
+//     PutObjectTags (object.ObjectTagger) rewrites it without touching the
+//     upstream object.
+//   - CompleteMultipartUpload lists the upstream's parts for their sizes,
+//     computes the multipart checksum (object.MultipartChecksum) from the
+//     part records before completing upstream — a part without the upload's
+//     checksum is InvalidPart with nothing stored — and answers a retry of
+//     a completion that succeeded from the object's record.
+//
 // # Errors
 //
 // errors.go maps the upstream's S3 codes to the contract's sentinels.
@@ -39,6 +68,8 @@
 //   - The upstream's credentials are Sesame's own; they are never logged.
 //   - No path of the state directory is built from a name that failed
 //     checkBucket; upload records are named by a digest of the upload ID.
-//   - A wrong body (too long, too short, bad digest, canceled) is never
-//     complete upstream.
+//   - A wrong body (too long, too short, bad digest, checksum hook error,
+//     canceled) is never complete upstream.
+//   - A local object record is only used for the upstream object of the
+//     ETag and size it was written for.
 package s3backend

@@ -34,7 +34,7 @@ func TestGuard_HoldsBackWrongBodies(t *testing.T) {
 		{"empty but data", "x", 0, nil, context.Background(), object.ErrTooLarge},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			g := newGuard(c.ctx, &oneByteReader{strings.NewReader(c.body)}, c.size, c.md5)
+			g := newGuard(c.ctx, &oneByteReader{strings.NewReader(c.body)}, c.size, c.md5, nil)
 			got, err := io.ReadAll(g)
 			if c.wantErr == nil {
 				if err != nil || string(got) != c.body {
@@ -114,5 +114,44 @@ func TestMetadataEncoding(t *testing.T) {
 	}
 	if enc := encodeMeta("Zoë"); strings.ContainsFunc(enc, func(r rune) bool { return r > 0x7e }) {
 		t.Errorf("encodeMeta(Zoë) = %q, not ASCII", enc)
+	}
+}
+
+// lastReadFails yields its data and, with the last of it, err, as a
+// reader that checks the body as it ends does.
+type lastReadFails struct {
+	data []byte
+	err  error
+}
+
+func (l *lastReadFails) Read(p []byte) (int, error) {
+	n := copy(p, l.data)
+	l.data = l.data[n:]
+	if len(l.data) == 0 {
+		return n, l.err
+	}
+	return n, nil
+}
+
+// TestGuard_ChecksumHook checks that the checksum hook runs once the body
+// is read, that its error holds the last bytes back and stays
+// recognizable, and that a source's error coming with the last bytes does
+// too.
+func TestGuard_ChecksumHook(t *testing.T) {
+	boom := errors.New("boom")
+	want := object.Checksum{Algorithm: object.ChecksumCRC32, Type: object.ChecksumFullObject, Value: "AAAAAA=="}
+	g := newGuard(context.Background(), strings.NewReader("hello"), 5, nil, func() (object.Checksum, error) { return want, nil })
+	if got, err := io.ReadAll(g); err != nil || string(got) != "hello" || g.checksum != want {
+		t.Fatalf("read %q, %v, checksum %+v; want the body and %+v", got, err, g.checksum, want)
+	}
+	g = newGuard(context.Background(), &oneByteReader{strings.NewReader("hello")}, 5, nil, func() (object.Checksum, error) { return object.Checksum{}, boom })
+	got, err := io.ReadAll(g)
+	if !errors.Is(bodySentinel(err), boom) || len(got) >= 5 {
+		t.Fatalf("failing hook: read %d bytes, %v; want fewer than 5 and the hook's error", len(got), err)
+	}
+	g = newGuard(context.Background(), &lastReadFails{[]byte("hello"), boom}, 5, nil, nil)
+	got, err = io.ReadAll(g)
+	if !errors.Is(err, boom) || len(got) >= 5 || !errors.Is(g.srcErr, boom) {
+		t.Fatalf("source failing with its last bytes: read %d bytes, %v; want fewer than 5 and its error", len(got), err)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sesame-s3/sesame/internal/object"
@@ -21,6 +23,8 @@ import (
 //	<dir>/buckets/<bucket>/policy.json
 //	<dir>/buckets/<bucket>/config/<name>
 //	<dir>/buckets/<bucket>/uploads/<sha256 of the upload ID>.json
+//	<dir>/buckets/<bucket>/uploads/<sha256 of the upload ID>.parts/<n>.json
+//	<dir>/buckets/<bucket>/objects/<sha256 of the key>.json
 //
 // Each file is written to a temporary name and renamed, so a reader sees
 // the old document or the new one. Bucket names are S3's (no "/", no
@@ -99,15 +103,21 @@ type uploadRecord struct {
 	Initiated          time.Time         `json:"initiated"`
 	Key                string            `json:"key"`
 	UploadID           string            `json:"uploadId"`
+	// Checksum is the algorithm and type asked for, Tags the tags the
+	// object will have.
+	Checksum object.Checksum `json:"checksum,omitzero"`
+	Tags     []object.Tag    `json:"tags,omitempty"`
 }
 
 func recordOf(key, uploadID string, md object.Metadata, initiated time.Time) uploadRecord {
-	return uploadRecord{md.ContentType, md.ContentEncoding, md.ContentDisposition, md.ContentLanguage, md.CacheControl, md.Expires, md.User, initiated, key, uploadID}
+	return uploadRecord{md.ContentType, md.ContentEncoding, md.ContentDisposition, md.ContentLanguage, md.CacheControl, md.Expires, md.User,
+		initiated, key, uploadID, md.Checksum, md.Tags}
 }
 
 func (r uploadRecord) metadata() object.Metadata {
 	return object.Metadata{ContentType: r.ContentType, ContentEncoding: r.ContentEncoding, ContentDisposition: r.ContentDisposition,
-		ContentLanguage: r.ContentLanguage, CacheControl: r.CacheControl, Expires: r.Expires, User: r.User}
+		ContentLanguage: r.ContentLanguage, CacheControl: r.CacheControl, Expires: r.Expires, User: r.User,
+		Checksum: r.Checksum, Tags: r.Tags}
 }
 
 // uploadFile names an upload's record by a digest: upload IDs are the
@@ -139,7 +149,104 @@ func (s *localStore) getUpload(bucket, uploadID string) uploadRecord {
 
 func (s *localStore) dropUpload(bucket, uploadID string) error {
 	bk, name := s.uploadFile(bucket, uploadID)
+	if err := os.RemoveAll(s.path(bk, strings.TrimSuffix(name, ".json")+".parts")); err != nil {
+		return err
+	}
 	return s.remove(bk, name)
+}
+
+// partRecord is what the state directory keeps of an uploaded part that
+// the upstream cannot report: its checksum. ETag is the upstream part's,
+// so a part uploaded again behind Sesame's back is not given the old
+// part's checksum.
+type partRecord struct {
+	ETag     string          `json:"etag"`
+	Checksum object.Checksum `json:"checksum"`
+}
+
+func (s *localStore) partFile(bucket, uploadID string, n int) (string, string) {
+	bk, name := s.uploadFile(bucket, uploadID)
+	return bk, filepath.Join(strings.TrimSuffix(name, ".json")+".parts", strconv.Itoa(n)+".json")
+}
+
+// putPart records a part's checksum, or removes the record of an earlier
+// upload of the part when it has none. Parts of one upload are written
+// concurrently, so each has a file of its own.
+func (s *localStore) putPart(bucket, uploadID string, n int, rec partRecord) error {
+	bk, name := s.partFile(bucket, uploadID, n)
+	if rec.Checksum.IsZero() {
+		return s.remove(bk, name)
+	}
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	return s.put(bk, data, name)
+}
+
+// partChecksum returns the checksum recorded for part n if its ETag is
+// etag, else the zero Checksum.
+func (s *localStore) partChecksum(bucket, uploadID string, n int, etag string) object.Checksum {
+	var rec partRecord
+	bk, name := s.partFile(bucket, uploadID, n)
+	if data, err := s.get(bk, name); err == nil && json.Unmarshal(data, &rec) == nil && rec.ETag == etag {
+		return rec.Checksum
+	}
+	return object.Checksum{}
+}
+
+// objectRecord is what the state directory keeps of an object that the
+// upstream cannot store or report: its additional checksum, its part
+// layout and its tags. ETag and Size are the upstream object's when the
+// record was written: a record that no longer matches the upstream
+// object (overwritten or deleted behind Sesame's back) is ignored.
+type objectRecord struct {
+	Key      string              `json:"key"`
+	ETag     string              `json:"etag"`
+	Size     int64               `json:"size"`
+	Checksum object.Checksum     `json:"checksum,omitzero"`
+	Parts    []object.ObjectPart `json:"parts,omitempty"`
+	Tags     []object.Tag        `json:"tags,omitempty"`
+	// UploadID names the multipart upload that made the object, so that
+	// a retried completion can be answered with it.
+	UploadID string `json:"uploadId,omitempty"`
+}
+
+func (r objectRecord) empty() bool {
+	return r.Checksum.IsZero() && len(r.Parts) == 0 && len(r.Tags) == 0
+}
+
+func (s *localStore) objectFile(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return filepath.Join("objects", hex.EncodeToString(sum[:])+".json")
+}
+
+// putObject writes key's record, or removes it when there is nothing to
+// keep (an object written without checksum or tags replaces one with).
+func (s *localStore) putObject(bucket string, rec objectRecord) error {
+	if rec.empty() {
+		return s.removeObject(bucket, rec.Key)
+	}
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	return s.put(bucket, data, s.objectFile(rec.Key))
+}
+
+// getObject returns key's record if it describes the upstream object of
+// that ETag and size.
+func (s *localStore) getObject(bucket, key, etag string, size int64) (objectRecord, bool) {
+	var rec objectRecord
+	data, err := s.get(bucket, s.objectFile(key))
+	if err != nil || json.Unmarshal(data, &rec) != nil || rec.Key != key || rec.ETag != etag || rec.Size != size {
+		return objectRecord{}, false
+	}
+	return rec, true
+}
+
+func (s *localStore) removeObject(bucket, key string) error {
+	return s.remove(bucket, s.objectFile(key))
 }
 
 // uploads returns the records of bucket's uploads.

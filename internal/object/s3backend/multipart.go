@@ -2,7 +2,9 @@ package s3backend
 
 import (
 	"context"
+	"crypto/md5"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -77,7 +79,7 @@ func (b *Backend) UploadPart(ctx context.Context, bucket, key, uploadID string, 
 		body, opts.Size = f, n
 	}
 	upBucket, upKey := b.loc(bucket, key)
-	g := newGuard(ctx, body, opts.Size, opts.MD5)
+	g := newGuard(ctx, body, opts.Size, opts.MD5, opts.Checksum)
 	in := &s3.UploadPartInput{
 		Bucket: aws.String(upBucket), Key: aws.String(upKey), UploadId: aws.String(uploadID),
 		PartNumber: aws.Int32(int32(partNumber)), Body: g, ContentLength: aws.Int64(opts.Size),
@@ -99,7 +101,13 @@ func (b *Backend) UploadPart(ctx context.Context, bucket, key, uploadID string, 
 		}
 		return object.PartInfo{}, b.uploadNotFound(ctx, bucket, err)
 	}
-	return object.PartInfo{PartNumber: partNumber, ETag: unquote(aws.ToString(out.ETag)), Size: opts.Size, ModTime: b.opts.Now().UTC()}, nil
+	etag := unquote(aws.ToString(out.ETag))
+	// Recorded whether or not the part has a checksum: a part sent again
+	// without one replaces one with.
+	if err := b.local.putPart(bucket, uploadID, partNumber, partRecord{ETag: etag, Checksum: g.checksum}); err != nil {
+		return object.PartInfo{}, fmt.Errorf("s3 backend: the part's record: %w", err)
+	}
+	return object.PartInfo{PartNumber: partNumber, ETag: etag, Size: opts.Size, ModTime: b.opts.Now().UTC(), Checksum: g.checksum}, nil
 }
 
 // ListParts lists the upload's parts.
@@ -130,9 +138,10 @@ func (b *Backend) ListParts(ctx context.Context, bucket, key, uploadID string, o
 		IsTruncated: aws.ToBool(out.IsTruncated),
 	}
 	for _, p := range out.Parts {
+		n, etag := int(aws.ToInt32(p.PartNumber)), unquote(aws.ToString(p.ETag))
 		res.Parts = append(res.Parts, object.PartInfo{
-			PartNumber: int(aws.ToInt32(p.PartNumber)), ETag: unquote(aws.ToString(p.ETag)),
-			Size: aws.ToInt64(p.Size), ModTime: aws.ToTime(p.LastModified).UTC(),
+			PartNumber: n, ETag: etag, Size: aws.ToInt64(p.Size), ModTime: aws.ToTime(p.LastModified).UTC(),
+			Checksum: b.local.partChecksum(bucket, uploadID, n, etag),
 		})
 	}
 	if res.IsTruncated && len(res.Parts) > 0 {
@@ -159,6 +168,26 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 			return object.ObjectInfo{}, object.ErrInvalidPartOrder
 		}
 	}
+	rec := b.local.getUpload(bucket, uploadID)
+	layout, err := b.layout(ctx, bucket, key, uploadID, rec, parts)
+	if errors.Is(err, object.ErrUploadNotFound) {
+		// A retry of a completion that succeeded gets the object it made.
+		if info, herr := b.HeadObject(ctx, bucket, key); herr == nil {
+			if orec, ok := b.local.getObject(bucket, key, info.ETag, info.Size); ok && orec.UploadID == uploadID && sameParts(orec.Parts, parts, info.ETag) {
+				return info, nil
+			}
+		}
+	}
+	if err != nil {
+		return object.ObjectInfo{}, err
+	}
+	var sum object.Checksum
+	if alg := rec.Checksum.Algorithm; alg != "" {
+		// Refused before the upstream completes, so nothing is stored.
+		if sum, err = object.MultipartChecksum(alg, rec.Checksum.Type, layout); err != nil {
+			return object.ObjectInfo{}, fmt.Errorf("s3 backend: %w: %w", err, object.ErrInvalidPart)
+		}
+	}
 	upBucket, upKey := b.loc(bucket, key)
 	done := &types.CompletedMultipartUpload{}
 	for _, p := range parts {
@@ -172,14 +201,85 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 	if err != nil {
 		return object.ObjectInfo{}, b.uploadNotFound(ctx, bucket, err)
 	}
-	_ = b.local.dropUpload(bucket, uploadID)
 	etag := unquote(aws.ToString(out.ETag))
 	info, err := b.HeadObject(ctx, bucket, key)
 	if err != nil {
 		return object.ObjectInfo{}, err
 	}
+	// The record matches what a HEAD reports (an upstream may report
+	// another ETag than its completion's, gofakes3 does).
+	if err := b.putRecord(bucket, objectRecord{Key: key, ETag: info.ETag, Size: info.Size, Checksum: sum, Parts: layout, Tags: rec.Tags, UploadID: uploadID}); err != nil {
+		return object.ObjectInfo{}, err
+	}
 	info.ETag = etag
+	info.Checksum, info.Parts, info.Tags = sum, layout, rec.Tags
+	_ = b.local.dropUpload(bucket, uploadID)
 	return info, nil
+}
+
+// sameParts reports whether parts are those that made an object of the
+// layout and ETag: the same part numbers and, when the ETag is S3's
+// multipart ETag, the MD5 of their MD5s.
+func sameParts(layout []object.ObjectPart, parts []object.CompletePart, etag string) bool {
+	if len(layout) != len(parts) {
+		return false
+	}
+	h := md5.New()
+	for i, p := range parts {
+		if p.PartNumber != layout[i].PartNumber {
+			return false
+		}
+		sum, err := hex.DecodeString(unquote(p.ETag))
+		if err != nil || len(sum) != md5.Size {
+			return false
+		}
+		h.Write(sum)
+	}
+	if _, n, ok := strings.Cut(etag, "-"); ok && n == strconv.Itoa(len(parts)) {
+		return etag == hex.EncodeToString(h.Sum(nil))+"-"+n
+	}
+	return true
+}
+
+// layout returns the part layout of the object parts will make, with each
+// part's recorded checksum of the upload's algorithm. The sizes are the
+// upstream's (one ListParts a thousand parts); a part the upstream does
+// not list, or lists with another ETag, is InvalidPart, as the upstream
+// would answer.
+func (b *Backend) layout(ctx context.Context, bucket, key, uploadID string, rec uploadRecord, parts []object.CompletePart) ([]object.ObjectPart, error) {
+	type listed struct {
+		etag string
+		size int64
+	}
+	up := map[int]listed{}
+	opts := object.ListPartsOptions{}
+	for {
+		page, err := b.ListParts(ctx, bucket, key, uploadID, opts)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range page.Parts {
+			up[p.PartNumber] = listed{p.ETag, p.Size}
+		}
+		if !page.IsTruncated || page.NextPartNumberMarker <= opts.PartNumberMarker {
+			break
+		}
+		opts.PartNumberMarker = page.NextPartNumberMarker
+	}
+	layout := make([]object.ObjectPart, len(parts))
+	for i, p := range parts {
+		l, ok := up[p.PartNumber]
+		if !ok || l.etag != unquote(p.ETag) {
+			return nil, fmt.Errorf("s3 backend: part %d: %w", p.PartNumber, object.ErrInvalidPart)
+		}
+		layout[i] = object.ObjectPart{PartNumber: p.PartNumber, Size: l.size}
+		if alg := rec.Checksum.Algorithm; alg != "" {
+			if c := b.local.partChecksum(bucket, uploadID, p.PartNumber, l.etag); c.Algorithm == alg {
+				layout[i].Checksum = c.Value
+			}
+		}
+	}
+	return layout, nil
 }
 
 // AbortMultipartUpload aborts the upstream upload.
@@ -241,9 +341,10 @@ func (b *Backend) ListMultipartUploads(ctx context.Context, bucket string, opts 
 		if opts.KeyMarker != "" && opts.UploadIDMarker == "" && aws.ToString(u.Key) <= pfx+opts.KeyMarker {
 			continue // an upstream that did not apply the marker
 		}
+		id := aws.ToString(u.UploadId)
 		res.Uploads = append(res.Uploads, object.Upload{
-			Bucket: bucket, Key: b.sesameKey(bucket, aws.ToString(u.Key)), UploadID: aws.ToString(u.UploadId),
-			Initiated: aws.ToTime(u.Initiated).UTC(),
+			Bucket: bucket, Key: b.sesameKey(bucket, aws.ToString(u.Key)), UploadID: id,
+			Initiated: aws.ToTime(u.Initiated).UTC(), Metadata: b.local.getUpload(bucket, id).metadata(),
 		})
 	}
 	for _, cp := range out.CommonPrefixes {
@@ -260,7 +361,11 @@ func (b *Backend) ListMultipartUploads(ctx context.Context, bucket string, opts 
 // upstream multipart upload, each part streamed from the body in turn.
 func (b *Backend) putLarge(ctx context.Context, bucket, key string, body io.Reader, opts object.PutOptions) (object.ObjectInfo, error) {
 	partSize := max(b.opts.PartSize, (opts.Size+object.MaxPartNumber-1)/object.MaxPartNumber)
-	id, err := b.CreateMultipartUpload(ctx, bucket, key, opts)
+	// The object is one PUT's to the client: it gets the whole body's
+	// checksum (below), no part layout and no multipart checksum.
+	upOpts := opts
+	upOpts.Metadata.Checksum, upOpts.Checksum = object.Checksum{}, nil
+	id, err := b.CreateMultipartUpload(ctx, bucket, key, upOpts)
 	if err != nil {
 		return object.ObjectInfo{}, err
 	}
@@ -273,7 +378,7 @@ func (b *Backend) putLarge(ctx context.Context, bucket, key string, body io.Read
 	}()
 	// The whole body's size and digest are checked by one guard; each
 	// part reads its share of it.
-	g := newGuard(ctx, body, opts.Size, opts.MD5)
+	g := newGuard(ctx, body, opts.Size, opts.MD5, opts.Checksum)
 	var parts []object.CompletePart
 	for n, left := 1, opts.Size; left > 0; n++ {
 		size := min(partSize, left)
@@ -300,6 +405,19 @@ func (b *Backend) putLarge(ctx context.Context, bucket, key string, body io.Read
 		return object.ObjectInfo{}, err
 	}
 	ok = true
+	info.Parts = nil
+	if opts.Checksum != nil {
+		info.Checksum = g.checksum
+	} else {
+		info.Checksum = opts.Metadata.Checksum
+	}
+	head := info
+	if h, err := b.HeadObject(ctx, bucket, key); err == nil {
+		head = h
+	}
+	if err := b.putRecord(bucket, objectRecord{Key: key, ETag: head.ETag, Size: info.Size, Checksum: info.Checksum, Tags: info.Tags}); err != nil {
+		return object.ObjectInfo{}, err
+	}
 	return info, nil
 }
 

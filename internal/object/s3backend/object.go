@@ -49,7 +49,7 @@ func (b *Backend) PutObject(ctx context.Context, bucket, key string, body io.Rea
 		return b.putLarge(ctx, bucket, key, body, opts)
 	}
 	upBucket, upKey := b.loc(bucket, key)
-	g := newGuard(ctx, body, opts.Size, opts.MD5)
+	g := newGuard(ctx, body, opts.Size, opts.MD5, opts.Checksum)
 	if opts.Size == 0 {
 		// The client sends no body for a zero length: check it here.
 		if err := g.finish(); err != nil {
@@ -67,7 +67,34 @@ func (b *Backend) PutObject(ctx context.Context, bucket, key string, body io.Rea
 	if err != nil {
 		return object.ObjectInfo{}, b.bodyFailure(g, err)
 	}
-	return b.written(ctx, bucket, key, unquote(aws.ToString(out.ETag)), opts.Size, opts.Metadata), nil
+	md := opts.Metadata
+	if opts.Checksum != nil {
+		md.Checksum = g.checksum
+	}
+	etag := unquote(aws.ToString(out.ETag))
+	if err := b.putRecord(bucket, objectRecord{Key: key, ETag: etag, Size: opts.Size, Checksum: md.Checksum, Tags: md.Tags}); err != nil {
+		return object.ObjectInfo{}, err
+	}
+	return b.written(ctx, bucket, key, etag, opts.Size, md), nil
+}
+
+// putRecord writes the local record of an object just written upstream.
+// A record that cannot be written must not leave an earlier one that the
+// new object, if it has the same ETag and size, would be taken to match.
+func (b *Backend) putRecord(bucket string, rec objectRecord) error {
+	if err := b.local.putObject(bucket, rec); err != nil {
+		_ = b.local.removeObject(bucket, rec.Key)
+		return fmt.Errorf("s3 backend: the object's record: %w", err)
+	}
+	return nil
+}
+
+// withRecord adds to info what the local record of the object keeps:
+// its checksum, part layout and tags.
+func (b *Backend) withRecord(info *object.ObjectInfo) {
+	if rec, ok := b.local.getObject(info.Bucket, info.Key, info.ETag, info.Size); ok {
+		info.Checksum, info.Parts, info.Tags = rec.Checksum, rec.Parts, rec.Tags
+	}
 }
 
 // bodyFailure prefers the source's own error to what the client made of it.
@@ -143,6 +170,7 @@ func (b *Backend) GetObject(ctx context.Context, bucket, key string, opts object
 			return nil, fmt.Errorf("s3 backend: GetObject: the upstream ignored the range")
 		}
 	}
+	b.withRecord(&info)
 	return &object.Reader{ReadCloser: out.Body, Info: info, Offset: offset, Length: length}, nil
 }
 
@@ -177,12 +205,24 @@ func (b *Backend) HeadObject(ctx context.Context, bucket, key string) (object.Ob
 	if err != nil {
 		return object.ObjectInfo{}, b.notFound(ctx, bucket, err)
 	}
-	return object.ObjectInfo{
+	info := object.ObjectInfo{
 		Bucket: bucket, Key: key, Size: aws.ToInt64(out.ContentLength), ETag: unquote(aws.ToString(out.ETag)),
 		ModTime: aws.ToTime(out.LastModified).UTC(),
 		Metadata: metadataOf(out.ContentType, out.ContentEncoding, out.ContentDisposition, out.ContentLanguage,
 			out.CacheControl, out.ExpiresString, out.Metadata),
-	}, nil
+	}
+	b.withRecord(&info)
+	return info, nil
+}
+
+// PutObjectTags replaces the tags of an existing object in its local
+// record (object.ObjectTagger): the upstream object is not touched.
+func (b *Backend) PutObjectTags(ctx context.Context, bucket, key string, tags []object.Tag) error {
+	info, err := b.HeadObject(ctx, bucket, key)
+	if err != nil {
+		return err
+	}
+	return b.putRecord(bucket, objectRecord{Key: key, ETag: info.ETag, Size: info.Size, Checksum: info.Checksum, Parts: info.Parts, Tags: tags})
 }
 
 // notFound tells a missing object from a missing bucket where the
@@ -216,7 +256,10 @@ func (b *Backend) DeleteObject(ctx context.Context, bucket, key string) error {
 	_, err := call(ctx, b, "DeleteObject", func(ctx context.Context) (*s3.DeleteObjectOutput, error) {
 		return b.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(upBucket), Key: aws.String(upKey)})
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	return b.local.removeObject(bucket, key)
 }
 
 // ListObjects lists one page. The upstream's StartAfter does not skip the
