@@ -107,17 +107,19 @@ type uploadRecord struct {
 	// object will have.
 	Checksum object.Checksum `json:"checksum,omitzero"`
 	Tags     []object.Tag    `json:"tags,omitempty"`
+	// Encryption is how the S3 layer encrypts the object's parts (SSE).
+	Encryption *object.Encryption `json:"encryption,omitempty"`
 }
 
 func recordOf(key, uploadID string, md object.Metadata, initiated time.Time) uploadRecord {
 	return uploadRecord{md.ContentType, md.ContentEncoding, md.ContentDisposition, md.ContentLanguage, md.CacheControl, md.Expires, md.User,
-		initiated, key, uploadID, md.Checksum, md.Tags}
+		initiated, key, uploadID, md.Checksum, md.Tags, md.Encryption}
 }
 
 func (r uploadRecord) metadata() object.Metadata {
 	return object.Metadata{ContentType: r.ContentType, ContentEncoding: r.ContentEncoding, ContentDisposition: r.ContentDisposition,
 		ContentLanguage: r.ContentLanguage, CacheControl: r.CacheControl, Expires: r.Expires, User: r.User,
-		Checksum: r.Checksum, Tags: r.Tags}
+		Checksum: r.Checksum, Tags: r.Tags, Encryption: r.Encryption}
 }
 
 // uploadFile names an upload's record by a digest: upload IDs are the
@@ -207,13 +209,17 @@ type objectRecord struct {
 	Checksum object.Checksum     `json:"checksum,omitzero"`
 	Parts    []object.ObjectPart `json:"parts,omitempty"`
 	Tags     []object.Tag        `json:"tags,omitempty"`
+	// Encryption is the S3 layer's record of an encrypted object (SSE):
+	// without it the stored bytes cannot be decrypted, so DIR must be
+	// backed up with the upstream's data.
+	Encryption *object.Encryption `json:"encryption,omitempty"`
 	// UploadID names the multipart upload that made the object, so that
 	// a retried completion can be answered with it.
 	UploadID string `json:"uploadId,omitempty"`
 }
 
 func (r objectRecord) empty() bool {
-	return r.Checksum.IsZero() && len(r.Parts) == 0 && len(r.Tags) == 0
+	return r.Checksum.IsZero() && len(r.Parts) == 0 && len(r.Tags) == 0 && r.Encryption == nil
 }
 
 func (s *localStore) objectFile(key string) string {

@@ -208,11 +208,11 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 	}
 	// The record matches what a HEAD reports (an upstream may report
 	// another ETag than its completion's, gofakes3 does).
-	if err := b.putRecord(bucket, objectRecord{Key: key, ETag: info.ETag, Size: info.Size, Checksum: sum, Parts: layout, Tags: rec.Tags, UploadID: uploadID}); err != nil {
+	if err := b.putRecord(bucket, objectRecord{Key: key, ETag: info.ETag, Size: info.Size, Checksum: sum, Parts: layout, Tags: rec.Tags, Encryption: rec.Encryption, UploadID: uploadID}); err != nil {
 		return object.ObjectInfo{}, err
 	}
 	info.ETag = etag
-	info.Checksum, info.Parts, info.Tags = sum, layout, rec.Tags
+	info.Checksum, info.Parts, info.Tags, info.Encryption = sum, layout, rec.Tags, rec.Encryption
 	_ = b.local.dropUpload(bucket, uploadID)
 	return info, nil
 }
@@ -415,7 +415,7 @@ func (b *Backend) putLarge(ctx context.Context, bucket, key string, body io.Read
 	if h, err := b.HeadObject(ctx, bucket, key); err == nil {
 		head = h
 	}
-	if err := b.putRecord(bucket, objectRecord{Key: key, ETag: head.ETag, Size: info.Size, Checksum: info.Checksum, Tags: info.Tags}); err != nil {
+	if err := b.putRecord(bucket, objectRecord{Key: key, ETag: head.ETag, Size: info.Size, Checksum: info.Checksum, Tags: info.Tags, Encryption: opts.Metadata.Encryption}); err != nil {
 		return object.ObjectInfo{}, err
 	}
 	return info, nil

@@ -72,7 +72,7 @@ func (b *Backend) PutObject(ctx context.Context, bucket, key string, body io.Rea
 		md.Checksum = g.checksum
 	}
 	etag := unquote(aws.ToString(out.ETag))
-	if err := b.putRecord(bucket, objectRecord{Key: key, ETag: etag, Size: opts.Size, Checksum: md.Checksum, Tags: md.Tags}); err != nil {
+	if err := b.putRecord(bucket, objectRecord{Key: key, ETag: etag, Size: opts.Size, Checksum: md.Checksum, Tags: md.Tags, Encryption: md.Encryption}); err != nil {
 		return object.ObjectInfo{}, err
 	}
 	return b.written(ctx, bucket, key, etag, opts.Size, md), nil
@@ -90,10 +90,10 @@ func (b *Backend) putRecord(bucket string, rec objectRecord) error {
 }
 
 // withRecord adds to info what the local record of the object keeps:
-// its checksum, part layout and tags.
+// its checksum, part layout, tags and encryption.
 func (b *Backend) withRecord(info *object.ObjectInfo) {
 	if rec, ok := b.local.getObject(info.Bucket, info.Key, info.ETag, info.Size); ok {
-		info.Checksum, info.Parts, info.Tags = rec.Checksum, rec.Parts, rec.Tags
+		info.Checksum, info.Parts, info.Tags, info.Encryption = rec.Checksum, rec.Parts, rec.Tags, rec.Encryption
 	}
 }
 
@@ -222,7 +222,7 @@ func (b *Backend) PutObjectTags(ctx context.Context, bucket, key string, tags []
 	if err != nil {
 		return err
 	}
-	return b.putRecord(bucket, objectRecord{Key: key, ETag: info.ETag, Size: info.Size, Checksum: info.Checksum, Parts: info.Parts, Tags: tags})
+	return b.putRecord(bucket, objectRecord{Key: key, ETag: info.ETag, Size: info.Size, Checksum: info.Checksum, Parts: info.Parts, Tags: tags, Encryption: info.Encryption})
 }
 
 // notFound tells a missing object from a missing bucket where the
@@ -321,10 +321,16 @@ func (b *Backend) ListObjects(ctx context.Context, bucket string, opts object.Li
 			if k <= opts.After {
 				continue
 			}
-			entries = append(entries, entry{k, &object.ObjectInfo{
+			info := &object.ObjectInfo{
 				Bucket: bucket, Key: k, Size: aws.ToInt64(o.Size), ETag: unquote(aws.ToString(o.ETag)),
 				ModTime: aws.ToTime(o.LastModified).UTC().Truncate(time.Second),
-			}})
+			}
+			// An encrypted object's record says so: the S3 layer lists
+			// its plaintext size from it.
+			if rec, ok := b.local.getObject(bucket, k, info.ETag, info.Size); ok {
+				info.Encryption = rec.Encryption
+			}
+			entries = append(entries, entry{k, info})
 		}
 		for _, cp := range page.CommonPrefixes {
 			p := b.sesameKey(bucket, aws.ToString(cp.Prefix))
