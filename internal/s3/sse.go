@@ -603,6 +603,11 @@ func (a *API) uploadEncryption(req *request, keyOptional bool) (*object.Encrypti
 		res, err = a.backend.ListParts(ctx, req.bucket, req.key, id, object.ListPartsOptions{MaxParts: 1})
 		up = res.Upload
 	}
+	if keyOptional && errors.Is(err, object.ErrUploadNotFound) {
+		// A completion of an upload that is gone: the backend answers a
+		// retried completion with the object it made, or NoSuchUpload.
+		return nil, sse.Key{}, nil
+	}
 	if err != nil {
 		return nil, sse.Key{}, err
 	}
