@@ -189,7 +189,19 @@ func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
-	n, err := io.Copy(w.ResponseWriter, r)
+	var n int64
+	var err error
+	if _, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		n, err = io.Copy(w.ResponseWriter, r) // net/http's own: sendfile, pooled buffers
+	} else {
+		// A writer without ReadFrom (a recorder, a middleware's): copy
+		// through a pooled buffer rather than a new 32 KiB one per
+		// response. (rateWriter, in front of every connection, has its
+		// own ReadFrom.)
+		bp := copyBufs.Get().(*[]byte)
+		n, err = io.CopyBuffer(w.ResponseWriter, r, *bp)
+		copyBufs.Put(bp)
+	}
 	w.bytes += n
 	return n, err
 }
