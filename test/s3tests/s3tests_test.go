@@ -94,9 +94,9 @@ func (l *lineLogger) Write(p []byte) (int, error) {
 	}
 }
 
-// runSuite runs the runner as `go run ./test/s3tests` would, and fails
-// (or, without CI, skips) when ceph/s3-tests or its Python dependencies
-// are missing.
+// runSuite runs the runner as `go run ./test/s3tests` would; it skips
+// when ceph/s3-tests is not on the machine, and when its Python
+// dependencies are missing outside CI (in CI it fails).
 func runSuite(t *testing.T, o options) *report {
 	t.Helper()
 	o.Sesame = sesameBinary(t)
@@ -116,7 +116,10 @@ func runSuite(t *testing.T, o options) *report {
 	start := time.Now()
 	rep, err := run(ctx, o)
 	if err != nil {
-		if (errors.Is(err, errMissingDeps) || errors.Is(err, errNoSuite)) && os.Getenv("CI") == "" {
+		// The suite is the workspace's shared copy, not the repository's:
+		// a machine without it skips, loudly, even in CI. Missing Python
+		// packages fail in CI, where .ci/run installs them.
+		if errors.Is(err, errNoSuite) || (errors.Is(err, errMissingDeps) && os.Getenv("CI") == "") {
 			t.Skipf("ceph/s3-tests cannot run here: %v", err)
 		}
 		t.Fatal(err)

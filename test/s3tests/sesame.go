@@ -264,8 +264,8 @@ func awsConfig(key, secret string) aws.Config {
 var errNoSuite = errors.New("ceph's s3-tests not found")
 
 // findSuite returns the folder of ceph's s3-tests: dir when set, else
-// $S3TESTS_DIR, else shared/s3-tests beside the repository (where the
-// workspace and CI keep it).
+// $S3TESTS_DIR, else shared/s3-tests beside the repository or one of its
+// ancestors (where the workspace and CI keep it).
 func findSuite(dir, repo string) (string, error) {
 	var candidates []string
 	switch {
@@ -274,7 +274,16 @@ func findSuite(dir, repo string) (string, error) {
 	case os.Getenv("S3TESTS_DIR") != "":
 		candidates = []string{os.Getenv("S3TESTS_DIR")}
 	default:
-		candidates = []string{filepath.Join(filepath.Dir(repo), "shared", "s3-tests")}
+		// shared/s3-tests beside the repository or beside one of its
+		// ancestors (a clone in a folder of the workspace), else the
+		// workspace's own.
+		for d := filepath.Dir(repo); ; d = filepath.Dir(d) {
+			candidates = append(candidates, filepath.Join(d, "shared", "s3-tests"))
+			if d == filepath.Dir(d) {
+				break
+			}
+		}
+		candidates = append(candidates, "/work/shared/s3-tests")
 	}
 	for _, c := range candidates {
 		if _, err := os.Stat(filepath.Join(c, "s3tests", "functional", "__init__.py")); err == nil {
