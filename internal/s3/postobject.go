@@ -429,6 +429,7 @@ func (a *API) postObject(req *request) error {
 	for k, v := range h {
 		req.Header[k] = v
 	}
+	req.amz = withQueryHeaders(req.Header, req.query)
 	if err := a.authorize(req, "s3:PutObject", req.bucket, key); err != nil {
 		return err
 	}
@@ -443,6 +444,19 @@ func (a *API) postObject(req *request) error {
 		return err
 	}
 	opts := object.PutOptions{Metadata: md, Size: -1}
+	// The same write path as PutObject: the bucket's versioning and
+	// Object Lock defaults, then encryption, which a form of unknown length
+	// cannot have yet: refused rather than stored in plaintext.
+	if err := a.writeOptions(req, &opts); err != nil {
+		return err
+	}
+	enc, _, err := a.writeEncryption(req)
+	if err != nil {
+		return err
+	}
+	if enc != nil {
+		return ErrNotImplemented.WithMessage("POST uploads that are to be encrypted (an x-amz-server-side-encryption field, or the bucket's default encryption) are not implemented by this server; use PutObject.")
+	}
 	var body io.Reader = limit
 	cr, err := postChecksum(f, limit)
 	if err != nil {
@@ -455,6 +469,7 @@ func (a *API) postObject(req *request) error {
 	if err != nil {
 		return err
 	}
+	setVersionHeader(req.w, writtenVersion(info.VersionID))
 	setChecksumHeaders(req.w, info.Checksum)
 	return a.postAnswer(req, f, info)
 }

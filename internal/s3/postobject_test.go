@@ -13,6 +13,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -252,4 +253,50 @@ func FuzzParsePostPolicy(f *testing.F) {
 		form := &postForm{fields: map[string]string{"key": key, "content-type": contentType}, names: []string{"key", "content-type"}}
 		_ = p.check(form, "bucket", key)
 	})
+}
+
+// TestAPI_PostObjectWritePath checks that a POST upload takes PutObject's
+// write path: a versioned bucket keeps the version it replaces, and an
+// upload that is to be encrypted (a field, or the bucket's default) is
+// refused rather than stored in plaintext.
+func TestAPI_PostObjectWritePath(t *testing.T) {
+	fx := newS3Fixture(t)
+	hour := time.Now().Add(time.Hour)
+	conds := []any{map[string]string{"bucket": fuzzBucket}, []any{"starts-with", "$key", ""},
+		[]any{"starts-with", "$x-amz-server-side-encryption", ""}}
+	sig := signPost("admin", "adminsecret", hour, conds)
+	post := func(body string, extra ...formField) *httptest.ResponseRecorder {
+		return fx.post(t, fuzzBucket, withSig(sig, append([]formField{{"key", "v.txt"}}, extra...)...), "v.txt", []byte(body))
+	}
+	versioning := []byte(`<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>`)
+	if rec := fx.do(t, "PUT", "/"+fuzzBucket, url.Values{"versioning": {""}}, nil, versioning); rec.Code != 200 {
+		t.Fatalf("PutBucketVersioning = %d %s", rec.Code, rec.Body)
+	}
+	for _, body := range []string{"one", "two"} {
+		if rec := post(body); rec.Code != 204 || rec.Header().Get("X-Amz-Version-Id") == "" {
+			t.Fatalf("POST %s = %d (version %q) %s", body, rec.Code, rec.Header().Get("X-Amz-Version-Id"), rec.Body)
+		}
+	}
+	rec := fx.do(t, "GET", "/"+fuzzBucket, url.Values{"versions": {""}, "prefix": {"v.txt"}}, nil, nil)
+	if n := strings.Count(rec.Body.String(), "<Version>"); rec.Code != 200 || n != 2 {
+		t.Fatalf("ListObjectVersions after two POSTs: %d versions, status %d\n%s", n, rec.Code, rec.Body)
+	}
+
+	if rec := post("x", formField{"x-amz-server-side-encryption", "AES256"}); rec.Code != 501 || errorCode(t, rec) != "NotImplemented" {
+		t.Errorf("POST asking for SSE-S3 = %d %s, want 501 NotImplemented", rec.Code, rec.Body)
+	}
+	// The bucket's default encryption applies to POST uploads too (a
+	// server with an SSE keyring).
+	sfx := newSSEFixture(t, nil)
+	efx := &s3Fixture{api: sfx.api}
+	enc := []byte(`<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>`)
+	want(t, sfx.do(t, "PUT", "/bkt", "encryption", nil, enc), 200, "")
+	esig := signPost("admin", "adminsecret", hour, []any{map[string]string{"bucket": "bkt"}, []any{"starts-with", "$key", ""}})
+	if rec := efx.post(t, "bkt", withSig(esig, formField{"key", "e.txt"}), "e.txt", []byte("x")); rec.Code != 501 || errorCode(t, rec) != "NotImplemented" {
+		t.Errorf("POST to a bucket with default encryption = %d %s, want 501 NotImplemented", rec.Code, rec.Body)
+	}
+	want(t, sfx.do(t, "HEAD", "/bkt/e.txt", "", nil, nil), 404, "")
+	if got, _ := fx.content(t, fuzzBucket, "v.txt"); got != "two" {
+		t.Errorf("after the refused POSTs the object holds %q, want %q", got, "two")
+	}
 }
