@@ -470,18 +470,23 @@ func (a *API) applyRule(ctx context.Context, bucket string, m lcMatch, now time.
 			if err != nil {
 				return err
 			}
+			// Rules see plaintext sizes; the checks below compare what the
+			// backend stores (an SSE-S3 object's listed ETag is its
+			// plaintext MD5, not the stored one).
+			stored := slices.Clone(res.Objects)
 			if err := a.plainListing(ctx, res.Objects); err != nil {
 				return err
 			}
-			for _, o := range res.Objects {
+			for i, o := range res.Objects {
 				if !expired(o) {
 					continue
 				}
 				// Checked again: a newer object under the key is not expired.
-				if cur, err := a.backend.HeadObject(ctx, bucket, o.Key); err != nil || cur.ETag != o.ETag || !cur.ModTime.Equal(o.ModTime) {
+				raw := stored[i]
+				if cur, err := a.backend.HeadObject(ctx, bucket, raw.Key); err != nil || cur.ETag != raw.ETag || !cur.ModTime.Equal(raw.ModTime) {
 					continue
 				}
-				if err := a.backend.DeleteObject(ctx, bucket, o.Key); err != nil && !errors.Is(err, object.ErrObjectNotFound) {
+				if err := a.expire(ctx, bucket, raw); err != nil {
 					return err
 				}
 			}
@@ -549,4 +554,29 @@ func (c *lifecycleCache) forget(bucket string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.m, bucket)
+}
+
+// expire deletes an expired current object as a DeleteObject would: on a
+// versioned bucket by adding a delete marker (the version stays, for
+// NoncurrentVersionExpiration to remove), and only while the object is
+// still the one found expired (If-Match on its ETag, atomic with the
+// delete where the backend can).
+func (a *API) expire(ctx context.Context, bucket string, o object.ObjectInfo) error {
+	cw, ok := a.backend.(object.ConditionalWriter)
+	if !ok {
+		err := a.backend.DeleteObject(ctx, bucket, o.Key)
+		if errors.Is(err, object.ErrObjectNotFound) {
+			return nil
+		}
+		return err
+	}
+	state, err := a.versioningOf(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	_, err = cw.DeleteObjectWith(ctx, bucket, o.Key, object.DeleteOptions{Versioning: state, IfMatch: `"` + o.ETag + `"`})
+	if errors.Is(err, object.ErrObjectNotFound) || errors.Is(err, object.ErrPreconditionFailed) {
+		return nil // gone, or replaced since the listing: not expired
+	}
+	return err
 }

@@ -106,3 +106,30 @@ func TestLifecycle_Run(t *testing.T) {
 		t.Errorf("uploads after the pass: %s", body)
 	}
 }
+
+// TestLifecycle_RunVersionedAndEncrypted checks that expiration deletes as
+// DeleteObject does: on a versioned bucket a delete marker hides the
+// object and its version stays; an SSE-S3 object (whose listed ETag is its
+// plaintext MD5, not the stored one) expires too.
+func TestLifecycle_RunVersionedAndEncrypted(t *testing.T) {
+	fx := newSSEFixture(t, func(o *Options) { o.LifecycleDay = time.Second })
+	ctx := context.Background()
+	want(t, fx.do(t, http.MethodPut, "/bkt", "versioning=", nil, []byte(`<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>`)), 200, "")
+	want(t, fx.do(t, http.MethodPut, "/bkt/old/v", "", nil, []byte("versioned")), 200, "")
+	want(t, fx.do(t, http.MethodPut, "/bkt/old/enc", "", map[string]string{"X-Amz-Server-Side-Encryption": "AES256"}, []byte("secret")), 200, "")
+	doc := lifecycleDoc(`<Rule><ID>e</ID><Filter><Prefix>old/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule>`)
+	want(t, fx.do(t, http.MethodPut, "/bkt", "lifecycle=", nil, doc), 200, "")
+	if err := fx.api.RunLifecycle(ctx, time.Now().Add(3*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"old/v", "old/enc"} {
+		rec := fx.do(t, http.MethodHead, "/bkt/"+k, "", nil, nil)
+		if rec.Code != 404 || rec.Header().Get("X-Amz-Delete-Marker") != "true" {
+			t.Errorf("HEAD %s after expiration = %d, delete marker %q; want 404 behind a delete marker", k, rec.Code, rec.Header().Get("X-Amz-Delete-Marker"))
+		}
+	}
+	rec := fx.do(t, http.MethodGet, "/bkt", "versions=&prefix=old/v", nil, nil)
+	if body := rec.Body.String(); strings.Count(body, "<Version>") != 1 || strings.Count(body, "<DeleteMarker>") != 1 {
+		t.Errorf("versions of old/v after expiration (want the version and a marker):\n%s", body)
+	}
+}

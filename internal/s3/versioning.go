@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"context"
 	"encoding/xml"
 	"errors"
 	"net/http"
@@ -45,11 +46,16 @@ func (a *API) versionedBackend() object.Versioned {
 // bucketVersioning returns the versioning state of bucket: Off when the
 // backend keeps no versions or configurations, or none was ever set.
 func (a *API) bucketVersioning(req *request, bucket string) (object.Versioning, error) {
+	return a.versioningOf(req.Context(), bucket)
+}
+
+// versioningOf is bucketVersioning outside a request (the lifecycle worker).
+func (a *API) versioningOf(ctx context.Context, bucket string) (object.Versioning, error) {
 	cb, ok := a.backend.(object.BucketConfigs)
 	if !ok || a.versionedBackend() == nil {
 		return object.VersioningOff, nil
 	}
-	data, err := cb.GetBucketConfig(req.Context(), bucket, object.ConfigVersioning)
+	data, err := cb.GetBucketConfig(ctx, bucket, object.ConfigVersioning)
 	switch {
 	case errors.Is(err, object.ErrNoSuchBucketConfig):
 		return object.VersioningOff, nil
