@@ -154,11 +154,30 @@ func (a *API) objectTagger() (object.ObjectTagger, error) {
 }
 
 func (a *API) getObjectTagging(req *request) error {
-	info, err := a.backend.HeadObject(req.Context(), req.bucket, req.key)
+	info, err := a.headVersion(req) // the version ?versionId names, else the current one
 	if err != nil {
 		return err
 	}
+	setVersionHeader(req.w, info.VersionID)
 	writeXML(req.w, http.StatusOK, taggingDoc(info.Tags))
+	return nil
+}
+
+// checkTaggedVersion refuses a tag change aimed at a version other than
+// the current one: tags are replaced on the current object only, and
+// changing another version's cannot be done silently to the wrong one.
+func (a *API) checkTaggedVersion(req *request) error {
+	if req.query.Get("versionId") == "" {
+		return nil
+	}
+	info, err := a.headVersion(req)
+	if err != nil {
+		return err
+	}
+	cur, err := a.backend.HeadObject(req.Context(), req.bucket, req.key)
+	if err != nil || cur.VersionID != info.VersionID {
+		return ErrNotImplemented.WithMessage("Changing the tags of a noncurrent version is not implemented by this server.")
+	}
 	return nil
 }
 
@@ -186,6 +205,9 @@ func (a *API) putObjectTagging(req *request) error {
 	if bodyErr != nil {
 		return bodyErr
 	}
+	if err := a.checkTaggedVersion(req); err != nil {
+		return err
+	}
 	tb, err := a.objectTagger()
 	if err != nil {
 		return err
@@ -204,6 +226,9 @@ type bodyTagsKey struct{}
 func (a *API) deleteObjectTagging(req *request) error {
 	tb, err := a.objectTagger()
 	if err != nil {
+		return err
+	}
+	if err := a.checkTaggedVersion(req); err != nil {
 		return err
 	}
 	if err := tb.PutObjectTags(req.Context(), req.bucket, req.key, nil); err != nil {
