@@ -2,6 +2,7 @@ package s3
 
 import (
 	"errors"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -113,5 +114,29 @@ func TestOwnerOnly(t *testing.T) {
 		if ownerOnly(p) {
 			t.Errorf("ownerOnly(%+v) = true", p)
 		}
+	}
+}
+
+// TestTagging_Versions checks that GetObjectTagging reads the version
+// ?versionId names, and that tagging a noncurrent version is refused
+// rather than applied to the current one.
+func TestTagging_Versions(t *testing.T) {
+	fx := newSSEFixture(t, nil)
+	want(t, fx.do(t, http.MethodPut, "/bkt", "versioning=", nil, []byte(`<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>`)), 200, "")
+	first := fx.do(t, http.MethodPut, "/bkt/k", "", map[string]string{"X-Amz-Tagging": "v=1"}, []byte("one"))
+	want(t, first, 200, "")
+	v1 := first.Header().Get("X-Amz-Version-Id")
+	want(t, fx.do(t, http.MethodPut, "/bkt/k", "", map[string]string{"X-Amz-Tagging": "v=2"}, []byte("two")), 200, "")
+	rec := fx.do(t, http.MethodGet, "/bkt/k", "tagging=&versionId="+v1, nil, nil)
+	want(t, rec, 200, "")
+	if !strings.Contains(rec.Body.String(), "<Value>1</Value>") || rec.Header().Get("X-Amz-Version-Id") != v1 {
+		t.Errorf("GetObjectTagging of the first version: %s (version %q)", rec.Body, rec.Header().Get("X-Amz-Version-Id"))
+	}
+	body := []byte(`<Tagging><TagSet><Tag><Key>v</Key><Value>x</Value></Tag></TagSet></Tagging>`)
+	want(t, fx.do(t, http.MethodPut, "/bkt/k", "tagging=&versionId="+v1, nil, body), 501, "NotImplemented")
+	want(t, fx.do(t, http.MethodDelete, "/bkt/k", "tagging=&versionId="+v1, nil, nil), 501, "NotImplemented")
+	rec = fx.do(t, http.MethodGet, "/bkt/k", "tagging=", nil, nil)
+	if !strings.Contains(rec.Body.String(), "<Value>2</Value>") {
+		t.Errorf("the current version's tags changed: %s", rec.Body)
 	}
 }
